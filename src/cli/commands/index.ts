@@ -1,0 +1,8 @@
+/**
+ * Registry of CLI commands. Each entry loads its module lazily so `optical eval` does not pay for
+ * tfjs or the native addon. Add one line per command file.
+ */
+import type { Command } from '../command.js';
+
+export const commands: Record<string, () => Promise<Command>> = {
+};

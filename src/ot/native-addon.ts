@@ -1,0 +1,52 @@
+/**
+ * The contract between TypeScript and a native addon (build/Release/optical.node for CPU,
+ * build-cuda/Release/optical_cuda.node for CUDA). Both export exactly this object.
+ *
+ * Native options are the TS options with every default filled in by src/ot/options.ts:
+ *   { eps, maxIter, tol, checkEvery, method: 'auto'|'log'|'scaling', errorNorm: 'l1'|'l2',
+ *     rho (Infinity = balanced), epsInit (= eps when no schedule), epsDecay (1 when no schedule),
+ *     threads (0 = all cores), kind: 'cosine'|'sqeuclidean'|'dot' (cost/loss only), returnPlan }
+ * The addon re-checks every argument itself (it may be called directly) and throws TypeError or
+ * RangeError whose message names the argument and, where it applies, the problem index.
+ */
+import type { EmbeddingPairs, OtLossInput, OtLossResult, SinkhornProblem, SinkhornResult } from './types.js';
+
+export interface NativeOptions {
+  eps: number;
+  maxIter: number;
+  tol: number;
+  checkEvery: number;
+  method: 'auto' | 'log' | 'scaling';
+  errorNorm: 'l1' | 'l2';
+  rho: number;
+  epsInit: number;
+  epsDecay: number;
+  threads: number;
+  kind?: 'cosine' | 'sqeuclidean' | 'dot';
+  returnPlan?: boolean;
+}
+
+export interface CudaProbe {
+  available: boolean;
+  deviceCount: number;
+  devices: { name: string; computeCapability: string; totalMemory: number }[];
+  driverVersion: number;
+  runtimeVersion: number;
+  reason: string;
+}
+
+export interface NativeAddon {
+  /** 'cpu' or 'cuda'. */
+  readonly backend: 'cpu' | 'cuda';
+  readonly version: string;
+  /** Worker threads the pool uses. */
+  threads(): number;
+  sinkhornSync(problem: SinkhornProblem, options: NativeOptions): SinkhornResult;
+  sinkhorn(problem: SinkhornProblem, options: NativeOptions): Promise<SinkhornResult>;
+  costMatricesSync(pairs: EmbeddingPairs, options: NativeOptions): Float32Array;
+  costMatrices(pairs: EmbeddingPairs, options: NativeOptions): Promise<Float32Array>;
+  otLossSync(input: OtLossInput, options: NativeOptions): OtLossResult;
+  otLoss(input: OtLossInput, options: NativeOptions): Promise<OtLossResult>;
+  /** CUDA addon only. */
+  probe?(): CudaProbe;
+}
