@@ -1,0 +1,2 @@
+/** optical — optimal-transport distillation for cross-lingual retrieval. */
+export * from './ot/index.js';
