@@ -1,0 +1,106 @@
+/**
+ * TREC run files: `qid Q0 docno rank score tag`, whitespace separated, one retrieved document per
+ * line. Like trec_eval, the rank column is ignored on input (ranks are recomputed from scores);
+ * unlike trec_eval (which reads a bad score as 0 via atof) a non-numeric score is an error.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Run } from '../types.js';
+import { IrFormatError } from './format-error.js';
+import { isSkippableTrecLine, readFileLines, splitLines, type LineSource } from './lines.js';
+import { rankQuery } from '../ranking.js';
+
+/** One parsed run line. */
+export interface RunEntry {
+  qid: string;
+  docno: string;
+  score: number;
+  tag: string;
+}
+
+/** Parses one line; `source`/`lineNumber` only label errors. Returns undefined for blank/comment lines. */
+export function parseRunLine(text: string, source: string, lineNumber: number): RunEntry | undefined {
+  if (isSkippableTrecLine(text)) return undefined;
+  const fields = text.trim().split(/\s+/);
+  if (fields.length !== 6) {
+    throw new IrFormatError(source, lineNumber, `run line needs 6 fields 'qid Q0 docno rank score tag', got ${fields.length}`);
+  }
+  const [qid, , docno, , scoreText, tag] = fields;
+  const score = Number(scoreText);
+  if (scoreText === '' || !Number.isFinite(score)) {
+    throw new IrFormatError(source, lineNumber, `score '${scoreText}' is not a finite number`);
+  }
+  return { qid, docno, score, tag };
+}
+
+/** Streams entries of a run from any line source, checking each line. */
+export async function* iterateRunEntries(lines: LineSource, source: string): AsyncGenerator<RunEntry & { lineNumber: number }> {
+  for await (const { text, lineNumber } of lines) {
+    const entry = parseRunLine(text, source, lineNumber);
+    if (entry) yield { ...entry, lineNumber };
+  }
+}
+
+/** Result of reading a run: the scores plus the run tag(s) seen. */
+export interface ParsedRun {
+  run: Run;
+  /** Distinct tags in file order (usually one). */
+  tags: string[];
+}
+
+async function collectRun(lines: LineSource, source: string): Promise<ParsedRun> {
+  const run: Run = new Map();
+  const tags: string[] = [];
+  const firstLine = new Map<string, number>();
+  for await (const e of iterateRunEntries(lines, source)) {
+    let docs = run.get(e.qid);
+    if (!docs) {
+      docs = new Map();
+      run.set(e.qid, docs);
+    }
+    if (docs.has(e.docno)) {
+      // trec_eval also refuses duplicates ("duplicate docs"); we name both lines.
+      const key = `${e.qid}\u0000${e.docno}`;
+      throw new IrFormatError(source, e.lineNumber, `duplicate (qid, docno) = (${e.qid}, ${e.docno}); first seen on line ${firstLine.get(key) ?? '?'}`);
+    }
+    docs.set(e.docno, e.score);
+    firstLine.set(`${e.qid}\u0000${e.docno}`, e.lineNumber);
+    if (!tags.includes(e.tag)) tags.push(e.tag);
+  }
+  return { run, tags };
+}
+
+/** Reads a run file (streamed line by line). */
+export function readRunFile(path: string): Promise<ParsedRun> {
+  return collectRun(readFileLines(path), path);
+}
+
+/** Parses run text held in memory; `source` names it in errors. */
+export function parseRun(text: string, source = '<run>'): Promise<ParsedRun> {
+  return collectRun(splitLines(text), source);
+}
+
+/** Formats a run in TREC format, each query ranked as trec_eval would rank it (score desc, docno desc). */
+export function* formatRunLines(run: Run, tag: string): Generator<string> {
+  if (/\s/.test(tag) || tag === '') throw new TypeError(`run tag must be a non-empty string without whitespace, got '${tag}'`);
+  for (const [qid, docs] of run) {
+    const ranked = rankQuery(docs);
+    for (let i = 0; i < ranked.length; i++) {
+      // Number#toString round-trips doubles exactly, so rereading gives the same ranking.
+      yield `${qid} Q0 ${ranked[i].docno} ${i + 1} ${ranked[i].score} ${tag}\n`;
+    }
+  }
+}
+
+/** Writes a run file, streaming (respects back-pressure so 1M-line runs do not buffer in memory). */
+export async function writeRunFile(path: string, run: Run, tag: string): Promise<void> {
+  const out = createWriteStream(path, { encoding: 'utf8' });
+  try {
+    for (const line of formatRunLines(run, tag)) {
+      if (!out.write(line)) await once(out, 'drain');
+    }
+  } finally {
+    out.end();
+    await once(out, 'finish');
+  }
+}
