@@ -4,9 +4,11 @@ import { UsageError } from './command.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
-export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
+export type ParsedArgs<T extends OptionSpec> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: boolean }>>;
+
+export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false): ParsedArgs<T> {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals }) as ParsedArgs<T>;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

@@ -5,4 +5,5 @@
 import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<Command>> = {
+  align: async () => (await import('./align.js')).command,
 };
