@@ -1,0 +1,159 @@
+/**
+ * FreeDict recipe (Debian `dict-freedict-*`): EN→X lexicon = eng-X forward ∪ X-eng reversed.
+ *
+ * Cleaning follows how FreeDict writes equivalents: lower-cased, parenthesised/bracketed glosses
+ * dropped ("opponent (in games or sports)" → "opponent"), a leading "to " dropped from English verbs,
+ * placeholder words "sth"/"sb" dropped. The lexicon is GPL-licensed data, so it is always a generated
+ * file (written under --out, never committed).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { locateDebianPackage, MissingDebianPackageError, type DebianPackage } from './debian.js';
+import { readDictd, type DictdDictionary } from './dictd.js';
+import { Lexicon, lexiconCoverage, type Coverage } from './lexicon.js';
+import { iso6393Candidates } from './locale.js';
+import { SourceHasher, writeManifest, type Manifest, type SourceRecord } from './manifest.js';
+import { silentProgress, type Progress } from './progress.js';
+import { OutputWriter } from './recipe-output.js';
+import { stopwordsFor } from './stopwords.js';
+import { readUdhrDeclaration } from './udhr.js';
+
+/** Cleans one FreeDict equivalent or headword; returns '' when nothing translatable is left. */
+export function cleanFreedictTerm(text: string, english: boolean): string {
+  let t = text.toLowerCase();
+  // Remove bracketed glosses repeatedly (they can nest one level).
+  for (let k = 0; k < 3; k++) t = t.replace(/\([^()]*\)|\[[^[\]]*\]|\{[^{}]*\}/g, ' ');
+  t = t.replace(/[()[\]{}]/g, ' ').replace(/\s+/g, ' ').trim();
+  if (english) {
+    t = t.replace(/^to /, '');
+    t = t.replace(/\b(sth|sb|smb|smth|s\.o\.|s\.th\.)(?=\s|$)/g, ' ').replace(/\s+/g, ' ').trim();
+  }
+  t = t.replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '');
+  if (!/\p{L}/u.test(t)) return '';
+  return t;
+}
+
+export interface FreedictOptions {
+  lang: string;
+  outDir?: string;
+  /** Allow `apt-get download` when the packages are not installed (default true). */
+  download?: boolean;
+  progress?: Progress;
+}
+
+export interface FreedictResult {
+  lexicon: Lexicon;
+  /** Packages actually used (one or both directions). */
+  packages: DebianPackage[];
+  /** Coverage of the English UDHR content words (stopwords removed). */
+  udhrCoverage: Coverage;
+  manifest: Manifest;
+}
+
+interface Direction {
+  pkg: string;
+  file: string;
+  forward: boolean;
+}
+
+function loadDirection(d: Direction, download: boolean): { pkg: DebianPackage; dict: DictdDictionary; source: SourceRecord } {
+  const rel = `usr/share/dictd/${d.file}`;
+  const pkg = locateDebianPackage(d.pkg, { probe: `${rel}.index`, download });
+  const hasher = new SourceHasher(d.pkg, 'debian', pkg.version, 'GPL-2+');
+  const indexText = hasher.read(join(pkg.root, `${rel}.index`), `${rel}.index`);
+  const body = readFileSync(join(pkg.root, `${rel}.dict.dz`));
+  hasher.add(`${rel}.dict.dz`, body);
+  return { pkg, dict: readDictd(indexText, body, d.file), source: hasher.record() };
+}
+
+export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResult> {
+  const progress = opts.progress ?? silentProgress;
+  const download = opts.download ?? true;
+  const isos = iso6393Candidates(opts.lang).filter((c) => c !== 'eng');
+  if (isos.length === 0) throw new RangeError(`freedict: cannot map language '${opts.lang}' to an ISO 639-3 code; pass the three-letter code (e.g. swh)`);
+  const lexicon = new Lexicon('en', opts.lang, 'freedict');
+  const packages: DebianPackage[] = [];
+  const sources: SourceRecord[] = [];
+  const failures: string[] = [];
+  const counts: Record<string, number> = {};
+  for (const iso of isos) {
+    const dirs: Direction[] = [
+      { pkg: `dict-freedict-eng-${iso}`, file: `freedict-eng-${iso}`, forward: true },
+      { pkg: `dict-freedict-${iso}-eng`, file: `freedict-${iso}-eng`, forward: false },
+    ];
+    for (const d of dirs) {
+      // Prefer files already on disk (installed package) before trying apt.
+      let loaded;
+      try {
+        loaded = loadDirection(d, download && !existsSync(`/usr/share/dictd/${d.file}.index`));
+      } catch (err) {
+        if (err instanceof MissingDebianPackageError) {
+          failures.push(`${d.pkg}: ${err.message.split('(')[1]?.split(')')[0] ?? 'unavailable'}`);
+          continue;
+        }
+        throw err;
+      }
+      progress.log(`${d.pkg} ${loaded.pkg.version} (${loaded.pkg.origin}): ${loaded.dict.entries.length} entries`);
+      packages.push(loaded.pkg);
+      sources.push(loaded.source);
+      let added = 0;
+      for (const entry of loaded.dict.entries) {
+        for (const head of entry.headwords) {
+          const h = cleanFreedictTerm(head, d.forward);
+          if (!h) continue;
+          for (const sense of entry.senses) {
+            for (const eq of sense) {
+              const t = cleanFreedictTerm(eq, !d.forward);
+              if (!t) continue;
+              if (d.forward) lexicon.add(h, t, 1, d.pkg);
+              else lexicon.add(t, h, 1, d.pkg);
+              added++;
+            }
+          }
+        }
+      }
+      counts[`${d.pkg}.pairs`] = added;
+    }
+    if (packages.length > 0) break;
+  }
+  if (packages.length === 0) {
+    throw new MissingDebianPackageError(
+      isos.map((i) => `dict-freedict-eng-${i}`).join(' / '),
+      `no FreeDict dictionary between English and '${opts.lang}' could be found: ${failures.join('; ')}. ` +
+        `See 'apt-cache search freedict' for the available pairs`,
+    );
+  }
+  lexicon.normalize();
+  const en = readUdhrDeclaration('eng');
+  const udhrText = [...en.preamble, ...[...en.articles.values()].flat()].join('\n');
+  const udhrCoverage = lexiconCoverage(udhrText, lexicon, stopwordsFor('en'));
+  Object.assign(counts, {
+    pairs: lexicon.size,
+    englishHeadwords: lexicon.headwords,
+    udhrContentTokens: udhrCoverage.tokens,
+    udhrContentTokensCovered: udhrCoverage.coveredTokens,
+    udhrContentTypes: udhrCoverage.types,
+    udhrContentTypesCovered: udhrCoverage.coveredTypes,
+  });
+  const manifest: Manifest = {
+    recipe: 'freedict',
+    createdAt: new Date().toISOString(),
+    params: { lang: opts.lang, download },
+    sources,
+    outputs: [],
+    counts,
+    notes: [
+      'EN→X lexicon = eng-X forward ∪ X-eng reversed; weights = attestations, normalised per English headword.',
+      'FreeDict data is GPL-2+: keep lexicon.tsv as a generated file, do not commit it.',
+      `UDHR English content-word coverage: tokens ${(udhrCoverage.tokenCoverage * 100).toFixed(1)}%, types ${(udhrCoverage.typeCoverage * 100).toFixed(1)}%.`,
+    ],
+  };
+  if (opts.outDir) {
+    const w = new OutputWriter(opts.outDir);
+    w.text('lexicon.tsv', lexicon.toTsv(), lexicon.size);
+    manifest.outputs = w.outputs;
+    writeManifest(opts.outDir, manifest);
+  }
+  progress.done(`${lexicon.size} pairs over ${lexicon.headwords} English headwords`);
+  return { lexicon, packages, udhrCoverage, manifest };
+}
