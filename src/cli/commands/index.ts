@@ -5,5 +5,6 @@
 import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<Command>> = {
+  bench: async () => (await import('./bench.js')).command,
   align: async () => (await import('./align.js')).command,
 };

@@ -1,0 +1,49 @@
+/**
+ * Defaults and usage text of the Sinkhorn benchmark, kept free of heavy imports so `optical help` and
+ * `optical bench --help` can show them without loading tfjs or the native addon.
+ */
+
+/** Implementations that run in this process (the Python peers are added by --peers). */
+export const LOCAL_BACKENDS = ['cpu-auto', 'cpu-log', 'cpu-scaling', 'js', 'tfjs', 'cuda'] as const;
+
+export const SINKHORN_DEFAULTS = {
+  sizes: '256x64x64,256x128x128,1x4096x4096',
+  eps: '0.1,0.01',
+  iters: 100,
+  backends: LOCAL_BACKENDS.join(','),
+  python: '/usr/bin/python3',
+  reps: 5,
+  warmup: 1,
+  budget: 20,
+  seed: 42,
+  step: '256x128x128x768',
+  stepEps: 0.05,
+  torchThreads: 2,
+  /** B·n·m·iters above which the pure-TS backend is skipped (≈ a minute of work per run). */
+  jsWorkLimit: 1e9,
+} as const;
+
+export const SINKHORN_USAGE = `usage: optical bench sinkhorn [options]
+
+Times Sinkhorn implementations on the same seeded inputs (tol = 0: exactly --iters iterations each),
+cross-checks their plans against the native CPU backend and prints a table.
+
+  --sizes LIST        batch sizes BxNxM (default ${SINKHORN_DEFAULTS.sizes})
+  --eps LIST          regularisations (default ${SINKHORN_DEFAULTS.eps}); cases = sizes × eps
+  --iters N           Sinkhorn iterations (default ${SINKHORN_DEFAULTS.iters})
+  --backends LIST     of ${LOCAL_BACKENDS.join(',')} (default: all; cuda rows say why when no device)
+  --peers             also run the Python peers (POT ot.sinkhorn and sinkhorn_log looped over the batch,
+                      PyTorch batched log-domain; PyTorch for the OPTICAL step) when --python has them
+  --python PATH       interpreter for the peers (default ${SINKHORN_DEFAULTS.python})
+  --reps N            timed repetitions, median reported (default ${SINKHORN_DEFAULTS.reps})
+  --warmup N          untimed warm-up runs (default ${SINKHORN_DEFAULTS.warmup})
+  --budget SEC        time budget per row: fewer repetitions for slow implementations (default ${SINKHORN_DEFAULTS.budget})
+  --step BxNxMxD|none OPTICAL step case: cost + Sinkhorn + loss + gradient (default ${SINKHORN_DEFAULTS.step})
+  --step-eps X        eps of the step case (default ${SINKHORN_DEFAULTS.stepEps})
+  --threads N         native worker threads, 0 = all cores (default 0)
+  --torch-threads N   torch.set_num_threads for the PyTorch peers (default ${SINKHORN_DEFAULTS.torchThreads})
+  --seed N            input PRNG seed (default ${SINKHORN_DEFAULTS.seed})
+  --uncapped          run the pure-TS backend on every case (by default it is skipped when
+                      B·n·m·iters > ${SINKHORN_DEFAULTS.jsWorkLimit.toExponential(0)}, e.g. 1x4096x4096 at 100 iterations)
+  --json FILE         also write the results (with machine info, versions and date) as JSON
+  --quiet             no progress lines on stderr`;

@@ -1,0 +1,38 @@
+/**
+ * `optical bench <suite>`: micro-benchmarks shipped with optical. The suites live under bench/ (they
+ * compile to dist/bench/ with the rest of the package); this command only dispatches. Usage texts
+ * come from light modules so that `optical help` does not load tfjs or the native addon.
+ */
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { SINKHORN_USAGE } from '../../../bench/sinkhorn/usage.js';
+
+const SUITES: Record<string, { summary: string; usage: string; run: (argv: string[]) => Promise<number> }> = {
+  sinkhorn: {
+    summary: 'Sinkhorn kernels: native cpu/cuda, pure TS, tfjs ops, POT and PyTorch on the same inputs',
+    usage: SINKHORN_USAGE,
+    run: async (argv) => (await import('../../../bench/sinkhorn/cli.js')).runSinkhornBench(argv),
+  },
+};
+
+const usage = [
+  'usage: optical bench <suite> [options]',
+  '',
+  'suites:',
+  ...Object.entries(SUITES).map(([k, s]) => `  ${k.padEnd(10)} ${s.summary}`),
+  '',
+  ...Object.values(SUITES).map((s) => s.usage),
+].join('\n');
+
+export const command: Command = {
+  name: 'bench',
+  summary: 'micro-benchmarks: optical bench sinkhorn [options]',
+  usage,
+  async run(argv: string[]): Promise<number> {
+    const [suite, ...rest] = argv;
+    if (!suite) throw new UsageError('name a suite (sinkhorn)');
+    const s = SUITES[suite];
+    if (!s) throw new UsageError(`unknown suite '${suite}' (known: ${Object.keys(SUITES).join(', ')})`);
+    return s.run(rest);
+  },
+};

@@ -1,0 +1,199 @@
+/**
+ * Correctness of the Sinkhorn benchmark harness (not its speed): tiny sizes, 2 iterations.
+ * The tfjs-ops peer must agree with the pure-TS reference, the report must have the documented JSON
+ * structure, NaN must surface instead of vanishing, and the POT / PyTorch peers (when
+ * /usr/bin/python3 has them) must run exactly the requested iterations and agree with the reference.
+ */
+import { describe, expect, it } from 'vitest';
+import { sinkhornReference } from '../../src/ot/index.js';
+import { sinkhornOptions } from '../../src/ot/options.js';
+import { UsageError } from '../../src/cli/command.js';
+import { makeCostBatch, parseBatchSize } from '../../bench/sinkhorn/cases.js';
+import { parseSinkhornBenchArgs, reportToJson } from '../../bench/sinkhorn/cli.js';
+import { runBenchmark, type BenchConfig, type BenchReport } from '../../bench/sinkhorn/harness.js';
+import { countNaN, maxAbsDiff, maxMarginalError } from '../../bench/sinkhorn/metrics.js';
+import { probePython } from '../../bench/sinkhorn/python-peers.js';
+import { formatReport } from '../../bench/sinkhorn/table.js';
+import { initTfjs } from '../../bench/sinkhorn/tfjs-backend.js';
+import { tfjsSinkhorn } from '../../bench/sinkhorn/tfjs-sinkhorn.js';
+import { measure } from '../../bench/sinkhorn/timing.js';
+
+function tinyConfig(over: Partial<BenchConfig> = {}): BenchConfig {
+  return {
+    sizes: [{ B: 3, n: 8, m: 6 }],
+    epsList: [0.1],
+    iters: 2,
+    backends: ['cpu-auto', 'js', 'tfjs'],
+    peers: false,
+    python: '/usr/bin/python3',
+    policy: { reps: 2, warmup: 1, budgetSec: 10 },
+    seed: 7,
+    step: { B: 2, n: 4, m: 3, d: 5 },
+    stepEps: 0.1,
+    threads: 0,
+    torchThreads: 2,
+    jsWorkLimit: 1e9,
+    log: () => {},
+    ...over,
+  };
+}
+
+describe('tfjs-ops Sinkhorn', () => {
+  it('matches the float64 reference on a ragged batch with non-uniform marginals and a zero weight', async () => {
+    const { tf } = await initTfjs();
+    const rows = Int32Array.from([3, 5, 1]);
+    const cols = Int32Array.from([4, 2, 3]);
+    const cost = Float32Array.from({ length: 3 * 4 + 5 * 2 + 1 * 3 }, (_, i) => ((i * 37) % 11) / 11);
+    // Per-problem marginals with equal mass; problem 0 has a masked (zero-weight) row.
+    const a = Float32Array.from([0, 0.5, 0.5, 0.2, 0.2, 0.2, 0.2, 0.2, 1]);
+    const b = Float32Array.from([0.25, 0.25, 0.25, 0.25, 0.4, 0.6, 0.3, 0.3, 0.4]);
+    for (const eps of [0.5, 0.05]) {
+      const iters = 7;
+      const ours = await tfjsSinkhorn(tf, { rows, cols, cost, a, b }, { eps, iters });
+      const ref = sinkhornReference({ rows, cols, cost, a, b }, sinkhornOptions('test', { eps, maxIter: iters, tol: 0 }));
+      expect(ours.plan.length).toBe(ref.plan.length);
+      expect(maxAbsDiff(ours.plan, ref.plan)).toBeLessThan(2e-6);
+      expect(countNaN(ours.plan)).toBe(0);
+      expect(Array.from(ours.iterations)).toEqual([iters, iters, iters]);
+      // Potentials of the masked row are not determined by the plan; compare the others.
+      for (let i = 1; i < ref.f.length; i++) expect(ours.f[i]).toBeCloseTo(ref.f[i], 4);
+      for (let j = 0; j < ref.g.length; j++) expect(ours.g[j]).toBeCloseTo(ref.g[j], 4);
+    }
+  });
+
+  it('rejects bad arguments with the argument named', async () => {
+    const { tf } = await initTfjs();
+    const p = { rows: Int32Array.from([2]), cols: Int32Array.from([2]), cost: new Float32Array(4) };
+    await expect(tfjsSinkhorn(tf, p, { eps: 0, iters: 2 })).rejects.toThrow(/eps/);
+    await expect(tfjsSinkhorn(tf, { ...p, cost: new Float32Array(3) }, { eps: 0.1, iters: 2 })).rejects.toThrow(/cost has 3 entries/);
+  });
+});
+
+describe('metrics never hide NaN', () => {
+  it('propagates NaN through the diff and marginal error, and JSON keeps it', () => {
+    expect(maxAbsDiff([0, Number.NaN, 5], [0, 0, 0])).toBeNaN();
+    expect(maxAbsDiff([0, 1], [0, 0, 0])).toBe(Infinity);
+    expect(maxAbsDiff([1, 2], [1, 2.5])).toBe(0.5);
+    expect(maxMarginalError([0.25, Number.NaN, 0.25, 0.25], 1, 2, 2)).toBeNaN();
+    expect(countNaN([Number.NaN, 1, Number.NaN])).toBe(2);
+    const json = JSON.parse(reportToJson({ cases: [{ rows: [{ maxDiff: Number.NaN }] }] } as unknown as BenchReport));
+    expect(json.cases[0].rows[0].maxDiff).toBe('NaN');
+  });
+});
+
+describe('timing policy', () => {
+  it('takes the median of the timed runs and counts them', async () => {
+    let calls = 0;
+    const { timing } = await measure(() => ++calls, { reps: 3, warmup: 1, budgetSec: 100 });
+    expect(calls).toBe(4);
+    expect(timing.timesSec).toHaveLength(3);
+    expect(timing.warmupOnly).toBe(false);
+  });
+  it('uses the warm-up as the only sample when it exceeds the budget', async () => {
+    let calls = 0;
+    const slow = () => { calls++; const t = Date.now(); while (Date.now() - t < 30) { /* spin */ } };
+    const { timing } = await measure(slow, { reps: 5, warmup: 1, budgetSec: 0.01 });
+    expect(calls).toBe(1);
+    expect(timing.warmupOnly).toBe(true);
+  });
+});
+
+describe('inputs and options', () => {
+  it('generates the same costs for the same seed, in [0, 1] with max 1 per problem', () => {
+    const s = parseBatchSize('2x5x4');
+    const c1 = makeCostBatch(s, 3, 0);
+    expect(Array.from(makeCostBatch(s, 3, 0))).toEqual(Array.from(c1));
+    expect(Array.from(makeCostBatch(s, 4, 0))).not.toEqual(Array.from(c1));
+    for (let k = 0; k < 2; k++) expect(Math.max(...c1.subarray(k * 20, (k + 1) * 20))).toBeCloseTo(1, 6);
+    expect(Math.min(...c1)).toBeGreaterThanOrEqual(0);
+  });
+  it('parses the CLI options and rejects bad ones with a UsageError naming the option', () => {
+    const cfg = parseSinkhornBenchArgs(['--sizes', '4x8x8,1x16x16', '--eps', '0.1', '--iters', '3', '--backends', 'js,tfjs', '--step', 'none', '--reps', '2']);
+    expect(cfg.sizes).toEqual([{ B: 4, n: 8, m: 8 }, { B: 1, n: 16, m: 16 }]);
+    expect(cfg.step).toBeNull();
+    expect(cfg.backends).toEqual(['js', 'tfjs']);
+    expect(cfg.peers).toBe(false);
+    expect(() => parseSinkhornBenchArgs(['--sizes', '4x8'])).toThrow(UsageError);
+    expect(() => parseSinkhornBenchArgs(['--sizes', '4x8'])).toThrow(/--sizes/);
+    expect(() => parseSinkhornBenchArgs(['--backends', 'gpu'])).toThrow(/unknown backend 'gpu'/);
+    expect(() => parseSinkhornBenchArgs(['--iters', '0'])).toThrow(/--iters/);
+    expect(() => parseSinkhornBenchArgs(['--eps', '-1'])).toThrow(/--eps/);
+    expect(() => parseSinkhornBenchArgs(['--bogus'])).toThrow(UsageError);
+  });
+});
+
+function checkReportStructure(rep: BenchReport, iters: number): void {
+  const json = JSON.parse(reportToJson(rep));
+  expect(Number.isNaN(Date.parse(json.date))).toBe(false);
+  expect(typeof json.machine.cpuModel).toBe('string');
+  expect(json.machine.logicalCores).toBeGreaterThan(0);
+  expect(json.machine.node).toBe(process.version);
+  expect(json.config.iters).toBe(iters);
+  expect(Array.isArray(json.notes)).toBe(true);
+  expect(json.notes.join(' ')).toMatch(/GB\/s/);
+  for (const c of json.cases) {
+    expect(['sinkhorn', 'step']).toContain(c.kind);
+    expect(c.cells).toBe(c.B * c.n * c.m);
+    expect(c.bytesPerIteration).toBe(8 * c.cells);
+    for (const r of c.rows) {
+      expect(['ok', 'absent', 'skipped', 'error']).toContain(r.status);
+      if (r.status === 'ok') {
+        expect(r.medianSec).toBeGreaterThan(0);
+        expect(r.timesSec.length).toBeGreaterThanOrEqual(1);
+        expect(r.iterationsMin).toBe(iters);
+        expect(r.iterationsMax).toBe(iters);
+        expect(r.nanCount).toBe(0);
+      } else {
+        expect(typeof r.reason).toBe('string');
+      }
+    }
+  }
+}
+
+describe('benchmark harness (tiny run)', () => {
+  it('runs native (if built), js and tfjs on the same inputs; tfjs agrees with the reference', async () => {
+    const rep = await runBenchmark(tinyConfig());
+    checkReportStructure(rep, 2);
+    expect(rep.cases.map((c) => c.kind)).toEqual(['sinkhorn', 'step']);
+    const [sk, step] = rep.cases;
+    expect(['cpu-auto', 'js']).toContain(sk.reference);
+    const byImpl = Object.fromEntries(sk.rows.map((r) => [r.impl, r]));
+    expect(byImpl.js.status).toBe('ok');
+    expect(byImpl.tfjs.status).toBe('ok');
+    expect(byImpl.tfjs.maxDiff).toBeLessThan(1e-5);
+    expect(byImpl.tfjs.maxCostDiff).toBeLessThan(1e-5);
+    expect(byImpl.js.maxDiff).toBeLessThan(1e-5);
+    expect(byImpl.tfjs.marginalError).toBeGreaterThan(0); // 2 iterations: not converged, and says so
+    if (byImpl['cpu-auto'].status === 'ok') expect(byImpl.tfjs.vsNative).toBeGreaterThan(0);
+    else expect(byImpl['cpu-auto'].status).toBe('absent');
+    const stepJs = step.rows.find((r) => r.impl === 'js')!;
+    expect(stepJs.status).toBe('ok');
+    expect(stepJs.maxDiff).toBeLessThan(1e-4);
+    const text = formatReport(rep);
+    expect(text).toContain('tfjs ops (log, batched)');
+    expect(text).toContain('cross-check reference');
+    expect(text).toContain('OPTICAL step');
+  });
+
+  it('caps the pure-TS backend above the work limit and says why', async () => {
+    const rep = await runBenchmark(tinyConfig({ backends: ['js'], step: null, jsWorkLimit: 10 }));
+    const row = rep.cases[0].rows[0];
+    expect(row.status).toBe('skipped');
+    expect(row.reason).toMatch(/--uncapped/);
+  });
+
+  const py = probePython('/usr/bin/python3');
+  it.skipIf(!py.ok)(`Python peers run exactly the requested iterations and agree with the reference (${py.ok ? 'POT + torch present' : `skipped: ${py.problem}`})`, async () => {
+    const rep = await runBenchmark(tinyConfig({ peers: true, backends: ['cpu-auto', 'js'], policy: { reps: 1, warmup: 1, budgetSec: 10 } }));
+    checkReportStructure(rep, 2);
+    const rows = Object.fromEntries(rep.cases[0].rows.map((r) => [r.impl, r]));
+    for (const impl of ['pot-scaling', 'pot-log', 'torch-log'] as const) {
+      expect(rows[impl].status, `${impl}: ${rows[impl].reason}`).toBe('ok');
+      expect(rows[impl].maxDiff).toBeLessThan(1e-5);
+    }
+    const stepTorch = rep.cases[1].rows.find((r) => r.impl === 'torch-step')!;
+    expect(stepTorch.status, stepTorch.reason).toBe('ok');
+    expect(stepTorch.maxDiff).toBeLessThan(1e-4);
+    expect(stepTorch.maxCostDiff).toBeLessThan(1e-5);
+  });
+});
