@@ -1,0 +1,49 @@
+{
+  # CPU addon: build/Release/optical.node. native/core is plain C++17 (also compiled into the CUDA
+  # addon by CMakeLists.txt); native/binding is the only Node-API code.
+  #
+  # Flags: -O3 with a portable x86-64-v2 baseline (the binary runs on any CI machine of the same
+  # kind); the hot loops carry target_clones for AVX2 and AVX-512 chosen at load time
+  # (native/core/fast_math.h). Float reductions vectorise only with reassociation, so the kernels use
+  # -fassociative-math (+ its prerequisites -fno-signed-zeros -fno-trapping-math) but never
+  # -ffinite-math-only / -ffast-math: the NaN/Inf checks must keep working.
+  # OPTICAL_SANITIZE=1 (npm run build:asan, into build-asan/) adds ASan + UBSan.
+  'variables': {
+    'optical_sanitize%': '<!(node -p "process.env.OPTICAL_SANITIZE || 0")',
+  },
+  'targets': [
+    {
+      'target_name': 'optical',
+      'sources': [
+        'native/core/thread_pool.cpp',
+        'native/core/validate.cpp',
+        'native/core/sinkhorn_kernels.cpp',
+        'native/core/sinkhorn.cpp',
+        'native/core/cost_kernels.cpp',
+        'native/core/cost_matrices.cpp',
+        'native/core/ot_loss.cpp',
+        'native/binding/js_args.cpp',
+        'native/binding/jobs.cpp',
+        'native/binding/addon.cpp',
+      ],
+      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
+      'cflags!': ['-fno-exceptions', '-O2', '-O3', '-Os'],
+      'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-std=gnu++17', '-std=gnu++1y', '-std=gnu++20', '-O2', '-O3', '-Os'],
+      'cflags_cc': [
+        '-std=c++17', '-fexceptions', '-pthread', '-Wall', '-Wextra',
+        '-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math',
+      ],
+      'ldflags': ['-pthread'],
+      'conditions': [
+        ['target_arch=="x64"', { 'cflags_cc': ['-march=x86-64-v2'] }],
+        ['optical_sanitize=="1"', {
+          'cflags_cc': ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'],
+          'ldflags': ['-fsanitize=address,undefined'],
+        }, {
+          'cflags_cc': ['-O3'],
+        }],
+      ],
+    },
+  ],
+}

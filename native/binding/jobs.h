@@ -1,0 +1,31 @@
+// One job per exported operation. A job is built on the JS thread (arguments read, checked and, for
+// async calls, copied; output typed arrays allocated and referenced), runs `execute()` without
+// touching Node-API (so it may run on a libuv worker thread), and turns into a JS result on the JS
+// thread again. Sync and async calls share this code path, so they give bit-identical results.
+#ifndef OPTICAL_NATIVE_BINDING_JOBS_H
+#define OPTICAL_NATIVE_BINDING_JOBS_H
+
+#include <napi.h>
+
+#include <memory>
+
+#include "../core/ot.h"
+#include "js_args.h"
+
+namespace optical {
+
+class Job {
+ public:
+  virtual ~Job() = default;
+  virtual void execute() = 0;                        // no Node-API in here
+  virtual Napi::Value result(Napi::Env env) = 0;     // JS thread
+};
+
+// `copyInputs`: true for async calls (JS may run and mutate the inputs while the job executes).
+std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs);
+std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs);
+std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs);
+
+}  // namespace optical
+
+#endif  // OPTICAL_NATIVE_BINDING_JOBS_H

@@ -1,0 +1,58 @@
+// Reading JS arguments into plain C++ values, checking each one at the boundary. Everything that can
+// be wrong with an argument is reported as ot::ArgumentError (TypeError/RangeError in JS) naming it.
+#ifndef OPTICAL_NATIVE_BINDING_JS_ARGS_H
+#define OPTICAL_NATIVE_BINDING_JS_ARGS_H
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../core/ot.h"
+
+namespace optical {
+
+// A float32 view of a Float32Array/Float64Array argument. `data` points either into the JS buffer
+// (sync calls with Float32 input: JS cannot run meanwhile) or into `owned` (Float64 input is
+// converted; async calls always copy, so JS cannot mutate the data while a worker reads it).
+struct FloatInput {
+  const float* data = nullptr;
+  int64_t length = 0;
+  std::vector<float> owned;
+  bool present = false;
+};
+
+struct IntInput {
+  std::vector<int32_t> values;
+};
+
+// Throws ot::ArgumentError(Type) unless `v` is an object; returns it.
+Napi::Object require_object(const Napi::Value& v, const char* name);
+
+// Int32Array only (shapes). Copies.
+IntInput read_int32_array(const Napi::Object& owner, const char* key, const std::string& name);
+
+// Float32Array or Float64Array. `optional`: undefined/null → present = false.
+FloatInput read_float_array(const Napi::Object& owner, const char* key, const std::string& name, bool copy,
+                            bool optional);
+
+// options → ot::SinkhornOptions (+ kind and returnPlan). Missing fields take the documented
+// defaults of src/ot/options.ts; present fields must have the right type and range.
+struct ParsedOptions {
+  ot::SinkhornOptions sinkhorn;
+  ot::CostKind kind = ot::CostKind::Cosine;
+  bool returnPlan = false;
+};
+ParsedOptions read_options(const Napi::Value& v);
+
+// A positive integer argument such as `dim`.
+int64_t read_positive_integer(const Napi::Object& owner, const char* key, const std::string& name);
+
+// Allocates a typed array of `length` elements; allocation failure → ArgumentError(Range) naming `what`.
+template <class TA>
+TA allocate(Napi::Env env, int64_t length, const char* what);
+
+}  // namespace optical
+
+#endif  // OPTICAL_NATIVE_BINDING_JS_ARGS_H

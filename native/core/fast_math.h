@@ -1,0 +1,51 @@
+// Branch-free float exp and the per-ISA cloning macro for the hot loops.
+//
+// fast_exp is written so that gcc auto-vectorises loops that call it (no branches, no libm call):
+// range reduction x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2), the Cephes expf
+// polynomial on r (relative error ≈ 1e-7 over the whole range), and 2^n assembled in the exponent
+// bits. Results below 2^-126 (x < −87) are flushed to 0 rather than returned as subnormals — the
+// OT kernels only use exp on max-shifted arguments, where such terms are negligible.
+#ifndef OPTICAL_NATIVE_CORE_FAST_MATH_H
+#define OPTICAL_NATIVE_CORE_FAST_MATH_H
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+// Hot loops are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and the baseline, and the best one
+// is chosen at load time (ifunc). The baseline flags stay portable, so one binary runs on every
+// x86-64 machine yet uses the vector units it finds.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__) && \
+    !defined(OPTICAL_NO_TARGET_CLONES)
+#define OT_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define OT_KERNEL
+#endif
+
+namespace ot {
+
+constexpr float kExpLowest = -87.0f;   // below: result flushed to 0
+constexpr float kExpHighest = 88.0f;   // above: clamped (e^88 ≈ 1.65e38 < FLT_MAX)
+
+inline float fast_exp(float x) {
+  const float xc = std::min(std::max(x, kExpLowest), kExpHighest);
+  const float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  float r = xc - n * 0.693359375f;   // ln2 high part (exact in float)
+  r = r - n * -2.12194440e-4f;       // ln2 low part
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return x < kExpLowest ? 0.0f : p * scale;
+}
+
+}  // namespace ot
+
+#endif  // OPTICAL_NATIVE_CORE_FAST_MATH_H

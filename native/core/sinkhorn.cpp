@@ -1,0 +1,386 @@
+// Batched ragged Sinkhorn: the per-problem iteration (log domain, scaling form, the automatic
+// fallback between them, eps scaling, unbalanced updates, convergence checks) and the distribution
+// of problems over threads. The O(n·m) loops live in sinkhorn_kernels.cpp.
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "ot.h"
+#include "sinkhorn_internal.h"
+#include "sinkhorn_kernels.h"
+
+namespace ot {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The scaling iterates x, y (see ScalingState) must stay inside (0, bound]. 'auto' uses a
+// conservative bound: with x, y ≤ 1e15 the Gibbs entries that fast_exp flushes to zero (< e^−87)
+// change any plan entry by less than ~1e-8 · a_i·b_j, so the scaling result matches the log-domain
+// one. 'scaling' only gives up on a genuine float overflow/underflow.
+constexpr float kAutoBound = 1e15f;
+constexpr float kStrictBound = FLT_MAX;
+
+// Problems at least this large (cells) are split across threads by rows/columns when there are
+// fewer of them than threads; smaller ones are handed out whole, one problem per task.
+constexpr int64_t kSplitCells = int64_t{1} << 17;
+
+class Solver {
+ public:
+  Solver(const ProblemView& p, const SinkhornOptions& o, const Splitter& par)
+      : p_(p), o_(o), par_(par), n_(p.n), m_(p.m), balanced_(std::isinf(o.rho)) {}
+
+  ProblemResult run();
+
+ private:
+  enum class Mode { Log, Scaling };
+
+  double tau_at(double eps) const { return balanced_ ? 1.0 : o_.rho / (o_.rho + eps); }
+  void log_iteration(double eps, double tau);
+  bool enter_scaling();
+  bool scaling_iteration(double tau);
+  void leave_scaling();
+  void potentials(std::vector<double>& f, std::vector<double>& g) const;
+  // Plan pass: row/col sums (and <P,C>) of the current plan; stores it when `store`.
+  double plan_pass(bool store, std::vector<double>& rowSum, std::vector<double>& colSum);
+  double marginal_error(const std::vector<double>& r, const std::vector<double>& c) const;
+
+  const ProblemView& p_;
+  const SinkhornOptions& o_;
+  const Splitter& par_;
+  const int64_t n_, m_;
+  const bool balanced_;
+  Mode mode_ = Mode::Log;
+  double epsCur_ = 0;  // eps of the latest iteration (the plan is defined with it)
+
+  // Log-domain state.
+  std::vector<float> f_, g_, loga_, logb_, lseRow_, lseCol_, h_, acc_;
+  bool haveShiftRow_ = false, haveShiftCol_ = false;
+
+  // Scaling state: P = diag(a∘x) K diag(b∘y) with K = exp(−(C − c0)/eps) stored in the plan buffer,
+  // f = eps·log x + c0 + delta, g = eps·log y − delta (delta centres the iterates in float range).
+  bool kBuilt_ = false;
+  float c0_ = 0;
+  double delta_ = 0;
+  float kx_ = 1, ky_ = 1;  // unbalanced constant factors (1 when balanced)
+  std::vector<float> x_, y_, xPrev_, yPrev_, w_, z_, S_, T_;
+  bool xValid_ = false, xPrevValid_ = false;
+};
+
+void Solver::log_iteration(double eps, double tau) {
+  const float invEps = static_cast<float>(1.0 / eps);
+  const float epsF = static_cast<float>(eps);
+  for (int64_t j = 0; j < m_; ++j) h_[j] = g_[j] + epsF * logb_[j];
+  par_(n_, [&](int64_t r0, int64_t r1, int) {
+    kernels::log_rows(p_.C, m_, r0, r1, h_.data(), invEps, lseRow_.data(), haveShiftRow_);
+  });
+  haveShiftRow_ = true;
+  for (int64_t i = 0; i < n_; ++i) f_[i] = static_cast<float>(-tau * eps * lseRow_[i]);
+  for (int64_t i = 0; i < n_; ++i) h_[i] = f_[i] + epsF * loga_[i];
+  par_(m_, [&](int64_t c0, int64_t c1, int) {
+    kernels::log_cols(p_.C, n_, m_, c0, c1, h_.data(), invEps, lseCol_.data(), haveShiftCol_, acc_.data());
+  });
+  haveShiftCol_ = true;
+  for (int64_t j = 0; j < m_; ++j) g_[j] = static_cast<float>(-tau * eps * lseCol_[j]);
+}
+
+// Switches to the scaling form at eps = o.eps, starting from the current g. False when the
+// starting iterate is not representable (then the problem stays in the log domain).
+bool Solver::enter_scaling() {
+  const double eps = o_.eps;
+  if (!kBuilt_) {
+    c0_ = *std::min_element(p_.C, p_.C + n_ * m_);
+    const float invEps = static_cast<float>(1.0 / eps);
+    par_(n_, [&](int64_t r0, int64_t r1, int) { kernels::gibbs_kernel(p_.C, m_, r0, r1, c0_, invEps, p_.plan); });
+    kBuilt_ = true;
+    x_.assign(n_, 0);
+    y_.assign(m_, 0);
+    xPrev_.assign(n_, 0);
+    yPrev_.assign(m_, 0);
+    w_.assign(m_, 0);
+    z_.assign(n_, 0);
+    S_.assign(n_, 0);
+    T_.assign(m_, 0);
+  }
+  const auto [gmin, gmax] = std::minmax_element(g_.begin(), g_.end());
+  delta_ = -0.5 * (static_cast<double>(*gmin) + static_cast<double>(*gmax));
+  const float bound = o_.method == Method::Auto ? kAutoBound : kStrictBound;
+  for (int64_t j = 0; j < m_; ++j) {
+    const float y = static_cast<float>(std::exp((g_[j] + delta_) / eps));
+    if (!(y > 0 && y <= bound)) return false;
+    y_[j] = y;
+  }
+  const double tau = tau_at(eps);
+  kx_ = static_cast<float>(std::exp((tau - 1) * (c0_ + delta_) / eps));
+  ky_ = static_cast<float>(std::exp((1 - tau) * delta_ / eps));
+  if (!(kx_ > 0 && kx_ <= bound && ky_ > 0 && ky_ <= bound)) return false;
+  xValid_ = false;
+  mode_ = Mode::Scaling;
+  return true;
+}
+
+// One scaling iteration at eps = o.eps. False (state untouched apart from x, y, which the caller
+// restores from xPrev/yPrev) when an iterate leaves the representable range.
+bool Solver::scaling_iteration(double tau) {
+  const float bound = o_.method == Method::Auto ? kAutoBound : kStrictBound;
+  const float t = static_cast<float>(tau);
+  std::copy(y_.begin(), y_.end(), yPrev_.begin());
+  if (xValid_) std::copy(x_.begin(), x_.end(), xPrev_.begin());
+  xPrevValid_ = xValid_;
+  for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
+  par_(n_, [&](int64_t r0, int64_t r1, int) { kernels::scale_rows(p_.plan, m_, r0, r1, w_.data(), S_.data()); });
+  bool ok = true;
+  for (int64_t i = 0; i < n_; ++i) {
+    const float x = balanced_ ? 1.0f / S_[i] : kx_ * std::pow(S_[i], -t);
+    ok &= x > 0 && x <= bound;
+    x_[i] = x;
+  }
+  if (!ok) return false;
+  xValid_ = true;
+  for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
+  par_(m_, [&](int64_t c0, int64_t c1, int) { kernels::scale_cols(p_.plan, n_, m_, c0, c1, z_.data(), T_.data()); });
+  for (int64_t j = 0; j < m_; ++j) {
+    const float y = balanced_ ? 1.0f / T_[j] : ky_ * std::pow(T_[j], -t);
+    ok &= y > 0 && y <= bound;
+    y_[j] = y;
+  }
+  return ok;
+}
+
+// Back to the log domain from the last good scaling iterate (the start of the failed iteration).
+void Solver::leave_scaling() {
+  const double eps = o_.eps;
+  for (int64_t j = 0; j < m_; ++j) g_[j] = static_cast<float>(eps * std::log(static_cast<double>(yPrev_[j])) - delta_);
+  if (xPrevValid_)
+    for (int64_t i = 0; i < n_; ++i)
+      f_[i] = static_cast<float>(eps * std::log(static_cast<double>(xPrev_[i])) + c0_ + delta_);
+  haveShiftRow_ = haveShiftCol_ = false;
+  xValid_ = false;
+  mode_ = Mode::Log;
+}
+
+void Solver::potentials(std::vector<double>& f, std::vector<double>& g) const {
+  f.resize(n_);
+  g.resize(m_);
+  if (mode_ == Mode::Scaling) {
+    const double eps = o_.eps;
+    for (int64_t i = 0; i < n_; ++i)
+      f[i] = xValid_ ? eps * std::log(static_cast<double>(x_[i])) + c0_ + delta_ : f_[i];
+    for (int64_t j = 0; j < m_; ++j) g[j] = eps * std::log(static_cast<double>(y_[j])) - delta_;
+  } else {
+    for (int64_t i = 0; i < n_; ++i) f[i] = f_[i];
+    for (int64_t j = 0; j < m_; ++j) g[j] = g_[j];
+  }
+}
+
+double Solver::plan_pass(bool store, std::vector<double>& rowSum, std::vector<double>& colSum) {
+  rowSum.assign(n_, 0.0);
+  colSum.assign(m_, 0.0);
+  const int parts = par_.parts_for(n_);
+  std::vector<double> partCol(static_cast<size_t>(parts) * m_), partCost(parts, 0.0);
+  float* plan = store ? p_.plan : nullptr;
+  if (mode_ == Mode::Scaling) {
+    // u = a∘x, v = b∘y (reuse z_ and w_).
+    for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
+    for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
+    par_(n_, [&](int64_t r0, int64_t r1, int part) {
+      kernels::plan_scaling(p_.C, p_.plan, m_, r0, r1, z_.data(), w_.data(), plan, rowSum.data(),
+                            partCol.data() + static_cast<size_t>(part) * m_, &partCost[part]);
+    });
+  } else {
+    const double eps = epsCur_;
+    std::vector<double> F(n_), G(m_);
+    for (int64_t i = 0; i < n_; ++i) F[i] = p_.a[i] > 0 ? f_[i] + eps * std::log(static_cast<double>(p_.a[i])) : -kInf;
+    for (int64_t j = 0; j < m_; ++j) G[j] = p_.b[j] > 0 ? g_[j] + eps * std::log(static_cast<double>(p_.b[j])) : -kInf;
+    par_(n_, [&](int64_t r0, int64_t r1, int part) {
+      kernels::plan_log(p_.C, m_, r0, r1, F.data(), G.data(), 1.0 / eps, plan, rowSum.data(),
+                        partCol.data() + static_cast<size_t>(part) * m_, &partCost[part]);
+    });
+  }
+  double cost = 0;
+  for (int q = 0; q < parts; ++q) {
+    cost += partCost[q];
+    const double* pc = partCol.data() + static_cast<size_t>(q) * m_;
+    for (int64_t j = 0; j < m_; ++j) colSum[j] += pc[j];
+  }
+  return cost;
+}
+
+double Solver::marginal_error(const std::vector<double>& r, const std::vector<double>& c) const {
+  double er = 0, ec = 0;
+  if (o_.errorNorm == ErrorNorm::L1) {
+    for (int64_t i = 0; i < n_; ++i) er += std::fabs(r[i] - p_.a[i]);
+    for (int64_t j = 0; j < m_; ++j) ec += std::fabs(c[j] - p_.b[j]);
+    return er + ec;
+  }
+  for (int64_t i = 0; i < n_; ++i) er += (r[i] - p_.a[i]) * (r[i] - p_.a[i]);
+  for (int64_t j = 0; j < m_; ++j) ec += (c[j] - p_.b[j]) * (c[j] - p_.b[j]);
+  return std::sqrt(er) + std::sqrt(ec);
+}
+
+double max_abs_diff(const std::vector<double>& u, const std::vector<double>& v) {
+  double mx = 0;
+  for (size_t i = 0; i < u.size(); ++i) mx = std::max(mx, std::fabs(u[i] - v[i]));
+  return mx;
+}
+
+ProblemResult Solver::run() {
+  f_.assign(n_, 0.0f);
+  g_.assign(m_, 0.0f);
+  loga_.resize(n_);
+  logb_.resize(m_);
+  for (int64_t i = 0; i < n_; ++i) loga_[i] = p_.a[i] > 0 ? std::log(p_.a[i]) : -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < m_; ++j) logb_[j] = p_.b[j] > 0 ? std::log(p_.b[j]) : -std::numeric_limits<float>::infinity();
+  lseRow_.assign(n_, 0.0f);
+  lseCol_.assign(m_, 0.0f);
+  h_.assign(std::max(n_, m_), 0.0f);
+  acc_.assign(m_, 0.0f);
+
+  bool wantScaling = o_.method != Method::Log;
+  std::vector<double> fBefore, gBefore, fNow, gNow, rowSum, colSum;
+  double error = kInf;
+  bool converged = false, haveError = false;
+  int64_t it = 0;
+  epsCur_ = eps_at(o_, 0);
+  while (it < o_.maxIter) {
+    const double eps = eps_at(o_, it);
+    const bool atTarget = eps == o_.eps;
+    const bool checkHere = ((it + 1) % o_.checkEvery == 0) || it + 1 == o_.maxIter;
+    if (mode_ == Mode::Log && wantScaling && atTarget && !enter_scaling()) wantScaling = false;
+    if (!balanced_ && checkHere) potentials(fBefore, gBefore);
+    if (mode_ == Mode::Scaling) {
+      if (!scaling_iteration(tau_at(eps))) {
+        leave_scaling();
+        wantScaling = false;
+        continue;  // redo this iteration in the log domain
+      }
+    } else {
+      log_iteration(eps, tau_at(eps));
+    }
+    ++it;
+    epsCur_ = eps;
+    haveError = false;
+    if (checkHere) {
+      if (balanced_) {
+        plan_pass(false, rowSum, colSum);
+        error = marginal_error(rowSum, colSum);
+      } else {
+        potentials(fNow, gNow);
+        error = max_abs_diff(fNow, fBefore) + max_abs_diff(gNow, gBefore);
+      }
+      haveError = true;
+      if (o_.tol > 0 && atTarget && error <= o_.tol) {
+        converged = true;
+        break;
+      }
+    }
+  }
+
+  // Final plan, potentials and reported values (in double).
+  ProblemResult res;
+  res.iterations = static_cast<int32_t>(it);
+  potentials(fNow, gNow);
+  res.cost = plan_pass(true, rowSum, colSum);
+  if (balanced_) error = marginal_error(rowSum, colSum);
+  else if (!haveError) error = kInf;  // unreachable: the last iteration is always a check
+  for (int64_t i = 0; i < n_; ++i) p_.f[i] = static_cast<float>(fNow[i]);
+  for (int64_t j = 0; j < m_; ++j) p_.g[j] = static_cast<float>(gNow[j]);
+
+  // value = Σ f·(P1) + Σ g·(Pᵀ1) − eps·(ΣP − Σa·Σb) [+ rho·KL(P1‖a) + rho·KL(Pᵀ1‖b)], which equals
+  // <P,C> + eps·KL(P‖a⊗b) [...] because log(P_ij / (a_i b_j)) = (f_i + g_j − C_ij)/eps.
+  double fr = 0, gc = 0, mass = 0, sa = 0, sb = 0;
+  for (int64_t i = 0; i < n_; ++i) {
+    fr += fNow[i] * rowSum[i];
+    mass += rowSum[i];
+    sa += p_.a[i];
+  }
+  for (int64_t j = 0; j < m_; ++j) {
+    gc += gNow[j] * colSum[j];
+    sb += p_.b[j];
+  }
+  double value = fr + gc - epsCur_ * (mass - sa * sb);
+  if (!balanced_) {
+    auto kl = [](const std::vector<double>& p, const float* q, int64_t len) {
+      double s = 0;
+      for (int64_t i = 0; i < len; ++i) {
+        const double qi = q[i];
+        if (p[i] > 0) s += p[i] * std::log(p[i] / qi) - p[i] + qi;
+        else s += qi;
+      }
+      return s;
+    };
+    value += o_.rho * (kl(rowSum, p_.a, n_) + kl(colSum, p_.b, m_));
+  }
+  res.value = value;
+  res.error = error;
+  // The convergence test only counts once the eps schedule has reached eps. An early stop implies
+  // it; otherwise the final state decides (with tol = 0 only an exactly zero error qualifies).
+  res.converged = converged || (epsCur_ == o_.eps && error <= o_.tol);
+  return res;
+}
+
+}  // namespace
+
+int Splitter::parts_for(int64_t total) const {
+  if (parts <= 1) return 1;
+  return static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(total, 1)));
+}
+
+ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par) {
+  Solver s(p, o, par);
+  return s.run();
+}
+
+void for_each_problem(const RaggedLayout& L, const SinkhornOptions& o, ThreadPool& pool,
+                      const std::function<void(int64_t k, const Splitter& par)>& body) {
+  const int allThreads = pool.threads_for(int64_t{1} << 30, o.threads);
+  int64_t bigCount = 0;
+  for (int64_t k = 0; k < L.batch; ++k) bigCount += int64_t{L.rows[k]} * L.cols[k] >= kSplitCells;
+  const bool splitBig = allThreads > 1 && bigCount < allThreads;
+  std::vector<int64_t> whole, split;
+  for (int64_t k = 0; k < L.batch; ++k) {
+    if (splitBig && int64_t{L.rows[k]} * L.cols[k] >= kSplitCells) split.push_back(k);
+    else whole.push_back(k);
+  }
+  const Splitter serial{&pool, 1};
+  // Largest first, so that a long problem does not start last and leave the other threads idle.
+  std::stable_sort(whole.begin(), whole.end(), [&](int64_t x, int64_t y) {
+    return int64_t{L.rows[x]} * L.cols[x] > int64_t{L.rows[y]} * L.cols[y];
+  });
+  pool.parallel_for(static_cast<int64_t>(whole.size()), o.threads,
+                    [&](int64_t idx, int) { body(whole[idx], serial); });
+  const Splitter wide{&pool, allThreads};
+  for (int64_t k : split) body(k, wide);
+}
+
+void sinkhorn(const RaggedLayout& L, const SinkhornInputs& in, const SinkhornOptions& o, const SinkhornOutputs& out,
+              ThreadPool& pool) {
+  validate_options(o);
+  for_each_problem(L, o, pool, [&](int64_t k, const Splitter& par) {
+    const int64_t n = L.rows[k], m = L.cols[k];
+    std::vector<float> ua, ub;
+    const float* a = in.a ? in.a + L.rowOffset[k] : nullptr;
+    const float* b = in.b ? in.b + L.colOffset[k] : nullptr;
+    if (!a) {
+      ua.assign(n, static_cast<float>(1.0 / n));
+      a = ua.data();
+    }
+    if (!b) {
+      ub.assign(m, static_cast<float>(1.0 / m));
+      b = ub.data();
+    }
+    ProblemView p{n, m, in.cost + L.blockOffset[k], a, b, out.plan + L.blockOffset[k], out.f + L.rowOffset[k],
+                  out.g + L.colOffset[k]};
+    const ProblemResult r = solve_problem(p, o, par);
+    out.cost[k] = r.cost;
+    out.value[k] = r.value;
+    out.iterations[k] = r.iterations;
+    out.error[k] = r.error;
+    out.converged[k] = r.converged ? 1 : 0;
+  });
+}
+
+}  // namespace ot

@@ -1,0 +1,219 @@
+#include "sinkhorn_kernels.h"
+
+#include <cmath>
+#include <limits>
+
+#include "fast_math.h"
+
+namespace ot {
+namespace kernels {
+
+namespace {
+
+// A shifted sum of exponentials is trusted when it lies in this range: its largest term is then
+// ≤ e^60 (no overflow) and ≥ e^−60 / m, so the terms that matter stay far above the flush-to-zero
+// threshold of fast_exp and keep full float precision.
+constexpr float kSumLo = 8.75e-27f;   // e^-60
+constexpr float kSumHi = 1.14e26f;    // e^60
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+inline bool sum_ok(float s) { return s >= kSumLo && s <= kSumHi; }
+
+inline float row_sum_exp(const float* __restrict c, const float* __restrict h, float invEps, float shift, int64_t m) {
+  float s = 0.0f;
+  for (int64_t j = 0; j < m; ++j) s += fast_exp((h[j] - c[j]) * invEps - shift);
+  return s;
+}
+
+// Max of (h[j] − c[j])·invEps. gcc does not vectorise float max reductions without
+// -ffinite-math-only (which would break the NaN/Inf checks elsewhere), so this runs eight
+// independent lanes that the SLP vectoriser can map onto one register.
+inline float row_max(const float* __restrict c, const float* __restrict h, float invEps, int64_t m) {
+  float lane[8];
+  for (float& l : lane) l = kNegInf;
+  int64_t j = 0;
+  for (; j + 8 <= m; j += 8)
+    for (int q = 0; q < 8; ++q) {
+      const float v = (h[j + q] - c[j + q]) * invEps;
+      lane[q] = v > lane[q] ? v : lane[q];
+    }
+  float mx = kNegInf;
+  for (; j < m; ++j) {
+    const float v = (h[j] - c[j]) * invEps;
+    mx = v > mx ? v : mx;
+  }
+  for (float l : lane) mx = l > mx ? l : mx;
+  return mx;
+}
+
+}  // namespace
+
+OT_KERNEL
+void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* lse,
+              bool haveShift) {
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* __restrict c = C + i * m;
+    float shift = haveShift ? lse[i] : 0.0f;
+    float s = haveShift && std::isfinite(shift) ? row_sum_exp(c, h, invEps, shift, m) : 0.0f;
+    if (!sum_ok(s)) {
+      shift = row_max(c, h, invEps, m);
+      s = row_sum_exp(c, h, invEps, shift, m);
+    }
+    lse[i] = shift + std::log(s);
+  }
+}
+
+OT_KERNEL
+void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h, float invEps,
+              float* lse, bool haveShift, float* acc) {
+  float* __restrict s = acc;
+  float* __restrict sh = lse;
+  bool redo = !haveShift;
+  if (haveShift) {
+    for (int64_t j = c0; j < c1; ++j) {
+      s[j] = 0.0f;
+      if (!std::isfinite(sh[j])) redo = true;
+    }
+    if (!redo) {
+      for (int64_t i = 0; i < n; ++i) {
+        const float hi = h[i];
+        if (hi == kNegInf) continue;
+        const float* __restrict c = C + i * m;
+        for (int64_t j = c0; j < c1; ++j) s[j] += fast_exp((hi - c[j]) * invEps - sh[j]);
+      }
+      for (int64_t j = c0; j < c1; ++j) redo |= !sum_ok(s[j]);
+    }
+  }
+  if (redo) {
+    // Exact shift: the column maxima (an element-wise max, which vectorises), then the sums again.
+    for (int64_t j = c0; j < c1; ++j) {
+      sh[j] = kNegInf;
+      s[j] = 0.0f;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const float hi = h[i];
+      if (hi == kNegInf) continue;
+      const float* __restrict c = C + i * m;
+      for (int64_t j = c0; j < c1; ++j) {
+        const float v = (hi - c[j]) * invEps;
+        sh[j] = v > sh[j] ? v : sh[j];
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      const float hi = h[i];
+      if (hi == kNegInf) continue;
+      const float* __restrict c = C + i * m;
+      for (int64_t j = c0; j < c1; ++j) s[j] += fast_exp((hi - c[j]) * invEps - sh[j]);
+    }
+  }
+  for (int64_t j = c0; j < c1; ++j) lse[j] = sh[j] + std::log(s[j]);
+}
+
+OT_KERNEL
+void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, float* S) {
+  const float* __restrict wv = w;
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* __restrict k = K + i * m;
+    float s = 0.0f;
+    for (int64_t j = 0; j < m; ++j) s += k[j] * wv[j];
+    S[i] = s;
+  }
+}
+
+OT_KERNEL
+void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* z, float* T) {
+  float* __restrict t = T;
+  for (int64_t j = c0; j < c1; ++j) t[j] = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float zi = z[i];
+    if (zi == 0.0f) continue;
+    const float* __restrict k = K + i * m;
+    for (int64_t j = c0; j < c1; ++j) t[j] += zi * k[j];
+  }
+}
+
+OT_KERNEL
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, float c0, float invEps, float* K) {
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* __restrict c = C + i * m;
+    float* __restrict k = K + i * m;
+    for (int64_t j = 0; j < m; ++j) k[j] = fast_exp(-(c[j] - c0) * invEps);
+  }
+}
+
+OT_KERNEL
+void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
+              float* plan, double* rowSum, double* colSum, double* pc) {
+  double* __restrict cs = colSum;
+  const double* __restrict gv = G;
+  for (int64_t j = 0; j < m; ++j) cs[j] = 0.0;
+  double costAcc = 0.0;
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* __restrict c = C + i * m;
+    const double fi = F[i];
+    double rs = 0.0, rc = 0.0;
+    if (fi == -std::numeric_limits<double>::infinity()) {  // zero mass row: P = 0 exactly
+      if (plan) for (int64_t j = 0; j < m; ++j) plan[i * m + j] = 0.0f;
+      rowSum[i] = 0.0;
+      continue;
+    }
+    if (plan) {
+      float* __restrict p = plan + i * m;
+      for (int64_t j = 0; j < m; ++j) {
+        const float e = fast_exp(static_cast<float>((fi + gv[j] - c[j]) * invEps));
+        p[j] = e;
+        rs += e;
+        rc += static_cast<double>(e) * c[j];
+        cs[j] += e;
+      }
+    } else {
+      for (int64_t j = 0; j < m; ++j) {
+        const float e = fast_exp(static_cast<float>((fi + gv[j] - c[j]) * invEps));
+        rs += e;
+        rc += static_cast<double>(e) * c[j];
+        cs[j] += e;
+      }
+    }
+    rowSum[i] = rs;
+    costAcc += rc;
+  }
+  *pc += costAcc;
+}
+
+OT_KERNEL
+void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
+                  float* plan, double* rowSum, double* colSum, double* pc) {
+  double* __restrict cs = colSum;
+  const float* __restrict vv = v;
+  for (int64_t j = 0; j < m; ++j) cs[j] = 0.0;
+  double costAcc = 0.0;
+  for (int64_t i = r0; i < r1; ++i) {
+    const float* c = C + i * m;
+    const float* k = K + i * m;
+    const float ui = u[i];
+    double rs = 0.0, rc = 0.0;
+    if (plan) {
+      float* p = plan + i * m;  // may alias k: element-wise read-then-write
+      for (int64_t j = 0; j < m; ++j) {
+        const float e = ui * k[j] * vv[j];
+        p[j] = e;
+        rs += e;
+        rc += static_cast<double>(e) * c[j];
+        cs[j] += e;
+      }
+    } else {
+      for (int64_t j = 0; j < m; ++j) {
+        const float e = ui * k[j] * vv[j];
+        rs += e;
+        rc += static_cast<double>(e) * c[j];
+        cs[j] += e;
+      }
+    }
+    rowSum[i] = rs;
+    costAcc += rc;
+  }
+  *pc += costAcc;
+}
+
+}  // namespace kernels
+}  // namespace ot

@@ -1,0 +1,46 @@
+// The O(n·m) inner loops of Sinkhorn, each over a row range or a column range of one row-major
+// n × m block so that a caller can split one large problem across threads. Internal to native/core.
+#ifndef OPTICAL_NATIVE_CORE_SINKHORN_KERNELS_H
+#define OPTICAL_NATIVE_CORE_SINKHORN_KERNELS_H
+
+#include <cstdint>
+
+namespace ot {
+namespace kernels {
+
+// Log domain, row reductions: lse[i] = log Σ_j exp((h[j] − C[i,j]) · invEps) for i in [r0, r1).
+// h[j] may be −inf (zero marginal). When haveShift, lse[i] holds the previous value and is used as
+// the shift in a single pass; if the shifted sum leaves a safe range the row is redone with the
+// exact max shift (always so when !haveShift).
+void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* lse,
+              bool haveShift);
+
+// Log domain, column reductions: lse[j] = log Σ_i exp((h[i] − C[i,j]) · invEps) for j in [c0, c1).
+// Rows with h[i] = −inf are skipped. `acc` is scratch of length ≥ m (only [c0, c1) is touched).
+void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h, float invEps,
+              float* lse, bool haveShift, float* acc);
+
+// Scaling form: S[i] = Σ_j K[i,j] · w[j] for i in [r0, r1).
+void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, float* S);
+
+// Scaling form: T[j] = Σ_i z[i] · K[i,j] for j in [c0, c1); rows with z[i] = 0 are skipped.
+void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* z, float* T);
+
+// K[i,j] = exp(−(C[i,j] − c0) · invEps) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, float c0, float invEps, float* K);
+
+// Plan statistics over rows [r0, r1) of one problem. The plan entry is
+//   log form:     P[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps)      (F, G in double; F = f + eps·log a)
+//   scaling form: P[i,j] = u[i] · K[i,j] · v[j]                       (u = a∘x, v = b∘y, float)
+// rowSum[i] (i in [r0,r1)) and colSum[j] (all j; the caller passes a per-chunk buffer, zeroed here)
+// are accumulated in double, *pc += Σ P∘C. When `plan` is non-null the entries are stored there
+// (for the scaling form `plan` may alias K: each entry is read before it is overwritten).
+void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
+              float* plan, double* rowSum, double* colSum, double* pc);
+void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
+                  float* plan, double* rowSum, double* colSum, double* pc);
+
+}  // namespace kernels
+}  // namespace ot
+
+#endif  // OPTICAL_NATIVE_CORE_SINKHORN_KERNELS_H
