@@ -1,0 +1,260 @@
+/**
+ * One function per method kind: given the shared teacher, the fold's data and a seed, produce a
+ * TREC run for every evaluation scenario plus the training curve and the facts the report prints.
+ * Every trained method starts from a fresh copy of the same teacher and gets the same budget
+ * (steps × batch size) — the comparison is about what the data and objective do, not about
+ * how long each method trains.
+ */
+import { join } from 'node:path';
+import { createAnalyzer, type Analyzer } from '../ir/bm25/analyzer.js';
+import { buildIndex, retrieve } from '../ir/bm25/retrieve.js';
+import { LexiconLookup } from '../ir/bm25/query-translation.js';
+import type { BilingualLexicon } from '../ir/lexicon-types.js';
+import type { Run } from '../ir/types.js';
+import type { Lexicon } from '../data/lexicon.js';
+import type { Progress } from '../data/progress.js';
+import { BiEncoder } from '../train/bi-encoder.js';
+import { Trainer } from '../train/trainer.js';
+import { distill } from '../train/distill.js';
+import { codeSwitch } from '../codeswitch/codeswitch.js';
+import { switchStats } from '../codeswitch/measures.js';
+import { Rng } from '../data/rng.js';
+import { codeSwitchedExamples } from '../train/methods/codeswitched-examples.js';
+import { HybridBatchModel, crossLingualPool } from '../train/methods/hybrid-batches.js';
+import { cachedTranslator, reverseLexicon } from '../train/methods/word-translation.js';
+import type { TrainingExample } from '../train/ranking-model.js';
+import { methodBudget, type CompareConfig, type MethodConfig } from './config.js';
+import type { ExperimentData, FoldData } from './experiment-data.js';
+import { denseRun, type DenseRetrievalOptions } from './dense-retrieval.js';
+import type { Scenario } from './eval-sets.js';
+import type { CurvePoint } from './result-store.js';
+
+export interface MethodContext {
+  config: CompareConfig;
+  data: ExperimentData;
+  fold: FoldData;
+  /** Folder of the trained teacher bi-encoder (HF layout + tokenizer.json). */
+  teacherDir: string;
+  /** Scratch folder of this unit (trainer checkpoints: an interrupted unit resumes mid-training). */
+  workDir: string;
+  progress: Progress;
+}
+
+export interface MethodOutput {
+  runs: Partial<Record<Scenario, Run>>;
+  curve: CurvePoint[];
+  info: Record<string, string | number>;
+}
+
+/** src/data Lexicon → the plain Map shape of src/ir query translation. */
+export function toBilingualLexicon(lex: Lexicon): BilingualLexicon {
+  const out: BilingualLexicon = new Map();
+  for (const src of lex.headwordList()) out.set(src, lex.get(src).map((s) => ({ term: s.target, weight: s.weight })));
+  return out;
+}
+
+async function runAllScenarios(ctx: MethodContext, score: (scenario: Scenario) => Promise<Run>): Promise<Partial<Record<Scenario, Run>>> {
+  const runs: Partial<Record<Scenario, Run>> = {};
+  for (const scenario of ctx.fold.sets.keys()) runs[scenario] = await score(scenario);
+  return runs;
+}
+
+async function loadTeacher(ctx: MethodContext): Promise<BiEncoder> {
+  return BiEncoder.fromPretrained(ctx.teacherDir, { maxLength: ctx.config.budget.maxLength });
+}
+
+async function evaluateDense(ctx: MethodContext, model: BiEncoder, options: DenseRetrievalOptions = {}): Promise<Partial<Record<Scenario, Run>>> {
+  return runAllScenarios(ctx, (scenario) => denseRun(model, ctx.fold.sets.get(scenario)!, { ...options, progress: ctx.progress }));
+}
+
+function runBm25(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
+  const target = ctx.config.languages[0];
+  const lookup = new LexiconLookup(toBilingualLexicon(ctx.data.lexicons.get(target)!));
+  return (async () => {
+    const runs = await runAllScenarios(ctx, async (scenario) => {
+      const set = ctx.fold.sets.get(scenario)!;
+      // Mixed-language pools get a language-neutral analyzer (no stemming, no stopwords).
+      const docAnalyzer: Analyzer = scenario === 'mlir' ? createAnalyzer({ stopwords: false }) : createAnalyzer({ lang: target });
+      const index = await buildIndex(set.collection, docAnalyzer);
+      const queryLang = set.topics[0]?.lang ?? 'en';
+      const translate = m.translate === 'lexicon' && queryLang === 'en';
+      const run = retrieve(index, set.topics, {
+        queryAnalyzer: translate ? createAnalyzer({ lang: 'en', stopwords: true }) : docAnalyzer,
+        translation: translate ? { lookup, targetAnalyzer: docAnalyzer, keepUntranslated: true } : undefined,
+      });
+      for (const [qid, excluded] of set.exclude) for (const d of excluded) run.get(qid)?.delete(d);
+      return run;
+    });
+    return { runs, curve: [], info: { translation: m.translate === 'lexicon' ? `word-by-word EN→${target} with the merged lexicon (all senses, weighted)` : 'none (English query terms)' } };
+  })();
+}
+
+async function runZeroShot(ctx: MethodContext): Promise<MethodOutput> {
+  const teacher = await loadTeacher(ctx);
+  try {
+    return { runs: await evaluateDense(ctx, teacher), curve: [], info: {} };
+  } finally {
+    teacher.dispose();
+  }
+}
+
+async function runTranslateTest(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
+  const target = ctx.config.languages[0];
+  const toTarget = cachedTranslator(ctx.data.lexicons.get(target)!);
+  const toEnglish = new Map<string, (t: string) => string>();
+  for (const [lang, lex] of ctx.data.lexicons) toEnglish.set(lang, cachedTranslator(reverseLexicon(lex)));
+  const intoEnglish = (text: string, lang: string) => (lang === 'en' ? text : (toEnglish.get(lang)?.(text) ?? text));
+  const options: DenseRetrievalOptions = m.side === 'query'
+    ? { queryText: (t, lang) => (lang === 'en' ? toTarget(t) : t) }
+    : { docText: intoEnglish, queryText: intoEnglish };
+  const teacher = await loadTeacher(ctx);
+  try {
+    return {
+      runs: await evaluateDense(ctx, teacher, options),
+      curve: [],
+      info: { translation: m.side === 'query' ? `queries EN→${target} word by word (top sense)` : 'documents (and non-English queries) X→EN word by word with the reversed lexicon (top sense)' },
+    };
+  } finally {
+    teacher.dispose();
+  }
+}
+
+async function trainBiEncoder(ctx: MethodContext, m: MethodConfig, seed: number, examples: TrainingExample[], wrap?: (bi: BiEncoder) => HybridBatchModel): Promise<{ model: BiEncoder; curve: CurvePoint[]; hybrid?: HybridBatchModel }> {
+  const b = methodBudget(ctx.config, m);
+  const model = await loadTeacher(ctx);
+  const hybrid = wrap?.(model);
+  const curve: CurvePoint[] = [];
+  const trainer = new Trainer({
+    model: hybrid ?? model, examples, outputDir: ctx.workDir, steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed,
+    saveModels: false, logEvery: Math.max(1, Math.floor(b.steps / 40)), checkpointEvery: Math.max(10, Math.floor(b.steps / 4)),
+    onLog: (r) => {
+      if (r.type === 'step' && typeof r.loss === 'number') {
+        curve.push({ step: r.step, loss: r.loss });
+        ctx.progress.update(r.step, r.totalSteps, `${m.name} loss ${r.loss.toFixed(3)}`);
+      }
+    },
+  });
+  try {
+    await trainer.run();
+  } finally {
+    trainer.dispose();
+  }
+  return { model, curve, hybrid };
+}
+
+function englishSlice(ctx: MethodContext): { query: string; doc: string }[] {
+  return ctx.data.englishPairs.slice(0, ctx.config.data.englishPairs);
+}
+
+function lexiconsFor(ctx: MethodContext, scheme: 'bl' | 'ml'): Lexicon[] {
+  return scheme === 'bl' ? [ctx.data.lexicons.get(ctx.config.languages[0])!] : ctx.config.languages.map((l) => ctx.data.lexicons.get(l)!);
+}
+
+async function runCodeSwitched(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
+  const cs = codeSwitchedExamples(englishSlice(ctx), { scheme: m.scheme!, lexicons: lexiconsFor(ctx, m.scheme!), p: m.p!, monolingualRatio: m.monolingualRatio!, seed });
+  const { model, curve } = await trainBiEncoder(ctx, m, seed, cs.examples);
+  try {
+    return {
+      runs: await evaluateDense(ctx, model),
+      curve,
+      info: {
+        scheme: m.scheme!, p: m.p!, monolingualRatio: m.monolingualRatio!,
+        csFrequency: cs.overall.switchRate, csFrequencySwitchedOnly: cs.stats.switchRate, switchedPairs: cs.switchedPairs, pairs: cs.examples.length,
+      },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runHybrid(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
+  const english = englishSlice(ctx);
+  const pool = crossLingualPool({
+    source: m.crossSource!, side: m.crossSide!, english, bitext: ctx.fold.bitext, lexicons: lexiconsFor(ctx, ctx.config.languages.length > 1 ? 'ml' : 'bl'), seed,
+  });
+  const examples = english.map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
+  const { model, curve, hybrid } = await trainBiEncoder(ctx, m, seed, examples, (bi) => new HybridBatchModel(bi, pool.examples, m.alpha!));
+  try {
+    return {
+      runs: await evaluateDense(ctx, model),
+      curve,
+      info: {
+        alpha: m.alpha!, crossSource: m.crossSource!, crossSide: m.crossSide!,
+        crossFromBitext: pool.counts.bitext, crossFromLexicon: pool.counts.lexicon, crossFromCodeSwitch: pool.counts.codeswitch,
+        monolingualBatches: hybrid!.batches.monolingual, crossLingualBatches: hybrid!.batches.crossLingual,
+      },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+async function runOptical(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
+  const b = methodBudget(ctx.config, m);
+  const teacher = await loadTeacher(ctx);
+  const bitext: { src: string; tgt: string }[] = [];
+  const info: Record<string, string | number> = { bitext: m.bitext!, eps: m.eps!, layer: m.layer!, englishWeight: m.englishWeight! };
+  if (m.bitext === 'real' || m.bitext === 'both') {
+    for (const p of ctx.fold.bitext) bitext.push({ src: p.src, tgt: p.tgt });
+    info.realPairs = ctx.fold.bitext.length;
+  }
+  if (m.bitext === 'cs' || m.bitext === 'both') {
+    // Code-switched bitext from English training sentences (the teacher's own domain).
+    const rng = new Rng(`optical-cs:${seed}`);
+    const lexicons = lexiconsFor(ctx, ctx.config.languages.length > 1 ? 'ml' : 'bl');
+    const results = englishSlice(ctx).map((p) => codeSwitch(p.query, { mode: lexicons.length > 1 ? 'ml' : 'bl', lexicons, p: m.p!, seed: rng }));
+    const switched = results.filter((r) => r.replacements.length > 0);
+    for (const r of switched) bitext.push({ src: r.src, tgt: r.tgt });
+    info.codeSwitchedPairs = switched.length;
+    info.csFrequency = switchStats(results).switchRate;
+  }
+  const englishPairs = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
+  const layer = m.layer! < 0 ? teacher.encoder.config.numHiddenLayers + 1 + m.layer! : m.layer!;
+  let studentBi: BiEncoder | undefined;
+  const batchRng = new Rng(`optical-english:${seed}`);
+  const curve: CurvePoint[] = [];
+  try {
+    const result = await distill({
+      teacher: teacher.encoder, tokenizer: teacher.tokenizer, bitext, layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
+      steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength,
+      englishWeight: m.englishWeight,
+      englishLoss: m.englishWeight! > 0
+        ? (student) => {
+          studentBi ??= new BiEncoder(student, teacher.tokenizer, { maxLength: b.maxLength });
+          const batch = Array.from({ length: Math.min(b.batchSize, englishPairs.length) }, () => englishPairs[batchRng.int(englishPairs.length)]);
+          return studentBi.loss(batch, { training: true, seed: batchRng.int(1_000_000) });
+        }
+        : undefined,
+      onStep: (r) => {
+        curve.push({ step: r.step, loss: r.loss });
+        ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.loss.toFixed(4)}`);
+      },
+    });
+    const student = new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength });
+    try {
+      info.pairs = bitext.length;
+      return { runs: await evaluateDense(ctx, student), curve, info };
+    } finally {
+      student.dispose();
+    }
+  } finally {
+    teacher.dispose();
+  }
+}
+
+/** Runs one method for one seed on one fold. */
+export async function runMethod(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
+  switch (m.kind) {
+    case 'bm25': return runBm25(ctx, m);
+    case 'zero-shot': return runZeroShot(ctx);
+    case 'translate-test': return runTranslateTest(ctx, m);
+    case 'cs-finetune': return runCodeSwitched(ctx, m, seed);
+    case 'hybrid': return runHybrid(ctx, m, seed);
+    case 'optical': return runOptical(ctx, m, seed);
+  }
+}
+
+/** Scratch folder of a unit. */
+export function unitWorkDir(runDir: string, method: string, seed: number, fold: number): string {
+  return join(runDir, 'work', method, `seed-${seed}`, `fold-${fold}`);
+}

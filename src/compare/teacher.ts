@@ -1,0 +1,81 @@
+/**
+ * The English teacher every method shares: a bi-encoder trained on English inverse-cloze pairs only
+ * (it never sees target-language or test text). With `model.size` a WordPiece vocabulary is trained
+ * on the experiment's vocabulary texts (English training text + fold-independent target text such
+ * as CLDR phrases and lexicon entries) and a BERT of that size is trained from scratch; with
+ * `model.path` a local Hugging Face folder is loaded and, when teacher.steps > 0, fine-tuned.
+ * The trainer checkpoints into runs/<name>/teacher/, so an interrupted compare resumes mid-teacher.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BertModel } from '../models/bert.js';
+import { TINY_BERT, type BertConfig } from '../models/bert-config.js';
+import { trainWordPiece } from '../models/wordpiece-trainer.js';
+import { TextTokenizer } from '../models/tokenizer.js';
+import { BiEncoder } from '../train/bi-encoder.js';
+import { Trainer, type LogRecord } from '../train/trainer.js';
+import type { Progress } from '../data/progress.js';
+import type { CompareConfig } from './config.js';
+import type { ExperimentData } from './experiment-data.js';
+import type { CurvePoint } from './result-store.js';
+
+export const MODEL_PRESETS: Record<'tiny' | 'small', Omit<BertConfig, 'vocabSize'>> = {
+  // Sized so the demo trains on two CPU cores in minutes.
+  tiny: { ...TINY_BERT, hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 256, maxPositionEmbeddings: 256 },
+  small: { ...TINY_BERT, hiddenSize: 128, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 512, maxPositionEmbeddings: 512 },
+};
+
+export interface TeacherResult {
+  dir: string;
+  curve: CurvePoint[];
+  seconds: number;
+}
+
+function readCurve(dir: string): CurvePoint[] {
+  const path = join(dir, 'train-log.jsonl');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as LogRecord)
+    .filter((r) => r.type === 'step' && typeof r.loss === 'number').map((r) => ({ step: r.step, loss: r.loss! }));
+}
+
+/** Trains (or resumes, or reuses) the teacher; returns the folder of the final bi-encoder. */
+export async function ensureTeacher(config: CompareConfig, data: ExperimentData, dir: string, progress: Progress): Promise<TeacherResult> {
+  const finalDir = join(dir, 'final');
+  if (existsSync(join(finalDir, 'config.json')) && existsSync(join(dir, 'teacher.done'))) {
+    progress.log('teacher: reusing the finished teacher');
+    return { dir: finalDir, curve: readCurve(dir), seconds: Number(readFileSync(join(dir, 'teacher.done'), 'utf8')) || 0 };
+  }
+  const t0 = performance.now();
+  let model: BiEncoder;
+  if (config.model.path) {
+    model = await BiEncoder.fromPretrained(config.model.path, { maxLength: config.budget.maxLength });
+    if (config.teacher.steps === 0) {
+      await model.save(finalDir);
+      model.dispose();
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(join(dir, 'teacher.done'), '0');
+      return { dir: finalDir, curve: [], seconds: 0 };
+    }
+  } else {
+    const preset = MODEL_PRESETS[config.model.size ?? 'tiny'];
+    progress.log(`tokenizer: WordPiece ${config.model.vocabSize} on ${data.vocabularyTexts.length} training texts`);
+    const json = trainWordPiece(data.vocabularyTexts, { vocabSize: config.model.vocabSize });
+    const tokenizer = new TextTokenizer(json);
+    const encoder = BertModel.random({ ...preset, vocabSize: tokenizer.vocabSize }, config.teacher.seed);
+    model = new BiEncoder(encoder, tokenizer, { maxLength: config.budget.maxLength });
+  }
+  const examples = data.englishPairs.slice(0, config.teacher.pairs).map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
+  progress.log(`teacher: ${config.teacher.steps} steps on ${examples.length} English inverse-cloze pairs`);
+  const trainer = new Trainer({
+    model, examples, outputDir: dir, steps: Math.max(1, config.teacher.steps), batchSize: config.teacher.batchSize, lr: config.teacher.lr,
+    seed: config.teacher.seed, logEvery: Math.max(1, Math.floor(config.teacher.steps / 50)), checkpointEvery: Math.max(10, Math.floor(config.teacher.steps / 5)),
+    onLog: (r) => { if (r.type === 'step') progress.update(r.step, r.totalSteps, `teacher loss ${r.loss?.toFixed(3)}`); },
+  });
+  await trainer.run();
+  trainer.dispose();
+  model.dispose();
+  const seconds = (performance.now() - t0) / 1000;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(dir, 'teacher.done'), String(seconds));
+  return { dir: finalDir, curve: readCurve(dir), seconds };
+}
