@@ -1,0 +1,57 @@
+// Host-side pieces shared by the CUDA entry points: the ragged layout on the device, the
+// materialised marginals, and the launchers of the individual kernels (all on the job's stream).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/ot.h"
+#include "cuda/device_job.h"
+
+namespace optical::cuda {
+
+struct DeviceLayout {
+  const int32_t* rows = nullptr;
+  const int32_t* cols = nullptr;
+  const int64_t* rowOffset = nullptr;
+  const int64_t* colOffset = nullptr;
+  const int64_t* blockOffset = nullptr;
+};
+
+DeviceLayout upload_layout(DeviceJob& job, const ot::RaggedLayout& L);
+
+/** a and b as the kernels use them: uniform 1/n, 1/m (as float, like native/core) when absent; for
+ *  balanced problems b rescaled in double to the mass of a (src/ot/reference matchMass), so float
+ *  rounding of user-normalised weights does not put a floor under the marginal error. */
+void materialise_marginals(const ot::RaggedLayout& L, const float* a, const float* b, bool balanced,
+                           std::vector<float>& A, std::vector<float>& B);
+
+struct DeviceSinkhornOutputs {
+  float* plan;
+  float* f;
+  float* g;
+  double* cost;
+  double* value;
+  int32_t* iterations;
+  double* error;
+  uint8_t* converged;
+};
+
+/** Queues the Sinkhorn kernels for every problem: one launch for the problems that fit in shared
+ *  memory, one for the others (streaming). */
+void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, const float* cost,
+                     const float* a, const float* b, const ot::SinkhornOptions& o, const DeviceSinkhornOutputs& out);
+
+/** max(‖v‖, 1e-8) of `count` vectors of length dim (torch's cosine clamp). */
+void launch_clamped_norms(DeviceJob& job, const float* v, int64_t count, int64_t dim, float* out);
+
+/** Cost blocks C_ij = cost(x_i, y_j); norms are needed (non-null) for cosine only. */
+void launch_cost(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim, const float* x,
+                 const float* y, ot::CostKind kind, const float* xNorms, const float* yNorms, float* out);
+
+/** grad = ∂<P, C(T, S)>/∂S with P fixed (src/ot/reference/loss.ts), same layout as S. */
+void launch_loss_grad(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim,
+                      const float* teacher, const float* student, ot::CostKind kind, const float* tNorms,
+                      const float* sNorms, const float* cost, const float* plan, float* grad);
+
+}  // namespace optical::cuda

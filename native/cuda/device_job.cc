@@ -1,0 +1,59 @@
+#include "cuda/device_job.h"
+
+#include "cuda/probe.h"
+
+namespace optical::cuda {
+
+std::mutex& device_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+DeviceJob::DeviceJob() {
+  const ProbeResult& p = probe();
+  if (!p.available) throw DeviceUnavailable("no usable CUDA device: " + p.reason);
+  // The device is per host thread: AsyncWorker jobs run on libuv pool threads, so select it here.
+  check(cudaSetDevice(p.device), "cudaSetDevice");
+  check(cudaGetDeviceProperties(&props_, p.device), "cudaGetDeviceProperties");
+  check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+}
+
+DeviceJob::~DeviceJob() {
+  // Best effort on every path: after a sticky error these calls fail, and the reset in
+  // run_on_device reclaims everything instead.
+  if (stream_) cudaStreamSynchronize(stream_);
+  for (void* ptr : allocations_) cudaFree(ptr);
+  if (stream_) cudaStreamDestroy(stream_);
+  cudaGetLastError();
+}
+
+void* DeviceJob::allocBytes(std::size_t bytes) {
+  void* ptr = nullptr;
+  if (bytes == 0) bytes = 1;  // keep every buffer a valid, distinct pointer
+  const cudaError_t err = cudaMalloc(&ptr, bytes);
+  if (err != cudaSuccess) {
+    cudaGetLastError();
+    throw CudaError(err, "cudaMalloc of " + std::to_string(bytes) + " bytes (the batch does not fit in device memory; split it)");
+  }
+  allocations_.push_back(ptr);
+  return ptr;
+}
+
+void DeviceJob::copyIn(void* device, const void* host, std::size_t bytes) {
+  if (bytes == 0) return;
+  check(cudaMemcpyAsync(device, host, bytes, cudaMemcpyHostToDevice, stream_), "cudaMemcpyAsync (host to device)");
+}
+
+void DeviceJob::copyOut(void* host, const void* device, std::size_t bytes) {
+  if (bytes == 0) return;
+  check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream_), "cudaMemcpyAsync (device to host)");
+}
+
+void DeviceJob::checkLaunch(const char* kernel) {
+  const cudaError_t err = cudaGetLastError();
+  if (err != cudaSuccess) throw CudaError(err, std::string("launch of ") + kernel);
+}
+
+void DeviceJob::synchronize(const char* context) { check(cudaStreamSynchronize(stream_), context); }
+
+}  // namespace optical::cuda

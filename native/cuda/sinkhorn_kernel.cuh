@@ -1,0 +1,78 @@
+// The batched Sinkhorn kernel: one thread block per problem, every iteration of that problem inside
+// the block, per-problem convergence checks with a block-uniform early exit.
+//
+// Storage. The "shared" instantiation keeps the whole problem on chip: the n×m matrix M (C for the
+// log domain, K = exp(−C/eps) for the scaling form) and ten length-n/m vectors in dynamic shared
+// memory. The "streaming" instantiation is the same code with that storage in a global-memory
+// workspace (M = the input C itself in the log domain), for problems that do not fit; it streams M
+// from L2/HBM once per half-iteration.
+//
+// Parallel layout (T threads, W = T/32 warps):
+//   row pass (f update, row sums):     one warp per row, lanes stride over j, shuffle LSE merge;
+//   column pass (g update, col sums):  consecutive threads take consecutive columns (coalesced /
+//     bank-conflict free on row-major M); when m < T the rows are split into S = T/m slices whose
+//     partial LSEs are merged through shared scratch.
+//
+// Semantics follow src/ot/reference/sinkhorn.ts step by step (see that header): eps schedule,
+// phi = rho/(rho+e), checks every checkEvery iterations and after the last, convergence only once the
+// schedule has reached eps, plan/cost/value with the e of the last iteration.
+// Method: Log = log domain throughout. Scaling / Auto = the scaling form (Sinkhorn–Knopp) once the
+// schedule is at eps, with K' = exp(−(C − min C)/eps) ∈ (0, 1] built once and the potentials kept as
+// state: each half-iteration forms b_j·exp((g_j − max g)/eps) ∈ [0, b_j], so nothing can overflow,
+// and the sums S_i = Σ_j K'_ij b_j e^{(g_j − max g)/eps} give f_i exactly as the log form would.
+// Like native/core, a half-iteration whose sums leave the safe range is redone in the log domain and
+// the problem stays there: Scaling only on a genuine underflow (S = 0 or not finite), Auto already
+// when S < 1e-30 (below that, terms 1e-8 times smaller than the sum would reach float denormals).
+#pragma once
+
+#include <cstdint>
+
+namespace optical::cuda {
+
+enum class KernelMethod : int { Auto = 0, Log = 1, Scaling = 2 };
+
+struct SinkhornParams {
+  // Ragged layout (device arrays over the whole batch).
+  const int32_t* rows;
+  const int32_t* cols;
+  const int64_t* rowOffset;
+  const int64_t* colOffset;
+  const int64_t* blockOffset;
+  // blockIdx.x → problem index (the problems of this launch).
+  const int32_t* problems;
+  // Streaming launches: per-block float offset into `workspace`; unused by shared launches.
+  const int64_t* workspaceOffset;
+  float* workspace;
+  // Inputs: a and b are always materialised (uniform filled in, balanced b rescaled to Σa).
+  const float* cost;
+  const float* a;
+  const float* b;
+  // Outputs.
+  float* plan;
+  float* f;
+  float* g;
+  double* cost_out;
+  double* value;
+  int32_t* iterations;
+  double* error;
+  uint8_t* converged;
+  // Options.
+  double eps, tol, rho, epsInit, epsDecay;
+  int32_t maxIter, checkEvery;
+  KernelMethod method;
+  bool l2;
+};
+
+/** Floats of per-problem storage besides M: f, f', g, g', log2 a, log2 b, a, b, wa, wb. */
+__host__ __device__ inline int64_t sinkhorn_vector_floats(int64_t n, int64_t m) { return 5 * (n + m); }
+
+/** Whether a streaming problem needs a workspace copy of M (the scaling form stores K' there). */
+__host__ __device__ inline bool sinkhorn_needs_k(KernelMethod method) { return method != KernelMethod::Log; }
+
+/** Auto leaves the scaling form when a row/column sum falls below this (see above). */
+constexpr float kAutoMinSum = 1e-30f;
+
+template <bool kShared>
+__global__ void sinkhorn_kernel(SinkhornParams p);
+
+}  // namespace optical::cuda
