@@ -64,7 +64,11 @@ async function loadTeacher(ctx: MethodContext): Promise<BiEncoder> {
 }
 
 async function evaluateDense(ctx: MethodContext, model: BiEncoder, options: DenseRetrievalOptions = {}): Promise<Partial<Record<Scenario, Run>>> {
-  return runAllScenarios(ctx, (scenario) => denseRun(model, ctx.fold.sets.get(scenario)!, { ...options, progress: ctx.progress }));
+  // Encoding progress only for collections large enough to take noticeable time.
+  return runAllScenarios(ctx, (scenario) => {
+    const set = ctx.fold.sets.get(scenario)!;
+    return denseRun(model, set, { ...options, progress: set.collection.length >= 2000 ? ctx.progress : undefined });
+  });
 }
 
 function runBm25(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
