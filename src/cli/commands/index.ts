@@ -7,4 +7,5 @@ import type { Command } from '../command.js';
 export const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).command,
   align: async () => (await import('./align.js')).command,
+  'train-teacher': async () => (await import('./train-teacher.js')).command,
 };

@@ -1,0 +1,140 @@
+/**
+ * End-to-end teacher training behind `optical train-teacher`: load data, get a tokenizer (from the
+ * initial checkpoint, a given tokenizer.json, or a WordPiece vocabulary trained on the training text
+ * only), build or load the encoder, train with the Trainer, and leave an HF-layout model.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initTf, type BackendName } from '../models/tf.js';
+import { BertModel } from '../models/bert.js';
+import { TextTokenizer } from '../models/tokenizer.js';
+import { saveTokenizerJson, trainWordPiece } from '../models/wordpiece-trainer.js';
+import { writeJsonAtomic } from '../models/bert.js';
+import { BiEncoder } from './bi-encoder.js';
+import { CrossEncoder } from './cross-encoder.js';
+import { rerankMrr } from './dev-eval.js';
+import { readTrainingExamples } from './examples.js';
+import type { RankingModel, TrainingExample } from './ranking-model.js';
+import type { TeacherConfig } from './teacher-config.js';
+import { Trainer, type LogRecord, type TrainResult } from './trainer.js';
+
+export interface TrainTeacherHooks {
+  onLog?: (record: LogRecord) => void;
+  onInfo?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainTeacherResult extends TrainResult {
+  backend: BackendName;
+  outputDir: string;
+  trainExamples: number;
+  devExamples: number;
+  vocabSize: number;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try { await access(path); return true; } catch { return false; }
+}
+
+/** Texts of a vocabulary file: .txt (one text per line) or .jsonl ({text} or {query, positive, negatives}). */
+async function* vocabTexts(path: string): AsyncGenerator<string> {
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch {
+    throw new Error(`config.vocab.texts: cannot read ${path}`);
+  }
+  const jsonl = /\.jsonl?$/i.test(path);
+  let n = 0;
+  for (const line of content.split('\n')) {
+    n++;
+    if (line.trim() === '') continue;
+    if (!jsonl) { yield line; continue; }
+    let obj: any;
+    try { obj = JSON.parse(line); } catch { throw new RangeError(`${path}:${n}: invalid JSON`); }
+    for (const v of [obj.text, obj.query, obj.positive, ...(Array.isArray(obj.negatives) ? obj.negatives : [])]) if (typeof v === 'string') yield v;
+  }
+}
+
+function exampleTexts(examples: TrainingExample[]): string[] {
+  return examples.flatMap((e) => [e.query, e.positive, ...e.negatives]);
+}
+
+async function loadExamples(paths: string[]): Promise<TrainingExample[]> {
+  const out: TrainingExample[] = [];
+  for (const p of paths) out.push(...(await readTrainingExamples(p)));
+  return out;
+}
+
+async function getTokenizer(config: TeacherConfig, train: TrainingExample[], info: (m: string) => void): Promise<TextTokenizer> {
+  if (config.init) return TextTokenizer.fromFile(join(config.init, 'tokenizer.json'));
+  if (config.tokenizer) return TextTokenizer.fromFile(config.tokenizer);
+  const own = join(config.output, 'tokenizer.json');
+  // A resumed run must reuse the vocabulary its checkpoint was trained with.
+  if (await exists(own)) {
+    info(`using the vocabulary of the previous run: ${own}`);
+    return TextTokenizer.fromFile(own);
+  }
+  const texts = exampleTexts(train);
+  for (const p of config.vocab.texts) for await (const t of vocabTexts(p)) texts.push(t);
+  info(`training a WordPiece vocabulary (${config.vocab.size} tokens, lowercase ${config.vocab.lowercase}) on ${texts.length} training texts`);
+  const json = trainWordPiece(texts, { vocabSize: config.vocab.size, lowercase: config.vocab.lowercase, minFrequency: config.vocab.minFrequency });
+  await saveTokenizerJson(own, json);
+  return new TextTokenizer(json);
+}
+
+async function buildModel(config: TeacherConfig, tokenizer: TextTokenizer): Promise<RankingModel> {
+  if (config.init) {
+    return config.kind === 'cross-encoder'
+      ? CrossEncoder.fromPretrained(config.init, { maxLength: config.maxLength }, config.seed)
+      : BiEncoder.fromPretrained(config.init, { maxLength: config.maxLength, temperature: config.temperature });
+  }
+  const bert = { ...config.model, vocabSize: tokenizer.vocabSize, padTokenId: tokenizer.padId };
+  const encoder = BertModel.random(bert, config.seed, config.kind === 'cross-encoder');
+  return config.kind === 'cross-encoder'
+    ? new CrossEncoder(encoder, tokenizer, { maxLength: config.maxLength }, undefined, config.seed)
+    : new BiEncoder(encoder, tokenizer, { maxLength: config.maxLength, temperature: config.temperature });
+}
+
+export async function trainTeacher(config: TeacherConfig, hooks: TrainTeacherHooks = {}): Promise<TrainTeacherResult> {
+  const info = hooks.onInfo ?? (() => {});
+  const backend = await initTf(config.backend ? { backend: config.backend } : {});
+  info(`tfjs backend: ${backend}`);
+  const train = await loadExamples(config.train);
+  if (train.length === 0) throw new RangeError(`config.train: no examples in ${config.train.join(', ')}`);
+  const dev = config.dev ? await readTrainingExamples(config.dev) : [];
+  if (config.dev && dev.length === 0) throw new RangeError(`config.dev: no examples in ${config.dev}`);
+  info(`${train.length} training examples${dev.length ? `, ${dev.length} dev queries` : ''}`);
+  const tokenizer = await getTokenizer(config, train, info);
+  const model = await buildModel(config, tokenizer);
+  if (model.tokenizer.vocabSize > model.encoder.config.vocabSize) {
+    throw new RangeError(`tokenizer has ${model.tokenizer.vocabSize} tokens but the model's vocab_size is ${model.encoder.config.vocabSize}`);
+  }
+  await writeJsonAtomic(join(config.output, 'run-config.json'), { ...config, backend, encoder: model.encoder.config });
+  const trainer = new Trainer({
+    model,
+    examples: train,
+    outputDir: config.output,
+    steps: config.steps,
+    batchSize: config.batchSize,
+    lr: config.lr,
+    warmupSteps: config.warmupSteps,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+    seed: config.seed,
+    evalEvery: config.evalEvery,
+    evaluate: dev.length ? (m) => rerankMrr(m, dev) : undefined,
+    patience: config.patience ?? undefined,
+    checkpointEvery: config.checkpointEvery,
+    logEvery: config.logEvery,
+    signal: hooks.signal,
+    onLog: hooks.onLog,
+  });
+  try {
+    const result = await trainer.run();
+    return { ...result, backend, outputDir: config.output, trainExamples: train.length, devExamples: dev.length, vocabSize: tokenizer.vocabSize };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
