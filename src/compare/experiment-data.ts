@@ -113,7 +113,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
   const udhr = new Map<string, Awaited<ReturnType<typeof buildUdhr>>>();
   for (const lang of config.languages) {
     progress.log(`udhr ${lang}: ${config.data.folds} folds by article`);
-    const u = await buildUdhr({ lang, folds: config.data.folds, seed: DATA_SEED });
+    const u = await buildUdhr({ lang, folds: config.data.folds >= 2 ? config.data.folds : undefined, seed: DATA_SEED });
     udhr.set(lang, u);
     sources.push(...u.manifest.sources);
   }
@@ -136,7 +136,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
   const evalFolds = config.data.evalFolds === 'all' ? [...Array(config.data.folds).keys()] : config.data.evalFolds;
   const folds: FoldData[] = [];
   for (const k of evalFolds) {
-    const testArticles = udhr.get(config.languages[0])!.folds[k].testUnits.map(Number);
+    const testArticles = config.data.folds === 1 ? [...en.articles.keys()].sort((a, b) => a - b) : udhr.get(config.languages[0])!.folds[k].testUnits.map(Number);
     const units: HeldOutUnit[] = [];
     for (const n of testArticles) {
       const ep = en.articles.get(n);
@@ -159,7 +159,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
 
     let candidates: BitextPair[] = [];
     for (const lang of config.languages) {
-      if (config.data.bitext.includes('test-train')) candidates.push(...udhr.get(lang)!.folds[k].train.map((p) => ({ ...p, tgtLang: lang })));
+      if (config.data.bitext.includes('test-train') && config.data.folds >= 2) candidates.push(...udhr.get(lang)!.folds[k].train.map((p) => ({ ...p, tgtLang: lang })));
       candidates.push(...(cldrPairs.get(lang) ?? []));
     }
     // Every held-out text in every language and scenario is banned from training.

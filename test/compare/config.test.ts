@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { validateCompareConfig, methodBudget } from '../../src/compare/config.js';
+import { loadCompareConfig, shippedConfigNames } from '../../src/compare/config-file.js';
+
+const minimal = () => ({ name: 'x', languages: ['sw'], methods: [{ name: 'zs', kind: 'zero-shot' }], seeds: [1] });
+
+describe('compare config validation', () => {
+  it('fills defaults for a minimal config', () => {
+    const c = validateCompareConfig(minimal());
+    expect(c.data.folds).toBe(3);
+    expect(c.stats.baseline).toBe('zs');
+    expect(c.stats.metrics).toEqual(['AP', 'nDCG@10', 'RR@10', 'R@100']);
+    expect(c.scenarios).toEqual(['clir', 'mlir', 'moir']);
+    expect(c.model.size).toBe('tiny');
+  });
+
+  it('gives method defaults from the issue (p = 0.5, alpha = 0.5) and per-method budgets', () => {
+    const c = validateCompareConfig({ ...minimal(), methods: [{ name: 'cs', kind: 'cs-finetune', steps: 7 }, { name: 'h', kind: 'hybrid' }, { name: 'o', kind: 'optical' }] });
+    expect(c.methods[0]).toMatchObject({ scheme: 'bl', p: 0.5, monolingualRatio: 0 });
+    expect(c.methods[1]).toMatchObject({ alpha: 0.5, crossSource: 'auto', crossSide: 'document' });
+    expect(c.methods[2]).toMatchObject({ bitext: 'real' });
+    expect(methodBudget(c, c.methods[0]).steps).toBe(7);
+    expect(methodBudget(c, c.methods[1]).steps).toBe(c.budget.steps);
+  });
+
+  const bad: Array<[string, (c: any) => void, RegExp]> = [
+    ['not an object', (c) => { c.__replace = 3; }, /must be a JSON object/],
+    ['unknown top-level field', (c) => { c.seed = 1; }, /config: unknown field 'seed'/],
+    ['English as target', (c) => { c.languages = ['en']; }, /languages\[0\]: English/],
+    ['bad method kind', (c) => { c.methods = [{ name: 'a', kind: 'magic' }]; }, /methods\[0\]\.kind must be one of/],
+    ['field of another kind', (c) => { c.methods = [{ name: 'a', kind: 'zero-shot', p: 0.5 }]; }, /methods\[0\]: unknown field 'p'/],
+    ['p out of range', (c) => { c.methods = [{ name: 'a', kind: 'cs-finetune', p: 1.5 }]; }, /methods\[0\]\.p must be in \[0, 1\], got 1.5/],
+    ['duplicate method names', (c) => { c.methods = [{ name: 'a', kind: 'zero-shot' }, { name: 'a', kind: 'bm25' }]; }, /methods\[1\]\.name 'a' is used twice/],
+    ['ml-cs with one language', (c) => { c.methods = [{ name: 'a', kind: 'cs-finetune', scheme: 'ml' }]; }, /needs at least two languages/],
+    ['non-integer seed', (c) => { c.seeds = [1.5]; }, /seeds\[0\] must be an integer/],
+    ['repeated seed', (c) => { c.seeds = [1, 1]; }, /seeds: a seed is listed twice/],
+    ['unknown metric', (c) => { c.stats = { metrics: ['MAPX'] }; }, /stats\.metrics: unknown measure 'MAPX'/],
+    ['baseline not a method', (c) => { c.stats = { baseline: 'nope' }; }, /stats\.baseline must be one of zs/],
+    ['eval fold out of range', (c) => { c.data = { folds: 3, evalFolds: [3] }; }, /data\.evalFolds\[0\] must be in \[0, 2\]/],
+    ['folds 1 with test-train bitext', (c) => { c.data = { folds: 1, bitext: ['test-train'] }; }, /data\.folds = 1/],
+    ['size and path', (c) => { c.model = { size: 'tiny', path: '/m' }; }, /either 'size' or 'path'/],
+    ['bad run name', (c) => { c.name = '../x'; }, /name '\.\.\/x' may only contain/],
+    ['monolingualRatio 1', (c) => { c.methods = [{ name: 'a', kind: 'cs-finetune', monolingualRatio: 1 }]; }, /leaves no code-switched data/],
+  ];
+  for (const [label, mutate, message] of bad) {
+    it(`rejects ${label} with a message naming the field`, () => {
+      const c: any = minimal();
+      mutate(c);
+      const input = c.__replace !== undefined ? c.__replace : c;
+      expect(() => validateCompareConfig(input, 'exp.json')).toThrow(message);
+      try {
+        validateCompareConfig(input, 'exp.json');
+      } catch (err) {
+        expect((err as Error).message.startsWith('exp.json: ')).toBe(true);
+        expect(err instanceof TypeError || err instanceof RangeError).toBe(true);
+      }
+    });
+  }
+
+  it('loads every shipped config', () => {
+    const names = shippedConfigNames();
+    expect(names).toContain('demo-sw');
+    for (const n of names) expect(loadCompareConfig(n).name).toBeTruthy();
+  });
+
+  it('names a missing config file and lists the shipped ones', () => {
+    expect(() => loadCompareConfig('/nonexistent/exp.json')).toThrow(/not found .*demo-sw/);
+  });
+});
