@@ -8,4 +8,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).command,
   align: async () => (await import('./align.js')).command,
   'train-teacher': async () => (await import('./train-teacher.js')).command,
+  eval: async () => (await import('./eval.js')).command,
+  'compare-runs': async () => (await import('./compare-runs.js')).command,
+  bm25: async () => (await import('./bm25.js')).command,
 };
