@@ -1,0 +1,37 @@
+// A larger randomized fixture (seeded, generated once): 18 topics, graded levels 0–3 and -1,
+// scores rounded to one decimal (many ties), docnos mixing cases, digits, '-' and '_' (strcmp
+// order), a qrels topic absent from the run, run topics absent from the qrels, empty rankings.
+// Expected values: trec_eval 10.0 -c -q, printed with %.17g (only the numbers are stored).
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readQrelsFile } from '../../src/ir/formats/qrels.js';
+import { readRunFile } from '../../src/ir/formats/trec-run.js';
+import { evaluateRun } from '../../src/ir/evaluate.js';
+import { parseMeasure } from '../../src/ir/measure-names.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const expected = JSON.parse(readFileSync(fixture('random-graded.expected.json'), 'utf8')) as { values: Record<string, Record<string, number>> };
+
+describe('randomized graded fixture equals trec_eval 10.0 -c', () => {
+  it('matches every measure on every query and the means', async () => {
+    const qrels = await readQrelsFile(fixture('random-graded.qrels'));
+    const { run } = await readRunFile(fixture('random-graded.trec'));
+    const trecNames = Object.keys(expected.values.all);
+    const measures = trecNames.map((n) => parseMeasure(n));
+    const ev = evaluateRun(qrels, run, measures, { complete: true });
+    const qids = Object.keys(expected.values).filter((q) => q !== 'all');
+    expect(ev.qids).toEqual(qids);
+    let compared = 0;
+    measures.forEach((m, j) => {
+      expect(m.trecEvalName).toBe(trecNames[j]);
+      for (const q of [...qids, 'all']) {
+        const mine = q === 'all' ? ev.mean[m.name] : ev.perQuery[q][m.name];
+        expect(Math.abs(mine - expected.values[q][trecNames[j]]), `${m.name} ${q}`).toBeLessThan(1e-15);
+        compared++;
+      }
+    });
+    expect(compared).toBe(trecNames.length * (qids.length + 1));
+    expect(compared).toBeGreaterThan(400);
+  });
+});
