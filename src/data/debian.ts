@@ -24,11 +24,13 @@ export interface DebianPackage {
 
 export class MissingDebianPackageError extends Error {
   override name = 'MissingDebianPackageError';
-  constructor(readonly packageName: string, detail: string) {
+  /** `message` replaces the standard text when a caller can say something more useful. */
+  constructor(readonly packageName: string, readonly detail: string, message?: string) {
     super(
-      `Debian package '${packageName}' is not available (${detail}). Install it with 'sudo apt-get install ${packageName}', ` +
-        `or without root: 'apt-get download ${packageName} && dpkg -x ${packageName}_*.deb ${join(cacheDir(), 'debian', packageName)}' ` +
-        `(optical does the latter itself when downloads are allowed).`,
+      message ??
+        `Debian package '${packageName}' is not available (${detail}). Install it with 'sudo apt-get install ${packageName}', ` +
+          `or without root: 'apt-get download ${packageName} && dpkg -x ${packageName}_*.deb ${join(cacheDir(), 'debian', packageName)}' ` +
+          `(optical does the latter itself when downloads are allowed).`,
     );
   }
 }

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { locateDebianPackage, MissingDebianPackageError, type DebianPackage } from './debian.js';
+import { cacheDir, locateDebianPackage, MissingDebianPackageError, type DebianPackage } from './debian.js';
 import { readDictd, type DictdDictionary } from './dictd.js';
 import { Lexicon, lexiconCoverage, type Coverage } from './lexicon.js';
 import { iso6393Candidates } from './locale.js';
@@ -75,6 +75,7 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
   const packages: DebianPackage[] = [];
   const sources: SourceRecord[] = [];
   const failures: string[] = [];
+  let lastDetail = '';
   const counts: Record<string, number> = {};
   for (const iso of isos) {
     const dirs: Direction[] = [
@@ -88,7 +89,8 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
         loaded = loadDirection(d, download && !existsSync(`/usr/share/dictd/${d.file}.index`));
       } catch (err) {
         if (err instanceof MissingDebianPackageError) {
-          failures.push(`${d.pkg}: ${err.message.split('(')[1]?.split(')')[0] ?? 'unavailable'}`);
+          failures.push(d.pkg);
+          lastDetail = err.detail;
           continue;
         }
         throw err;
@@ -117,10 +119,14 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
     if (packages.length > 0) break;
   }
   if (packages.length === 0) {
+    const first = `dict-freedict-eng-${isos[0]}`;
     throw new MissingDebianPackageError(
-      isos.map((i) => `dict-freedict-eng-${i}`).join(' / '),
-      `no FreeDict dictionary between English and '${opts.lang}' could be found: ${failures.join('; ')}. ` +
-        `See 'apt-cache search freedict' for the available pairs`,
+      first,
+      lastDetail,
+      `freedict: no FreeDict dictionary between English and '${opts.lang}' is available (tried ${failures.join(', ')}; last error: ${lastDetail}). ` +
+        `Install one with 'sudo apt-get install ${first}' or, without root, 'apt-get download ${first} && dpkg -x ${first}_*.deb ${join(cacheDir(), 'debian', first)}'` +
+        `${download ? '' : ' (or allow downloads)'}; 'apt-cache search freedict' lists the existing pairs. ` +
+        `Languages without a dictionary can use 'optical lexicon build --from cldr,induce:BITEXT'.`,
     );
   }
   lexicon.normalize();

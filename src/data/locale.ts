@@ -37,9 +37,10 @@ export function iso6393Candidates(lang: string): string[] {
   const out = new Set<string>();
   const base = lang.trim().toLowerCase().split(/[-_]/)[0];
   if (base.length === 3) out.add(base);
-  for (const [member, macro] of Object.entries(MACRO_MEMBERS)) if (macro === base || member === base) out.add(member);
+  // The macrolanguage's own code first (FreeDict names most dictionaries by it), then its members.
   const two = localeCandidates(lang).map((c) => c.toLowerCase().split('-')[0]).find((c) => c.length === 2);
   if (two && TWO_TO_THREE[two]) for (const c of TWO_TO_THREE[two]) out.add(c);
+  for (const [member, macro] of Object.entries(MACRO_MEMBERS)) if (macro === base || member === base) out.add(member);
   return [...out];
 }
 

@@ -5,6 +5,9 @@
 import type { Command } from '../command.js';
 
 export const commands: Record<string, () => Promise<Command>> = {
+  data: async () => (await import('./data.js')).command,
+  lexicon: async () => (await import('./lexicon.js')).command,
+  codeswitch: async () => (await import('./codeswitch.js')).command,
   bench: async () => (await import('./bench.js')).command,
   align: async () => (await import('./align.js')).command,
   'train-teacher': async () => (await import('./train-teacher.js')).command,

@@ -1,0 +1,127 @@
+/**
+ * `optical codeswitch`: code-switches English text with bilingual lexicons (BL-CS, ML-CS, Wiki-CS)
+ * and writes bitext JSONL with the exact replacements (offsets on both sides), optionally mixed
+ * with untouched examples at a given ratio.
+ */
+import { createWriteStream, readFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { listOption, numberOption, parseCommandArgs } from '../args.js';
+import { codeSwitch, type CodeSwitchMode, type CodeSwitchResult } from '../../codeswitch/codeswitch.js';
+import { switchStats } from '../../codeswitch/measures.js';
+import { readLexicon, type Lexicon } from '../../data/lexicon.js';
+import { stderrProgress } from '../../data/progress.js';
+import { Rng } from '../../data/rng.js';
+
+const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--mode bl|ml|wiki] [--p 0.5] [--seed S] [--ratio R] [--max-ngram N]
+
+  --in F        input: plain text (one example per line) or JSONL with a 'text' (or 'src') field
+  --lexicon L   lexicon TSV/MUSE file(s); name the target language with LANG=PATH (e.g. sw=lex.tsv),
+                else the file name is used. bl takes one lexicon, ml/wiki one or more
+  --mode        bl (bilingual, default), ml (multilingual: language drawn uniformly per token),
+                wiki (longest-first 1–3-gram matching, stopwords skipped, p = 1 by default)
+  --p P         replacement probability per eligible token (bl/ml default 0.5, wiki 1)
+  --seed S      seed (default 0); the output is a pure function of input, lexicons and seed
+  --ratio R     share of examples to code-switch (default 1: all); the rest pass through unchanged
+  --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched, replacements:[...]}`;
+
+function loadLexicons(spec: string): Lexicon[] {
+  return listOption(spec, []).map((item) => {
+    const eq = item.indexOf('=');
+    const lang = eq > 0 ? item.slice(0, eq) : basename(item).replace(/\.[^.]+$/, '');
+    const path = eq > 0 ? item.slice(eq + 1) : item;
+    return readLexicon(path, { tgtLang: lang, name: lang });
+  });
+}
+
+function readExamples(path: string): Array<{ id: string; text: string }> {
+  const raw = readFileSync(path, 'utf8');
+  const lines = raw.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const jsonl = /\.jsonl?$/i.test(path);
+  return lines.map((line, i) => {
+    if (!jsonl) return { id: String(i + 1), text: line };
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(line) as Record<string, unknown>;
+    } catch (err) {
+      throw new TypeError(`${path}:${i + 1}: invalid JSON (${(err as Error).message})`);
+    }
+    const text = typeof r.text === 'string' ? r.text : typeof r.src === 'string' ? r.src : null;
+    if (text === null) throw new TypeError(`${path}:${i + 1}: record needs a string 'text' or 'src' field`);
+    return { id: typeof r.id === 'string' ? r.id : String(i + 1), text };
+  });
+}
+
+export const command: Command = {
+  name: 'codeswitch',
+  summary: 'code-switch English text with lexicons (BL/ML/Wiki-CS), keeping exact alignments',
+  usage,
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, {
+      in: { type: 'string' },
+      lexicon: { type: 'string' },
+      out: { type: 'string' },
+      mode: { type: 'string', default: 'bl' },
+      p: { type: 'string' },
+      seed: { type: 'string' },
+      ratio: { type: 'string' },
+      'max-ngram': { type: 'string' },
+    });
+    if (!values.in) throw new UsageError('--in F is required');
+    if (!values.lexicon) throw new UsageError('--lexicon L is required');
+    if (!values.out) throw new UsageError('--out G is required');
+    const mode = values.mode as CodeSwitchMode;
+    if (mode !== 'bl' && mode !== 'ml' && mode !== 'wiki') throw new UsageError(`--mode must be bl, ml or wiki, got '${values.mode}'`);
+    const p = values.p === undefined ? undefined : numberOption('p', values.p, 0.5);
+    if (p !== undefined && !(p >= 0 && p <= 1)) throw new UsageError(`--p must be in [0, 1], got '${values.p}'`);
+    const ratio = numberOption('ratio', values.ratio, 1);
+    if (!(ratio >= 0 && ratio <= 1)) throw new UsageError(`--ratio must be in [0, 1], got '${values.ratio}'`);
+    const maxNgram = values['max-ngram'] === undefined ? undefined : numberOption('max-ngram', values['max-ngram'], 1);
+    const seedText = values.seed ?? '0';
+    const seed = /^-?\d+$/.test(seedText) ? Number(seedText) : seedText;
+    const lexicons = loadLexicons(values.lexicon);
+    if (mode === 'bl' && lexicons.length !== 1) throw new UsageError(`--mode bl takes one lexicon, got ${lexicons.length} (use --mode ml)`);
+    const examples = readExamples(values.in);
+    const progress = stderrProgress('codeswitch');
+    const rng = new Rng(seed);
+    mkdirSync(dirname(values.out), { recursive: true });
+    const out = createWriteStream(values.out);
+    const results: CodeSwitchResult[] = [];
+    let switchedExamples = 0;
+    const tgtLang = lexicons.length === 1 ? lexicons[0].tgtLang : 'mixed';
+    for (let i = 0; i < examples.length; i++) {
+      const ex = examples[i];
+      const doSwitch = ratio >= 1 || rng.next() < ratio;
+      const r = doSwitch ? codeSwitch(ex.text, { mode, lexicons, p, seed: rng, maxNgram }) : null;
+      if (r) {
+        results.push(r);
+        switchedExamples++;
+      }
+      const record = {
+        id: ex.id,
+        src: ex.text,
+        tgt: r ? r.tgt : ex.text,
+        srcLang: 'en',
+        tgtLang: r && r.replacements.length > 0 ? tgtLang : 'en',
+        switched: doSwitch,
+        mode,
+        replacements: r ? r.replacements : [],
+      };
+      if (!out.write(JSON.stringify(record) + '\n')) await new Promise<void>((res) => out.once('drain', () => res()));
+      progress.update(i + 1, examples.length, 'examples');
+    }
+    await new Promise<void>((res, rej) => {
+      out.once('error', rej);
+      out.end(() => res());
+    });
+    const st = switchStats(results);
+    progress.done();
+    console.log(`examples\t${examples.length}\nswitched_examples\t${switchedExamples}`);
+    console.log(`tokens\t${st.tokens}\neligible_tokens\t${st.eligibleTokens}\nswitched_tokens\t${st.switchedTokens}`);
+    console.log(`switch_rate\t${st.switchRate.toFixed(4)}\nreplacement_rate\t${st.replacementRate.toFixed(4)}`);
+    for (const [l, n] of Object.entries(st.byLanguage)) console.log(`switched_tokens_${l}\t${n}`);
+    console.log(`wrote ${values.out}`);
+    return 0;
+  },
+};

