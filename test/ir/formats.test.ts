@@ -31,7 +31,7 @@ describe('TREC runs', () => {
     await expect(parseRun('q1 Q0 d1 1 1 t\nq1 Q0 d2 1 t\n', 'x.trec')).rejects.toThrow('x.trec:2: run line needs 6 fields');
     await expect(parseRun('q1 Q0 d1 1 abc t\n', 'x.trec')).rejects.toThrow("x.trec:1: score 'abc' is not a finite number");
     await expect(parseRun('q1 Q0 d1 1 NaN t\n', 'x.trec')).rejects.toThrow(/not a finite number/);
-    await expect(parseRun('q1 Q0 d1 1 1 t\nq1 Q0 d2 2 1 t\nq1 Q0 d1 3 0 t\n', 'x.trec')).rejects.toThrow('x.trec:3: duplicate (qid, docno) = (q1, d1); first seen on line 1');
+    await expect(parseRun('q1 Q0 d1 1 1 t\nq1 Q0 d2 2 1 t\nq1 Q0 d1 3 0 t\n', 'x.trec')).rejects.toThrow('x.trec:3: duplicate (qid, docno) = (q1, d1): this document is already ranked for this query earlier in the file');
     const path = join(dir, 'bad.trec');
     writeFileSync(path, 'q1 Q0 d1 1 1 t\nq1 Q0 d2 1 1\n');
     const err = await readRunFile(path).catch((e: unknown) => e);

@@ -51,7 +51,6 @@ export interface ParsedRun {
 async function collectRun(lines: LineSource, source: string): Promise<ParsedRun> {
   const run: Run = new Map();
   const tags: string[] = [];
-  const firstLine = new Map<string, number>();
   for await (const e of iterateRunEntries(lines, source)) {
     let docs = run.get(e.qid);
     if (!docs) {
@@ -59,12 +58,11 @@ async function collectRun(lines: LineSource, source: string): Promise<ParsedRun>
       run.set(e.qid, docs);
     }
     if (docs.has(e.docno)) {
-      // trec_eval also refuses duplicates ("duplicate docs"); we name both lines.
-      const key = `${e.qid}\u0000${e.docno}`;
-      throw new IrFormatError(source, e.lineNumber, `duplicate (qid, docno) = (${e.qid}, ${e.docno}); first seen on line ${firstLine.get(key) ?? '?'}`);
+      // trec_eval refuses duplicates too ("duplicate docs"). The first line is not remembered:
+      // a line-number map would double the memory of million-line runs.
+      throw new IrFormatError(source, e.lineNumber, `duplicate (qid, docno) = (${e.qid}, ${e.docno}): this document is already ranked for this query earlier in the file`);
     }
     docs.set(e.docno, e.score);
-    firstLine.set(`${e.qid}\u0000${e.docno}`, e.lineNumber);
     if (!tags.includes(e.tag)) tags.push(e.tag);
   }
   return { run, tags };
