@@ -20,6 +20,8 @@ export interface EvalSet {
   qrels: Qrel[];
   /** qid → documents never ranked for that query (its own text). */
   exclude: Map<string, Set<string>>;
+  /** MLIR only: qid → groups of parallel relevant docnos (one per language), for the language-bias measure. */
+  parallelGroups?: Map<string, string[][]>;
 }
 
 /** One held-out unit (UDHR article, help page) in every language. */
@@ -58,11 +60,23 @@ export function buildEvalSets(units: readonly HeldOutUnit[], languages: readonly
   }
   if (scenarios.includes('mlir')) {
     const s = empty('mlir');
+    s.parallelGroups = new Map();
     const pool = ['en', ...languages];
     for (const u of units) {
       const relevant = pool.flatMap((l) => u.docs.get(l) ?? []);
       s.collection.push(...relevant);
-      addQuery(s, u.qid, u.query, 'en', relevant, u.queryDoc.get('en'));
+      const own = u.queryDoc.get('en');
+      addQuery(s, u.qid, u.query, 'en', relevant, own);
+      // Versions of one paragraph are parallel when every language has the same paragraph count.
+      const counts = pool.map((l) => u.docs.get(l)?.length ?? 0);
+      if (counts.every((c) => c === counts[0] && c > 0)) {
+        const groups: string[][] = [];
+        for (let i = 0; i < counts[0]; i++) {
+          const g = pool.map((l) => u.docs.get(l)![i].docno).filter((d) => d !== own?.docno);
+          if (g.length >= 2) groups.push(g);
+        }
+        if (groups.length > 0) s.parallelGroups.set(u.qid, groups);
+      }
     }
     out.set('mlir', s);
   }

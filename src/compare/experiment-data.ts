@@ -58,8 +58,11 @@ export interface ExperimentData {
 }
 
 export interface DataHooks {
-  /** English retrieval pairs (sotu inverse-cloze) — supplied by the caller so tests can stay small. */
-  englishPairs(count: number, seed: number): Promise<{ pairs: EnglishPair[]; source?: SourceRecord }>;
+  /**
+   * English retrieval pairs (sotu inverse-cloze) — supplied by the caller so tests can stay small.
+   * `exclude`: every held-out text; a source must drop passages that contain one.
+   */
+  englishPairs(count: number, seed: number, exclude: ReadonlySet<string>): Promise<{ pairs: EnglishPair[]; source?: SourceRecord }>;
   progress?: Progress;
 }
 
@@ -177,7 +180,11 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
   }
 
   progress.log(`english pairs: ${config.data.englishPairs}`);
-  const eng = await hooks.englishPairs(Math.max(config.data.englishPairs, config.teacher.pairs), DATA_SEED);
+  const heldOut = new Set(folds.flatMap((f) => [...f.sets.values()].flatMap((s) => [...s.topics.map((t) => t.text), ...s.collection.map((d) => d.text)])));
+  const eng = await hooks.englishPairs(Math.max(config.data.englishPairs, config.teacher.pairs), DATA_SEED, heldOut);
+  for (const [i, p] of eng.pairs.entries()) {
+    if (heldOut.has(p.query) || heldOut.has(p.doc)) throw new Error(`english pair ${i} contains held-out test text: the English pair source ignored 'exclude'`);
+  }
   if (eng.source) sources.push(eng.source);
   if (eng.pairs.length < 2) throw new RangeError('fewer than two English training pairs: cannot train with in-batch negatives');
   const englishPairs = eng.pairs;

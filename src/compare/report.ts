@@ -19,6 +19,7 @@ import type { Scenario } from './eval-sets.js';
 import { ResultStore, type CurvePoint, type UnitResult } from './result-store.js';
 import { mergeRuns, scoreRun, summarize, type MethodScores, type ScenarioTable } from './aggregate.js';
 import { barChartSvg, lineChartSvg } from './plots.js';
+import { languageBiasForRun } from '../ir/crosslingual/language-bias.js';
 
 export interface LanguageBiasRow {
   method: string;
@@ -27,6 +28,10 @@ export interface LanguageBiasRow {
   /** Share of each language among the relevant documents (what an unbiased ranker would approach). */
   relevantShare: Record<string, number>;
   k: number;
+  /** src/ir language bias: mean rank distance between parallel versions of a relevant document (lower = less biased), mean over seeds. */
+  rankDistance?: number;
+  /** Parallel groups used by the rank-distance measure (per seed). */
+  groups?: number;
 }
 
 export interface CompareReport {
@@ -132,7 +137,16 @@ export async function writeReport(dir: string, config: CompareConfig, data: Expe
         for (const q of qrelsList) if (q.rel > 0) rel[docLang.get(q.docno) ?? 'unknown'] = (rel[docLang.get(q.docno) ?? 'unknown'] ?? 0) + 1;
         const nRel = Object.values(rel).reduce((a, b) => a + b, 0);
         for (const l of Object.keys(rel)) rel[l] /= nRel;
-        languageBias.push({ method: m.name, topShare: acc, relevantShare: rel, k });
+        const groupsByQuery = new Map<string, string[][]>();
+        for (const f of data.folds) for (const [q, g] of f.sets.get('mlir')!.parallelGroups ?? []) groupsByQuery.set(q, g);
+        let rankDistance: number | undefined;
+        let groups: number | undefined;
+        if (groupsByQuery.size > 0) {
+          const results = biasRuns.map((r) => languageBiasForRun(r, groupsByQuery));
+          rankDistance = results.reduce((a, b) => a + b.mean, 0) / results.length;
+          groups = results[0].groups;
+        }
+        languageBias.push({ method: m.name, topShare: acc, relevantShare: rel, k, rankDistance, groups });
       }
     }
     if (scores.length === 0) continue;
@@ -218,8 +232,9 @@ function renderMarkdown(config: CompareConfig, data: ExperimentData, r: CompareR
   if (r.languageBias.length > 0) {
     const langs = [...new Set(r.languageBias.flatMap((b) => Object.keys(b.relevantShare)))].sort();
     out.push(`## MLIR language bias (share of each language in the top ${r.languageBias[0].k}; relevant share = what an unbiased ranker approaches)`, '');
-    out.push(`| method | ${langs.map((l) => `${l} top-${r.languageBias[0].k}`).join(' | ')} | ${langs.map((l) => `${l} relevant`).join(' | ')} |`, `|---|${langs.map(() => '---').join('|')}|${langs.map(() => '---').join('|')}|`);
-    for (const b of r.languageBias) out.push(`| ${b.method} | ${langs.map((l) => pct(b.topShare[l] ?? 0)).join(' | ')} | ${langs.map((l) => pct(b.relevantShare[l] ?? 0)).join(' | ')} |`);
+    out.push('Rank distance = mean over queries of (max − min rank) among the parallel versions of a relevant paragraph (src/ir language bias; lower = less biased; 1 = versions adjacent).', '');
+    out.push(`| method | rank distance | ${langs.map((l) => `${l} top-${r.languageBias[0].k}`).join(' | ')} | ${langs.map((l) => `${l} relevant`).join(' | ')} |`, `|---|---|${langs.map(() => '---').join('|')}|${langs.map(() => '---').join('|')}|`);
+    for (const b of r.languageBias) out.push(`| ${b.method} | ${b.rankDistance === undefined ? '–' : b.rankDistance.toFixed(2)} | ${langs.map((l) => pct(b.topShare[l] ?? 0)).join(' | ')} | ${langs.map((l) => pct(b.relevantShare[l] ?? 0)).join(' | ')} |`);
     out.push('');
   }
   out.push('## Methods and their data', '');

@@ -14,7 +14,7 @@ import { silentProgress, type Progress } from '../data/progress.js';
 import { backendInfo } from '../ot/backend.js';
 import { isTrained, type CompareConfig } from './config.js';
 import { prepareExperimentData, checkLanguages, type DataHooks, type ExperimentData } from './experiment-data.js';
-import { sotuInverseClozePairs } from './english-pairs.js';
+import { sotuEnglishPairs } from './english-pairs.js';
 import { ResultStore } from './result-store.js';
 import { ensureTeacher } from './teacher.js';
 import { runMethod, unitWorkDir } from './method-runners.js';
@@ -107,7 +107,7 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
 
   let t = performance.now();
   const data = await prepareExperimentData(config, {
-    englishPairs: options.englishPairs ?? (async (count, seed) => sotuInverseClozePairs({ count, seed })),
+    englishPairs: options.englishPairs ?? sotuEnglishPairs,
     progress,
   });
   timings.data = (performance.now() - t) / 1000;

@@ -14,9 +14,9 @@ import { readRunFile } from '../../src/ir/formats/trec-run.js';
 import { readQrelsFile } from '../../src/ir/formats/qrels.js';
 import { evaluateRun } from '../../src/ir/evaluate.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
-import { sotuInverseClozePairs } from '../../src/compare/english-pairs.js';
+import { sotuEnglishPairs } from '../../src/compare/english-pairs.js';
 
-const englishPairs = async (count: number, seed: number) => sotuInverseClozePairs({ count: Math.min(count, 120), seed });
+const englishPairs = (count: number, seed: number, exclude: ReadonlySet<string>) => sotuEnglishPairs(Math.min(count, 120), seed, exclude);
 
 function miniConfig(name = 'mini'): CompareConfig {
   return validateCompareConfig({
@@ -74,6 +74,10 @@ describe('optical compare (miniature, end to end)', () => {
     const report = readFileSync(join(d, 'report.md'), 'utf8');
     expect(report).toMatch(/## CLIR \(EN queries → sw documents\)/);
     expect(report).toMatch(/## MLIR language bias/);
+    const bias = JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).languageBias;
+    expect(bias).toHaveLength(4);
+    // Rank distance between two parallel versions is at least 1 (they cannot share a rank).
+    for (const b of bias) expect(b.rankDistance).toBeGreaterThanOrEqual(1);
     expect(report).toMatch(/\| zero-shot \(baseline\) \|/);
     const manifest = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
     expect(manifest.complete).toBe(true);
