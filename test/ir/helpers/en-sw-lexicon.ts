@@ -10,10 +10,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { BilingualLexicon } from '../../../src/ir/lexicon-types.js';
 
 const require = createRequire(import.meta.url);
-const DICTD = '/usr/share/dictd';
+/**
+ * Where a dictd file of a FreeDict package can be: installed by apt (/usr/share/dictd), or extracted
+ * with `apt-get download` + `dpkg -x` into the project's cache ($OPTICAL_CACHE or ~/.cache/optical,
+ * under debian/<package>/), which is where the src/data recipes put it.
+ */
+function dictdDir(name: string): string | undefined {
+  const pkg = `dict-${name}`;
+  const cache = process.env.OPTICAL_CACHE ?? join(homedir(), '.cache', 'optical');
+  for (const dir of ['/usr/share/dictd', join(cache, 'debian', pkg, 'usr', 'share', 'dictd')]) {
+    if (existsSync(join(dir, `${name}.index`)) && existsSync(join(dir, `${name}.dict.dz`))) return dir;
+  }
+  return undefined;
+}
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 function decodeB64Number(s: string): number {
@@ -32,10 +46,12 @@ interface DictEntry {
 }
 
 function readDictd(name: string): DictEntry[] {
-  const body = gunzipSync(readFileSync(`${DICTD}/${name}.dict.dz`));
+  const dir = dictdDir(name);
+  if (!dir) throw new Error(`FreeDict '${name}' not found: apt-get install dict-${name}`);
+  const body = gunzipSync(readFileSync(join(dir, `${name}.dict.dz`)));
   const entries: DictEntry[] = [];
   const seen = new Set<string>();
-  for (const line of readFileSync(`${DICTD}/${name}.index`, 'utf8').split('\n')) {
+  for (const line of readFileSync(join(dir, `${name}.index`), 'utf8').split('\n')) {
     const [head, off, len] = line.split('\t');
     if (!len || head.startsWith('00database') || head.startsWith('00-database')) continue;
     const key = `${off}/${len}`;
@@ -72,7 +88,7 @@ function addPair(lex: BilingualLexicon, en: string, sw: string): void {
 }
 
 export function freedictAvailable(): boolean {
-  return existsSync(`${DICTD}/freedict-eng-swh.index`) && existsSync(`${DICTD}/freedict-swh-eng.index`);
+  return dictdDir('freedict-eng-swh') !== undefined && dictdDir('freedict-swh-eng') !== undefined;
 }
 
 export function freedictEnSwLexicon(): BilingualLexicon {
