@@ -36,6 +36,11 @@ export interface CodeSwitchOptions {
   sense?: 'sample' | 'top';
   /** Keep a leading capital ("Freedom" → "Uhuru") (default true). */
   preserveCase?: boolean;
+  /**
+   * Base-form candidates for single words missing from the lexicon (e.g. `englishBaseForms`, so
+   * "rights" can use a lemma-only dictionary's "right"). Off by default: exact forms only.
+   */
+  baseForms?: (word: string) => string[];
 }
 
 /** One replaced span. Token indices refer to `tokenize(src)` and `tokenize(tgt)`; ends are exclusive. */
@@ -117,8 +122,8 @@ export function codeSwitch(text: string, opts: CodeSwitchOptions): CodeSwitchRes
       if (key === null) continue;
       candidates = [];
       for (const lexicon of opts.lexicons) {
-        const senses = lexicon.get(key);
-        if (senses.length > 0) candidates.push({ lexicon, senses });
+        const found = n === 1 ? lexicon.lookup(key, opts.baseForms) : { senses: lexicon.get(key) };
+        if (found && found.senses.length > 0) candidates.push({ lexicon, senses: found.senses });
       }
       if (candidates.length > 0) {
         span = n;

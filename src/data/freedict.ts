@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, locateDebianPackage, MissingDebianPackageError, type DebianPackage } from './debian.js';
 import { readDictd, type DictdDictionary } from './dictd.js';
+import { englishBaseForms } from './inflect.js';
 import { Lexicon, lexiconCoverage, type Coverage } from './lexicon.js';
 import { iso6393Candidates } from './locale.js';
 import { SourceHasher, writeManifest, type Manifest, type SourceRecord } from './manifest.js';
@@ -133,6 +134,8 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
   const en = readUdhrDeclaration('eng');
   const udhrText = [...en.preamble, ...[...en.articles.values()].flat()].join('\n');
   const udhrCoverage = lexiconCoverage(udhrText, lexicon, stopwordsFor('en'));
+  // FreeDict lists lemmas; with English base forms ("rights" → "right") far more running text is covered.
+  const udhrCoverageBaseForms = lexiconCoverage(udhrText, lexicon, stopwordsFor('en'), englishBaseForms);
   Object.assign(counts, {
     pairs: lexicon.size,
     englishHeadwords: lexicon.headwords,
@@ -140,6 +143,8 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
     udhrContentTokensCovered: udhrCoverage.coveredTokens,
     udhrContentTypes: udhrCoverage.types,
     udhrContentTypesCovered: udhrCoverage.coveredTypes,
+    udhrContentTokensCoveredWithBaseForms: udhrCoverageBaseForms.coveredTokens,
+    udhrContentTypesCoveredWithBaseForms: udhrCoverageBaseForms.coveredTypes,
   });
   const manifest: Manifest = {
     recipe: 'freedict',
@@ -151,7 +156,8 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
     notes: [
       'EN→X lexicon = eng-X forward ∪ X-eng reversed; weights = attestations, normalised per English headword.',
       'FreeDict data is GPL-2+: keep lexicon.tsv as a generated file, do not commit it.',
-      `UDHR English content-word coverage: tokens ${(udhrCoverage.tokenCoverage * 100).toFixed(1)}%, types ${(udhrCoverage.typeCoverage * 100).toFixed(1)}%.`,
+      `UDHR English content-word coverage: tokens ${(udhrCoverage.tokenCoverage * 100).toFixed(1)}%, types ${(udhrCoverage.typeCoverage * 100).toFixed(1)}%; ` +
+        `with English base forms: tokens ${(udhrCoverageBaseForms.tokenCoverage * 100).toFixed(1)}%, types ${(udhrCoverageBaseForms.typeCoverage * 100).toFixed(1)}%.`,
     ],
   };
   if (opts.outDir) {

@@ -60,6 +60,19 @@ export class Lexicon {
     return this.map.has(normalizeEntry(src));
   }
 
+  /**
+   * Senses of a word, falling back to candidate base forms (e.g. `englishBaseForms`) when the exact
+   * form is absent. Returns the headword that matched, or null.
+   */
+  lookup(word: string, baseForms?: (w: string) => string[]): { headword: string; senses: Sense[] } | null {
+    const key = normalizeEntry(word);
+    if (this.map.has(key)) return { headword: key, senses: this.get(key) };
+    if (baseForms && !key.includes(' ')) {
+      for (const b of baseForms(key)) if (this.map.has(b)) return { headword: b, senses: this.get(b) };
+    }
+    return null;
+  }
+
   /** Number of distinct headwords. */
   get headwords(): number {
     return this.map.size;
@@ -190,15 +203,17 @@ export interface Coverage {
 /**
  * Share of a text's tokens (and word types) that the lexicon can translate, matching multiword
  * entries longest-first. Stopwords, when given, are excluded from both counts ("content words").
+ * `baseForms` (e.g. `englishBaseForms`) lets single words match a lemma-only dictionary.
  */
-export function lexiconCoverage(text: string, lexicon: Lexicon, stopwords: ReadonlySet<string> = new Set()): Coverage {
+export function lexiconCoverage(text: string, lexicon: Lexicon, stopwords: ReadonlySet<string> = new Set(), baseForms?: (w: string) => string[]): Coverage {
   const toks = tokenize(text).map((t) => normalizeEntry(t.text));
   const covered = new Array<boolean>(toks.length).fill(false);
   const maxN = Math.max(1, lexicon.maxSourceWords);
   for (let i = 0; i < toks.length; ) {
     let matched = 0;
     for (let n = Math.min(maxN, toks.length - i); n >= 1; n--) {
-      if (lexicon.has(toks.slice(i, i + n).join(' '))) {
+      const key = toks.slice(i, i + n).join(' ');
+      if (n === 1 ? lexicon.lookup(key, baseForms) !== null : lexicon.has(key)) {
         matched = n;
         break;
       }

@@ -240,7 +240,7 @@ export async function buildLibreOfficeHelp(opts: LibreOfficeHelpOptions): Promis
     outputs: [],
     counts,
     notes: [
-      'bitext.* and the top-level CLIR set cover all pages and overlap; train on folds/<k>/train.* and test on folds/<k>/.',
+      'bitext.* (all aligned pairs) overlaps clir/ (the full test set, for untrained baselines only); to train and test, use folds/<k>/train.* and folds/<k>/{topics,collection,qrels}.',
       `Pairs with EN/X token Jaccard >= ${maxJaccard} are treated as untranslated and dropped (also from documents).`,
       'Folds split by English page title; training pairs whose EN or X text occurs on any test page are dropped.',
     ],
@@ -248,7 +248,7 @@ export async function buildLibreOfficeHelp(opts: LibreOfficeHelpOptions): Promis
   if (opts.outDir) {
     const w = new OutputWriter(opts.outDir);
     w.bitext('bitext', pairs);
-    w.clir('', clir);
+    w.clir('clir', clir);
     w.folds(folds);
     manifest.outputs = w.outputs;
     writeManifest(opts.outDir, manifest);

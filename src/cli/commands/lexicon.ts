@@ -7,12 +7,13 @@ import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { listOption, numberOption, parseCommandArgs } from '../args.js';
+import { englishBaseForms } from '../../data/inflect.js';
 import { Lexicon, lexiconCoverage, readLexicon } from '../../data/lexicon.js';
 import { stderrProgress } from '../../data/progress.js';
 import { stopwordsFor } from '../../data/stopwords.js';
 
 const usage = `usage: optical lexicon build --lang CODE --from SOURCES --out L.tsv [--top-k K]
-       optical lexicon stats --lexicon L.tsv [--text FILE | --udhr] [--lang CODE]
+       optical lexicon stats --lexicon L.tsv [--text FILE | --udhr] [--base-forms] [--lang CODE]
 
 build: SOURCES is a comma-separated list, each optionally weighted with '@W' (default 1):
   freedict                 Debian FreeDict EN→X (dict-freedict-eng-X ∪ X-eng reversed)
@@ -23,7 +24,8 @@ build: SOURCES is a comma-separated list, each optionally weighted with '@W' (de
 Per-source weights are normalised per headword, summed with the given weights, and normalised again.
 
 stats: headwords, pairs, senses per headword, multiword share, and coverage of English content
-words of --text (or of the UDHR English text with --udhr).`;
+words of --text (or of the UDHR English text with --udhr); --base-forms lets inflected English
+words match lemma entries ("rights" → "right").`;
 
 async function loadSource(spec: string, lang: string): Promise<{ lexicon: Lexicon; weight: number }> {
   const at = spec.lastIndexOf('@');
@@ -85,6 +87,7 @@ export const command: Command = {
         lexicon: { type: 'string' },
         text: { type: 'string' },
         udhr: { type: 'boolean', default: false },
+        'base-forms': { type: 'boolean', default: false },
       },
       true,
     );
@@ -116,7 +119,7 @@ export const command: Command = {
         text = [...en.preamble, ...[...en.articles.values()].flat()].join('\n');
       }
       if (text !== null) {
-        const c = lexiconCoverage(text, lex, stopwordsFor('en'));
+        const c = lexiconCoverage(text, lex, stopwordsFor('en'), values['base-forms'] ? englishBaseForms : undefined);
         console.log(`content_tokens\t${c.tokens}\ncovered_tokens\t${c.coveredTokens}\ntoken_coverage\t${c.tokenCoverage.toFixed(4)}`);
         console.log(`content_types\t${c.types}\ncovered_types\t${c.coveredTypes}\ntype_coverage\t${c.typeCoverage.toFixed(4)}`);
       }
