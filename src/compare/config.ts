@@ -74,6 +74,11 @@ export interface DataConfig {
   bitext: Array<'test-train' | 'cldr' | 'libreoffice'>;
   /** Lexicon sources; 'freedict' is used when the Debian package is present and skipped with a note otherwise. */
   lexicon: Array<'cldr' | 'freedict' | 'libreoffice-ui'>;
+  /**
+   * Out-of-domain CLIR test (domain shift): a different recipe, evaluated on all of its units with
+   * the models trained for the main test; the report gives the drop per method.
+   */
+  shiftTest?: 'udhr' | 'libreoffice';
   /** Cap on real training bitext pairs (after a seeded shuffle). */
   maxBitext: number;
   /** Number of English training pairs (sotu inverse-cloze) used by fine-tuning methods. */
@@ -224,7 +229,7 @@ function parseConfig(raw: unknown): CompareConfig {
 
   const d = raw.data === undefined ? {} : raw.data;
   if (!isObject(d)) throw new TypeError('data must be an object');
-  checkKeys(d, ['test', 'folds', 'evalFolds', 'bitext', 'lexicon', 'maxBitext', 'englishPairs'], 'data');
+  checkKeys(d, ['test', 'shiftTest', 'folds', 'evalFolds', 'bitext', 'lexicon', 'maxBitext', 'englishPairs'], 'data');
   const folds = opt(d, 'folds', 3, (x, p) => num(x, p, 1, 100, true), 'data');
   let evalFolds: number[] | 'all' = 'all';
   if (d.evalFolds !== undefined && d.evalFolds !== 'all') {
@@ -238,6 +243,7 @@ function parseConfig(raw: unknown): CompareConfig {
     evalFolds,
     bitext: opt(d, 'bitext', ['test-train', 'cldr'] as DataConfig['bitext'], (x, p) => strList(x, p, ['test-train', 'cldr', 'libreoffice'] as const), 'data'),
     lexicon: opt(d, 'lexicon', ['cldr', 'freedict'] as DataConfig['lexicon'], (x, p) => strList(x, p, ['cldr', 'freedict', 'libreoffice-ui'] as const), 'data'),
+    shiftTest: d.shiftTest === undefined ? undefined : (str(d.shiftTest, 'data.shiftTest', ['udhr', 'libreoffice']) as 'udhr' | 'libreoffice'),
     maxBitext: opt(d, 'maxBitext', 4000, (x, p) => num(x, p, 1, 1e7, true), 'data'),
     englishPairs: opt(d, 'englishPairs', 2000, (x, p) => num(x, p, 1, 1e7, true), 'data'),
   };
@@ -307,18 +313,26 @@ function parseConfig(raw: unknown): CompareConfig {
     throw new RangeError(`stats.metrics: ${(err as Error).message}`);
   }
 
-  if (data.folds === 1 && data.bitext.includes('test-train')) {
-    throw new RangeError("data.folds = 1 makes every unit a test unit, so data.bitext cannot include 'test-train' (use folds >= 2 or bitext ['cldr'])");
-  }
-
   const scenarios = raw.scenarios === undefined
     ? (['clir', 'mlir', 'moir'] as CompareConfig['scenarios'])
     : strList(raw.scenarios, 'scenarios', ['clir', 'mlir', 'moir'] as const);
   if (!scenarios.includes('clir')) throw new RangeError("scenarios must include 'clir' (the main table)");
 
-  if (data.test === 'libreoffice' && data.bitext.includes('cldr') === false && data.bitext.length === 0) {
-    throw new RangeError('data.bitext is empty');
+  if (data.shiftTest !== undefined && data.shiftTest === data.test) {
+    throw new RangeError(`data.shiftTest must be a different recipe from data.test ('${data.test}')`);
   }
+  if (data.test === 'libreoffice' && scenarios.some((s) => s !== 'clir')) {
+    throw new RangeError("data.test 'libreoffice' supports only the 'clir' scenario (set \"scenarios\": [\"clir\"])");
+  }
+  if ((data.test === 'libreoffice' || data.shiftTest === 'libreoffice') && languages.length > 1) {
+    throw new RangeError('LibreOffice help sets are built for one target language: list a single language');
+  }
+  if (data.folds === 1 && data.bitext.includes('test-train')) {
+    throw new RangeError("data.folds = 1 makes every unit a test unit, so data.bitext cannot include 'test-train' (use folds >= 2 or bitext ['cldr'])");
+  }
+
+
+
   return { name, languages, data, model, teacher, budget, methods, seeds, stats, scenarios };
 }
 

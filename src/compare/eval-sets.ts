@@ -11,7 +11,8 @@
  */
 import type { ClirSet, Doc, Qrel, Topic } from '../data/types.js';
 
-export type Scenario = 'clir' | 'mlir' | 'moir';
+/** 'shift' = the out-of-domain CLIR test (another recipe) for the domain-shift question. */
+export type Scenario = 'clir' | 'mlir' | 'moir' | 'shift';
 
 export interface EvalSet {
   scenario: Scenario;
@@ -45,7 +46,7 @@ function addQuery(set: EvalSet, qid: string, text: string, lang: string, relevan
 }
 
 /** Builds the requested scenarios. `languages[0]` is the CLIR language; English is `en`. */
-export function buildEvalSets(units: readonly HeldOutUnit[], languages: readonly string[], scenarios: readonly Scenario[]): Map<Scenario, EvalSet> {
+export function buildEvalSets(units: readonly HeldOutUnit[], languages: readonly string[], scenarios: readonly ('clir' | 'mlir' | 'moir')[]): Map<Scenario, EvalSet> {
   if (languages.length === 0) throw new RangeError('buildEvalSets: languages must not be empty');
   const out = new Map<Scenario, EvalSet>();
   const empty = (scenario: Scenario): EvalSet => ({ scenario, topics: [], collection: [], qrels: [], exclude: new Map() });

@@ -16,7 +16,8 @@ import { Lexicon } from '../data/lexicon.js';
 import { dropLeakage } from '../data/split.js';
 import { Rng } from '../data/rng.js';
 import type { SourceRecord } from '../data/manifest.js';
-import type { BitextPair, Doc } from '../data/types.js';
+import type { BitextPair, Doc, Qrel, Topic } from '../data/types.js';
+import { buildLibreOfficeHelp } from '../data/libreoffice-help.js';
 import { silentProgress, type Progress } from '../data/progress.js';
 import type { CompareConfig } from './config.js';
 import { buildEvalSets, type EvalSet, type HeldOutUnit, type Scenario } from './eval-sets.js';
@@ -94,54 +95,36 @@ async function buildLexicon(lang: string, config: CompareConfig, notes: string[]
 }
 
 /** Builds the data of a compare. */
-export async function prepareExperimentData(config: CompareConfig, hooks: DataHooks): Promise<ExperimentData> {
-  const progress = hooks.progress ?? silentProgress;
-  if (config.data.test !== 'udhr') {
-    throw new RangeError(`data.test '${config.data.test}' is not supported by this build of optical compare yet (use 'udhr')`);
-  }
-  const notes: string[] = [];
-  const sources: SourceRecord[] = [];
-  const counts: Record<string, number> = {};
+/** One test recipe, split into folds: per fold its evaluation sets and its training bitext. */
+interface TestSource {
+  foldTests(k: number): { testUnits: string[]; sets: Map<Scenario, EvalSet>; train: BitextPair[] };
+  /** Every unit as one CLIR set (used as the out-of-domain test). */
+  allClir(): EvalSet;
+  /** All parallel pairs of the recipe (bitext source when another recipe is the test). */
+  allPairs(): BitextPair[];
+}
 
-  const lexicons = new Map<string, Lexicon>();
-  for (const lang of config.languages) {
-    progress.log(`lexicon en→${lang}`);
-    const lex = await buildLexicon(lang, config, notes, sources, progress);
-    lexicons.set(lang, lex);
-    counts[`lexicon.${lang}.pairs`] = lex.size;
-    counts[`lexicon.${lang}.headwords`] = lex.headwords;
-  }
+function clirEvalSet(topics: Topic[], collection: Doc[], qrels: Qrel[], scenario: Scenario): EvalSet {
+  return { scenario, topics, collection, qrels, exclude: new Map() };
+}
 
+async function udhrSource(config: CompareConfig, sources: SourceRecord[], progress: Progress): Promise<TestSource> {
   // UDHR per language with the same article folds (the assignment depends only on English article numbers and the seed).
   const udhr = new Map<string, Awaited<ReturnType<typeof buildUdhr>>>();
+  const folds = config.data.test === 'udhr' ? config.data.folds : 1;
   for (const lang of config.languages) {
-    progress.log(`udhr ${lang}: ${config.data.folds} folds by article`);
-    const u = await buildUdhr({ lang, folds: config.data.folds >= 2 ? config.data.folds : undefined, seed: DATA_SEED });
+    progress.log(`udhr ${lang}: ${folds >= 2 ? `${folds} folds by article` : 'all articles held out'}`);
+    const u = await buildUdhr({ lang, folds: folds >= 2 ? folds : undefined, seed: DATA_SEED });
     udhr.set(lang, u);
     sources.push(...u.manifest.sources);
   }
-  const cldrPairs = new Map<string, BitextPair[]>();
-  if (config.data.bitext.includes('cldr')) {
-    for (const lang of config.languages) {
-      const c = await buildCldr({ lang });
-      cldrPairs.set(lang, c.pairs.map((p) => ({ ...p, tgtLang: lang })));
-      counts[`cldr.${lang}.pairs`] = c.pairs.length;
-    }
-  }
-  if (config.data.bitext.includes('libreoffice')) {
-    throw new RangeError("data.bitext 'libreoffice' is not supported by this build of optical compare yet");
-  }
-
   const en = readUdhrDeclaration('eng');
   const decls = new Map<string, ReturnType<typeof readUdhrDeclaration>>();
   for (const lang of config.languages) decls.set(lang, readUdhrDeclaration(udhr.get(lang)!.lang.code));
-
-  const evalFolds = config.data.evalFolds === 'all' ? [...Array(config.data.folds).keys()] : config.data.evalFolds;
-  const folds: FoldData[] = [];
-  for (const k of evalFolds) {
-    const testArticles = config.data.folds === 1 ? [...en.articles.keys()].sort((a, b) => a - b) : udhr.get(config.languages[0])!.folds[k].testUnits.map(Number);
+  const allArticles = [...en.articles.keys()].sort((a, b) => a - b);
+  const unitsOf = (articles: number[]): HeldOutUnit[] => {
     const units: HeldOutUnit[] = [];
-    for (const n of testArticles) {
+    for (const n of articles) {
       const ep = en.articles.get(n);
       if (!ep || ep.length === 0) continue;
       const docs = new Map<string, Doc[]>();
@@ -158,27 +141,111 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
       }
       units.push({ qid: `udhr-a${n}`, query: ep[0], docs, queryDoc });
     }
-    const sets = buildEvalSets(units, config.languages, config.scenarios);
+    return units;
+  };
+  return {
+    foldTests(k) {
+      const articles = folds === 1 ? allArticles : udhr.get(config.languages[0])!.folds[k].testUnits.map(Number);
+      const train = folds === 1 ? [] : config.languages.flatMap((lang) => udhr.get(lang)!.folds[k].train.map((p) => ({ ...p, tgtLang: lang })));
+      return { testUnits: articles.map(String), sets: buildEvalSets(unitsOf(articles), config.languages, config.scenarios), train };
+    },
+    allClir() {
+      return buildEvalSets(unitsOf(allArticles), config.languages.slice(0, 1), ['clir']).get('clir')!;
+    },
+    allPairs() {
+      return config.languages.flatMap((lang) => udhr.get(lang)!.pairs.map((p) => ({ ...p, tgtLang: lang })));
+    },
+  };
+}
 
-    let candidates: BitextPair[] = [];
+async function libreOfficeSource(config: CompareConfig, sources: SourceRecord[], progress: Progress): Promise<TestSource> {
+  const lang = config.languages[0];
+  const folds = config.data.test === 'libreoffice' ? config.data.folds : 1;
+  progress.log(`libreoffice-help ${lang}: ${folds >= 2 ? `${folds} folds by page title` : 'all pages held out'}`);
+  const lo = await buildLibreOfficeHelp({ lang, folds: folds >= 2 ? folds : 0, seed: DATA_SEED, progress });
+  sources.push(...lo.manifest.sources);
+  const tag = (pairs: BitextPair[]) => pairs.map((p) => ({ ...p, tgtLang: lang }));
+  const relang = (docs: Doc[]) => docs.map((d) => ({ ...d, lang }));
+  return {
+    foldTests(k) {
+      if (folds === 1) {
+        return { testUnits: [...new Set(lo.clir.topics.map((t) => t.text))], sets: new Map([['clir', clirEvalSet(lo.clir.topics, relang(lo.clir.collection), lo.clir.qrels, 'clir')]]), train: [] };
+      }
+      const f = lo.folds[k];
+      return { testUnits: f.testUnits, sets: new Map([['clir', clirEvalSet(f.test.topics, relang(f.test.collection), f.test.qrels, 'clir')]]), train: tag(f.train) };
+    },
+    allClir() {
+      return clirEvalSet(lo.clir.topics, relang(lo.clir.collection), lo.clir.qrels, 'shift');
+    },
+    allPairs() {
+      return tag(lo.pairs);
+    },
+  };
+}
+
+/** Builds the data of a compare. */
+export async function prepareExperimentData(config: CompareConfig, hooks: DataHooks): Promise<ExperimentData> {
+  const progress = hooks.progress ?? silentProgress;
+  const notes: string[] = [];
+  const sources: SourceRecord[] = [];
+  const counts: Record<string, number> = {};
+
+  const lexicons = new Map<string, Lexicon>();
+  for (const lang of config.languages) {
+    progress.log(`lexicon en→${lang}`);
+    const lex = await buildLexicon(lang, config, notes, sources, progress);
+    lexicons.set(lang, lex);
+    counts[`lexicon.${lang}.pairs`] = lex.size;
+    counts[`lexicon.${lang}.headwords`] = lex.headwords;
+  }
+
+  const makeSource = (name: 'udhr' | 'libreoffice') => (name === 'udhr' ? udhrSource(config, sources, progress) : libreOfficeSource(config, sources, progress));
+  const test = await makeSource(config.data.test);
+  let shift: EvalSet | undefined;
+  let shiftSource: TestSource | undefined;
+  if (config.data.shiftTest) {
+    shiftSource = await makeSource(config.data.shiftTest);
+    shift = { ...shiftSource.allClir(), scenario: 'shift' };
+    counts['shift.topics'] = shift.topics.length;
+    counts['shift.documents'] = shift.collection.length;
+  }
+  const cldrPairs = new Map<string, BitextPair[]>();
+  if (config.data.bitext.includes('cldr')) {
     for (const lang of config.languages) {
-      if (config.data.bitext.includes('test-train') && config.data.folds >= 2) candidates.push(...udhr.get(lang)!.folds[k].train.map((p) => ({ ...p, tgtLang: lang })));
-      candidates.push(...(cldrPairs.get(lang) ?? []));
+      const c = await buildCldr({ lang });
+      cldrPairs.set(lang, c.pairs.map((p) => ({ ...p, tgtLang: lang })));
+      counts[`cldr.${lang}.pairs`] = c.pairs.length;
     }
-    // Every held-out text in every language and scenario is banned from training.
+  }
+  let otherPairs: BitextPair[] = [];
+  if (config.data.bitext.includes('libreoffice') && config.data.test !== 'libreoffice') {
+    otherPairs = (shiftSource && config.data.shiftTest === 'libreoffice' ? shiftSource : await libreOfficeSource(config, sources, progress)).allPairs();
+  }
+
+  const evalFolds = config.data.folds === 1 ? [0] : config.data.evalFolds === 'all' ? [...Array(config.data.folds).keys()] : config.data.evalFolds;
+  const folds: FoldData[] = [];
+  for (const k of evalFolds) {
+    const ft = test.foldTests(k);
+    const sets = ft.sets;
+    if (shift) sets.set('shift', shift);
+    let candidates: BitextPair[] = [];
+    if (config.data.bitext.includes('test-train')) candidates.push(...ft.train);
+    for (const lang of config.languages) candidates.push(...(cldrPairs.get(lang) ?? []));
+    candidates.push(...otherPairs);
+    // Every held-out text in every scenario (the domain-shift test included) is banned from training.
     const banned = [...sets.values()].flatMap((s) => [...s.topics.map((t) => t.text), ...s.collection.map((d) => d.text)]);
     const { kept, dropped } = dropLeakage(candidates, { topics: [], collection: [], qrels: [] }, banned);
     candidates = new Rng(`${DATA_SEED}:bitext:${k}`).shuffle(kept).slice(0, config.data.maxBitext);
     if (candidates.length === 0) throw new RangeError(`fold ${k}: no training bitext left (data.bitext = ${config.data.bitext.join(', ')})`);
-    folds.push({ fold: k, testUnits: testArticles.map(String), bitext: candidates, leakageDropped: dropped, sets });
+    folds.push({ fold: k, testUnits: ft.testUnits, bitext: candidates, leakageDropped: dropped, sets });
     counts[`fold${k}.bitext`] = candidates.length;
     counts[`fold${k}.leakageDropped`] = dropped;
     for (const [name, s] of sets) {
+      if (name === 'shift') continue;
       counts[`fold${k}.${name}.topics`] = s.topics.length;
       counts[`fold${k}.${name}.documents`] = s.collection.length;
     }
   }
-
   progress.log(`english pairs: ${config.data.englishPairs}`);
   const heldOut = new Set(folds.flatMap((f) => [...f.sets.values()].flatMap((s) => [...s.topics.map((t) => t.text), ...s.collection.map((d) => d.text)])));
   const eng = await hooks.englishPairs(Math.max(config.data.englishPairs, config.teacher.pairs), DATA_SEED, heldOut);
@@ -190,11 +257,13 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
   const englishPairs = eng.pairs;
   counts.englishPairs = englishPairs.length;
 
-  // Vocabulary: English training text plus the target side of fold-independent sources only
-  // (CLDR phrases, lexicon entries). UDHR training folds are excluded on purpose: with
-  // cross-validation, one fold's training articles are another fold's test articles.
+  // Vocabulary: English training text plus fold-independent target text (CLDR phrases, lexicon
+  // entries). Training folds of the test recipe count only when a single fold is evaluated: with
+  // cross-validation, one fold's training units are another fold's test units.
   const vocabularyTexts: string[] = englishPairs.flatMap((p) => [p.query, p.doc]);
   for (const [, pairs] of cldrPairs) for (const p of pairs) vocabularyTexts.push(p.src, p.tgt);
+  // With one evaluated fold, that fold's training bitext is training text for every model too.
+  if (folds.length === 1) for (const p of folds[0].bitext) vocabularyTexts.push(p.src, p.tgt);
   for (const [, lex] of lexicons) for (const p of lex.toPairs()) vocabularyTexts.push(p.tgt);
 
   return { languages: [...config.languages], lexicons, folds, englishPairs, vocabularyTexts, sources, counts, notes };

@@ -34,8 +34,42 @@ export interface LanguageBiasRow {
   groups?: number;
 }
 
+/** In-domain CLIR minus out-of-domain CLIR, per method and metric (positive = the method loses under shift). */
+export interface DropRow {
+  method: string;
+  metric: string;
+  inDomain: number;
+  shifted: number;
+  drop: number;
+  /** drop / inDomain (0 when inDomain is 0). */
+  relativeDrop: number;
+  /** Approximate CI of the drop: the two bootstrap CIs combined as independent normal errors. */
+  ciLower: number;
+  ciUpper: number;
+}
+
+/** Drops per method and metric from the in-domain and the shifted table (independent query sets). */
+export function domainDrops(inDomain: ScenarioTable, shifted: ScenarioTable): DropRow[] {
+  const out: DropRow[] = [];
+  for (const r of inDomain.rows) {
+    const s = shifted.rows.find((x) => x.method === r.method);
+    if (!s) continue;
+    for (const metric of inDomain.metrics) {
+      const a = r.metrics[metric];
+      const b = s.metrics[metric];
+      const drop = a.mean - b.mean;
+      // Half-widths of the two CIs combined in quadrature.
+      const half = Math.hypot((a.ciUpper - a.ciLower) / 2, (b.ciUpper - b.ciLower) / 2);
+      out.push({ method: r.method, metric, inDomain: a.mean, shifted: b.mean, drop, relativeDrop: a.mean === 0 ? 0 : drop / a.mean, ciLower: drop - half, ciUpper: drop + half });
+    }
+  }
+  return out;
+}
+
 export interface CompareReport {
   name: string;
+  /** Domain-shift drops (empty without data.shiftTest). */
+  drops: DropRow[];
   tables: ScenarioTable[];
   languageBias: LanguageBiasRow[];
   /** method → seed → fold → unit facts. */
@@ -154,6 +188,49 @@ export async function writeReport(dir: string, config: CompareConfig, data: Expe
     tables.push(summarize(scenario, scores, qids, stats));
   }
 
+  // Domain shift: every fold's models are also scored on the whole out-of-domain set; per seed the
+  // per-query scores are averaged over folds (each fold's model is one sample of the method).
+  const drops: DropRow[] = [];
+  if (config.data.shiftTest) {
+    const set = data.folds[0].sets.get('shift')!;
+    writeFileSync(join(dir, 'qrels', 'shift.txt'), qrelsToTrec(set.qrels));
+    writeFileSync(join(dir, 'topics', 'shift.tsv'), topicsToTsv(set.topics));
+    files.push('qrels/shift.txt', 'topics/shift.tsv');
+    const qrels = qrelsMap(set.qrels);
+    const qids = [...qrels.keys()].sort();
+    const scores: MethodScores[] = [];
+    for (const m of config.methods) {
+      const perSeed = new Map<number, Record<string, Record<string, number>>>();
+      for (const seed of config.seeds) {
+        const perFold: Record<string, Record<string, number>>[] = [];
+        for (const f of data.folds) {
+          const key = { method: m.name, seed, fold: f.fold };
+          if (!store.has(key)) break;
+          const run = await store.readRun(key, 'shift');
+          const file = `trec/${m.name}.seed${seed}.shift.fold${f.fold}.run`;
+          await writeRunFile(join(dir, file), run, `${m.name}.seed${seed}.fold${f.fold}`);
+          files.push(file);
+          perFold.push(scoreRun(qrels, run, config.stats.metrics));
+        }
+        if (perFold.length !== data.folds.length) continue;
+        const avg: Record<string, Record<string, number>> = {};
+        for (const metric of Object.keys(perFold[0])) {
+          avg[metric] = {};
+          for (const q of qids) avg[metric][q] = perFold.reduce((a, r) => a + (r[metric]?.[q] ?? 0), 0) / perFold.length;
+        }
+        perSeed.set(seed, avg);
+      }
+      if (perSeed.size > 0) scores.push({ method: m.name, perSeed });
+    }
+    if (scores.length > 0) {
+      const stats = scores.some((x) => x.method === config.stats.baseline) ? config.stats : { ...config.stats, baseline: scores[0].method };
+      const shiftTable = summarize('shift', scores, qids, stats);
+      tables.push(shiftTable);
+      const inDomain = tables.find((t) => t.scenario === 'clir');
+      if (inDomain) drops.push(...domainDrops(inDomain, shiftTable));
+    }
+  }
+
   // Plots: method comparison with CIs (every scenario, every metric) and training curves.
   for (const t of tables) {
     for (const metric of t.metrics) {
@@ -177,12 +254,26 @@ export async function writeReport(dir: string, config: CompareConfig, data: Expe
     files.push('plots/teacher-curve.svg');
   }
 
-  const report: CompareReport = { name: config.name, tables, languageBias, units, files, teacherCurve };
-  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ name: config.name, tables, languageBias }, null, 2) + '\n');
+  const report: CompareReport = { name: config.name, tables, languageBias, units, files, teacherCurve, drops };
+  writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ name: config.name, tables, languageBias, drops }, null, 2) + '\n');
   writeFileSync(join(dir, 'metrics.tsv'), metricsTsv(tables));
   writeFileSync(join(dir, 'report.md'), renderMarkdown(config, data, report));
   files.push('metrics.json', 'metrics.tsv', 'report.md');
   return report;
+}
+
+/** Markdown table of domain-shift drops. */
+export function dropTable(drops: readonly DropRow[]): string {
+  const metrics = [...new Set(drops.map((d) => d.metric))];
+  const methods = [...new Set(drops.map((d) => d.method))];
+  const lines = [`| method | ${metrics.map((m) => `${m}: in → shifted, drop [CI]`).join(' | ')} |`, `|---|${metrics.map(() => '---').join('|')}|`];
+  for (const m of methods) {
+    lines.push(`| ${m} | ${metrics.map((metric) => {
+      const d = drops.find((x) => x.method === m && x.metric === metric)!;
+      return `${f3(d.inDomain)} → ${f3(d.shifted)}, ${d.drop >= 0 ? '+' : ''}${f3(d.drop)} [${f3(d.ciLower)}, ${f3(d.ciUpper)}]`;
+    }).join(' | ')} |`);
+  }
+  return lines.join('\n');
 }
 
 function metricsTsv(tables: ScenarioTable[]): string {
@@ -220,14 +311,20 @@ function renderMarkdown(config: CompareConfig, data: ExperimentData, r: CompareR
     `Cells: mean over seeds ±sd over seeds [${Math.round(config.stats.confidence * 100)}% percentile bootstrap CI over queries of the seed-averaged scores, ${config.stats.bootstrap} resamples]. ` +
     `**†** = different from the baseline by a paired t-test over queries (seed-averaged), ${config.stats.correction}-adjusted over the methods in the table, α = ${config.stats.alpha}.`, '');
   for (const t of r.tables) {
-    const label = t.scenario === 'clir' ? `CLIR (EN queries → ${config.languages[0]} documents)` : t.scenario === 'mlir' ? `MLIR (EN queries → pooled EN + ${config.languages.join(' + ')} documents)` : `MoIR (${config.languages[0]} queries → ${config.languages[0]} documents)`;
-    out.push(`## ${label}, ${nQueries(t.scenario as Scenario)} queries`, '', renderTable(t, config.stats.confidence), '');
+    const label = t.scenario === 'clir' ? `CLIR (EN queries → ${config.languages[0]} documents)` : t.scenario === 'mlir' ? `MLIR (EN queries → pooled EN + ${config.languages.join(' + ')} documents)`
+      : t.scenario === 'moir' ? `MoIR (${config.languages[0]} queries → ${config.languages[0]} documents)` : `Domain shift: CLIR on ${config.data.shiftTest} (models trained for ${config.data.test}; per-query scores averaged over folds)`;
+    const n = t.scenario === 'shift' ? data.folds[0].sets.get('shift')!.topics.length : nQueries(t.scenario as Scenario);
+    out.push(`## ${label}, ${n} queries`, '', renderTable(t, config.stats.confidence), '');
     const sigRows = t.rows.filter((row) => t.metrics.some((m) => row.metrics[m].pValue !== undefined));
     if (sigRows.length > 0) {
       out.push(`<details><summary>Paired t-tests vs ${t.baseline} (Δ, p, adjusted p)</summary>`, '', `| method | ${t.metrics.join(' | ')} |`, `|---|${t.metrics.map(() => '---').join('|')}|`);
       for (const row of sigRows) out.push(`| ${row.method} | ${t.metrics.map((m) => { const s = row.metrics[m]; return `${s.delta! >= 0 ? '+' : ''}${f3(s.delta)} (p ${pFmt(s.pValue)}, adj. ${pFmt(s.pAdjusted)})`; }).join(' | ')} |`);
       out.push('', '</details>', '');
     }
+  }
+  if (r.drops.length > 0) {
+    out.push(`## Drop under domain shift (${config.data.test} → ${config.data.shiftTest}; positive = worse out of domain)`, '');
+    out.push(dropTable(r.drops), '');
   }
   if (r.languageBias.length > 0) {
     const langs = [...new Set(r.languageBias.flatMap((b) => Object.keys(b.relevantShare)))].sort();
