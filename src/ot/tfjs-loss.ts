@@ -34,6 +34,8 @@ export interface TfOtLossOptions extends OtLossOptions {
   b?: Float32Array;
   reduction?: 'mean' | 'sum';
   value?: 'cost' | 'entropic';
+  /** Receives the step's per-pair numbers and Sinkhorn diagnostics (iterations, converged, plan). */
+  onResult?: (result: OtLossResult) => void;
 }
 
 export interface PreparedOtLoss {
@@ -87,6 +89,7 @@ export function otLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, opts: TfOtLos
     { rows, cols, dim, teacher: teacher.dataSync() as Float32Array, student: student.dataSync() as Float32Array, a: opts.a, b: opts.b },
     opts,
   );
+  opts.onResult?.(result);
   const { value, scale } = reduce(result, opts);
   return surrogate(student, teacher, value, result.grad, scale);
 }

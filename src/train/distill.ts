@@ -1,0 +1,237 @@
+/**
+ * OPTICAL distillation: a frozen English teacher, a trainable student initialised from it, and for
+ * each bitext pair (English → teacher, target language → student) an optimal-transport loss between
+ * their token representations at one layer:
+ *     C_ij = cost(teacher token i, student token j)   (1 − cosine by default)
+ *     P    = Sinkhorn plan of C (native backend, P held fixed for the gradient)
+ *     loss = <P, C>  averaged over the pairs of a batch
+ * Only the student learns; its gradient is the envelope gradient of the entropic OT value (see
+ * src/ot/loss-step.ts). The alignment needs no word alignment or parallel tokenisation: OT finds
+ * which student tokens carry the meaning of which teacher tokens. Bitext can be real parallel text
+ * or code-switched English (English with words swapped for lexicon translations).
+ *
+ * An optional English term keeps the student's English behaviour close to the teacher's
+ * (`englishWeight` × a caller-supplied loss on the student, e.g. the ranking loss on English pairs).
+ */
+import { tf } from '../models/tf.js';
+import { BertModel } from '../models/bert.js';
+import type { TextTokenizer } from '../models/tokenizer.js';
+import { otLoss } from '../ot/tfjs-loss.js';
+import type { CostKind, OtLossResult, SinkhornMethod } from '../ot/types.js';
+import type { BackendChoice } from '../ot/types.js';
+import { Rng } from './rng.js';
+import { TeacherTokenCache } from './teacher-cache.js';
+import { tokenWeights } from './token-weights.js';
+import { AdamW } from './adamw.js';
+import { linearWarmupDecay } from './schedule.js';
+import { clipByGlobalNorm } from './clip.js';
+
+export interface DistillPair {
+  /** English side (teacher input). */
+  src: string;
+  /** Target-language or code-switched side (student input). */
+  tgt: string;
+}
+
+export interface DistillOptions {
+  teacher: BertModel;
+  tokenizer: TextTokenizer;
+  bitext: readonly DistillPair[];
+  /** Student to train; default: a copy of the teacher. */
+  student?: BertModel;
+  /** Hidden-state index (0 = embeddings, numHiddenLayers = last). Default: last. */
+  layer?: number;
+  kind?: CostKind;
+  eps?: number;
+  maxIter?: number;
+  tol?: number;
+  method?: SinkhornMethod;
+  /** Unbalanced OT (KL marginal weight); default balanced. */
+  rho?: number;
+  /** Weight 0 on punctuation tokens (special tokens always get 0). Default true. */
+  maskPunctuation?: boolean;
+  steps: number;
+  batchSize?: number;
+  lr?: number;
+  warmupSteps?: number;
+  weightDecay?: number;
+  clipNorm?: number;
+  seed?: number;
+  maxLength?: number;
+  /** Weight of the English term (0 = off). */
+  englishWeight?: number;
+  /** Loss on the student that keeps English behaviour (called inside the gradient tape). */
+  englishLoss?: (student: BertModel, step: number) => tf.Scalar;
+  backend?: BackendChoice;
+  /** Called after every step. */
+  onStep?: (record: DistillStepRecord) => void;
+}
+
+export interface DistillStepRecord {
+  step: number;
+  /** Mean <P, C> over the batch's pairs. */
+  loss: number;
+  englishLoss?: number;
+  lr: number;
+  /** Mean Sinkhorn iterations per pair. */
+  iterations: number;
+  /** Share of pairs whose Sinkhorn converged. */
+  converged: number;
+  /** Mean plan entropy −Σ P log P per pair (nats). */
+  planEntropy: number;
+  /** Student tokens per second (this step). */
+  tokensPerSecond: number;
+  /** Milliseconds of the step spent in the OT step (cost + Sinkhorn + gradient). */
+  otMs: number;
+  stepMs: number;
+}
+
+export interface DistillResult {
+  student: BertModel;
+  log: DistillStepRecord[];
+  teacherCache: { entries: number; hits: number; misses: number };
+}
+
+function planEntropy(r: OtLossResult, rows: Int32Array, cols: Int32Array): number {
+  if (!r.plan) return NaN;
+  let off = 0;
+  let total = 0;
+  for (let k = 0; k < rows.length; k++) {
+    let h = 0;
+    const n = rows[k] * cols[k];
+    for (let i = 0; i < n; i++) { const p = r.plan[off + i]; if (p > 0) h -= p * Math.log(p); }
+    total += h;
+    off += n;
+  }
+  return total / rows.length;
+}
+
+function checkOptions(o: DistillOptions): void {
+  if (!(o.teacher instanceof BertModel)) throw new TypeError('distill: teacher must be a BertModel');
+  if (!Array.isArray(o.bitext) || o.bitext.length === 0) throw new RangeError('distill: bitext must be a non-empty array of {src, tgt} pairs');
+  o.bitext.forEach((p, i) => {
+    if (typeof p?.src !== 'string' || typeof p?.tgt !== 'string' || !p.src.trim() || !p.tgt.trim()) {
+      throw new TypeError(`distill: bitext[${i}] must have non-empty string src and tgt`);
+    }
+  });
+  if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`distill: steps must be an integer ≥ 1, got ${o.steps}`);
+  const layers = o.teacher.config.numHiddenLayers;
+  if (o.layer !== undefined && (!Number.isInteger(o.layer) || o.layer < 0 || o.layer > layers)) {
+    throw new RangeError(`distill: layer must be an integer in 0..${layers}, got ${o.layer}`);
+  }
+  if (o.englishWeight && !o.englishLoss) throw new TypeError('distill: englishWeight > 0 needs englishLoss');
+}
+
+/** Runs OPTICAL distillation and returns the trained student. */
+export async function distill(o: DistillOptions): Promise<DistillResult> {
+  checkOptions(o);
+  const layer = o.layer ?? o.teacher.config.numHiddenLayers;
+  const batchSize = o.batchSize ?? 16;
+  const maxLength = o.maxLength ?? 64;
+  const lrMax = o.lr ?? 1e-4;
+  const clip = o.clipNorm ?? 1;
+  const student = o.student ?? BertModel.fromTensors(o.teacher.config, o.teacher.tensorMap());
+  const cache = new TeacherTokenCache(o.teacher, o.tokenizer, layer, maxLength, { maskPunctuation: o.maskPunctuation });
+  const rng = new Rng(o.seed ?? 0);
+  const optimizer = new AdamW({ weightDecay: o.weightDecay ?? 0.01 });
+  const variables = student.trainableVariables();
+  const schedule = linearWarmupDecay(lrMax, o.warmupSteps ?? Math.floor(o.steps / 10), o.steps);
+  const log: DistillStepRecord[] = [];
+  const srcTexts = o.bitext.map((p) => p.src);
+
+  // Epoch-wise shuffled order, drawn from the seeded generator.
+  let order: number[] = [];
+  let cursor = 0;
+  const nextBatch = (): number[] => {
+    const out: number[] = [];
+    while (out.length < batchSize) {
+      if (cursor >= order.length) {
+        order = o.bitext.map((_, i) => i);
+        for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+        cursor = 0;
+      }
+      out.push(order[cursor++]);
+      if (out.length >= o.bitext.length) break;
+    }
+    return out;
+  };
+
+  for (let step = 1; step <= o.steps; step++) {
+    const t0 = performance.now();
+    const keys = nextBatch();
+    const teacherTokens = cache.get(keys, keys.map((k) => srcTexts[k]));
+    const enc = o.tokenizer.encodeBatch(keys.map((k) => o.bitext[k].tgt), null, { maxLength, padding: 'longest' });
+    const lengths = enc.attentionMask.map((m) => m.reduce((s, v) => s + v, 0));
+    const rows = Int32Array.from(teacherTokens.map((t) => t.count));
+    const cols = Int32Array.from(lengths);
+    const a = new Float32Array(rows.reduce((s, v) => s + v, 0));
+    const b = new Float32Array(cols.reduce((s, v) => s + v, 0));
+    const H = o.teacher.config.hiddenSize;
+    const tData = new Float32Array(a.length * H);
+    let ro = 0;
+    let co = 0;
+    teacherTokens.forEach((t, k) => {
+      a.set(t.weights, ro);
+      tData.set(t.vectors, ro * H);
+      const e = enc.encodings[k];
+      b.set(tokenWeights(e.tokens, e.sequenceIds.map((s) => s === null), 0, lengths[k], { maskPunctuation: o.maskPunctuation }), co);
+      ro += t.count;
+      co += lengths[k];
+    });
+
+    let result: OtLossResult | undefined;
+    let otMs = 0;
+    let english: number | undefined;
+    const lr = schedule(step - 1);
+    const teacher = tf.tensor2d(tData, [a.length, H]);
+    const ids = tf.tensor2d(enc.inputIds, undefined, 'int32');
+    const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
+    const dropoutSeed = Math.floor(rng.next() * 2 ** 31);
+    const { value, grads } = tf.variableGrads(() => {
+      const out = student.apply(ids, mask, undefined, { training: true, seed: dropoutSeed });
+      const hidden = out.hiddenStates[layer];
+      const [B, L, D] = hidden.shape;
+      const parts: tf.Tensor2D[] = [];
+      for (let k = 0; k < B; k++) parts.push(tf.reshape(tf.slice(hidden, [k, 0, 0], [1, lengths[k], D]), [lengths[k], D]));
+      void L;
+      const studentTokens = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      const o0 = performance.now();
+      let loss = otLoss(teacher, studentTokens as tf.Tensor2D, {
+        rows, cols, a, b, kind: o.kind, eps: o.eps ?? 0.05, maxIter: o.maxIter ?? 200, tol: o.tol ?? 1e-4,
+        method: o.method, rho: o.rho, backend: o.backend, returnPlan: true, onResult: (r) => { result = r; },
+      });
+      otMs = performance.now() - o0;
+      if (o.englishWeight && o.englishLoss) {
+        const el = o.englishLoss(student, step);
+        english = el.dataSync()[0];
+        loss = tf.add(loss, tf.mul(el, o.englishWeight));
+      }
+      return loss as tf.Scalar;
+    }, variables);
+    const clipped = clipByGlobalNorm(grads, clip);
+    optimizer.applyGradients(clipped, lr);
+    tf.dispose([value, teacher, ids, mask, ...Object.values(grads), ...Object.values(clipped)]);
+
+    const r = result!;
+    let its = 0;
+    let conv = 0;
+    let lossSum = 0;
+    for (let k = 0; k < rows.length; k++) { its += r.iterations[k]; conv += r.converged[k]; lossSum += r.cost[k]; }
+    const stepMs = performance.now() - t0;
+    const record: DistillStepRecord = {
+      step,
+      loss: lossSum / rows.length,
+      englishLoss: english,
+      lr,
+      iterations: its / rows.length,
+      converged: conv / rows.length,
+      planEntropy: planEntropy(r, rows, cols),
+      tokensPerSecond: (b.length / stepMs) * 1000,
+      otMs,
+      stepMs,
+    };
+    log.push(record);
+    o.onStep?.(record);
+  }
+  return { student, log, teacherCache: { entries: cache.size, hits: cache.hits, misses: cache.misses } };
+}
