@@ -69,9 +69,10 @@ export function parseHtml(html: string): HtmlElement {
     }
     const gt = findTagEnd(html, lt);
     if (gt < 0) {
-      // A stray '<' with no closing '>' is text, not markup.
-      cur.children.push(decodeEntities(html.slice(lt)));
-      break;
+      // A stray '<' (no '>' before the next '<' or the end) is text, not markup.
+      cur.children.push('<');
+      i = lt + 1;
+      continue;
     }
     const inner = html.slice(lt + 1, gt);
     i = gt + 1;
