@@ -1,6 +1,7 @@
 /**
  * Parses ir_measures-style measure names ('AP', 'AP@100', 'nDCG', 'nDCG@10', 'RR', 'RR@10', 'R@100',
- * 'P@5', 'Rprec', 'Success@10', 'Judged@10') into Measure objects. trec_eval spellings ('map',
+ * 'P@5', 'Rprec', 'Success@10', 'Judged@10', and with a relevance level 'AP(rel=2)', 'P(rel=2)@10')
+ * into Measure objects. trec_eval spellings ('map',
  * 'ndcg_cut_10', 'recip_rank', 'recall_100', 'P_5', 'Rprec', 'success_10', 'map_cut_100', 'ndcg') are
  * accepted too and mapped to the ir_measures names, so both communities can type what they know.
  */
@@ -15,37 +16,44 @@ import { rPrecision } from './metrics/r-precision.js';
 import { success } from './metrics/success.js';
 import { judged } from './metrics/judged.js';
 
-type Factory = (cutoff: number | undefined) => Measure;
+type Factory = (cutoff: number | undefined, rel: number) => Measure;
 
-function needsCutoff(name: string, make: (k: number) => Measure): Factory {
-  return (k) => {
+function needsCutoff(name: string, make: (k: number, rel: number) => Measure): Factory {
+  return (k, rel) => {
     if (k === undefined) throw new RangeError(`measure '${name}' needs a cutoff, e.g. '${name}@10'`);
-    return make(k);
+    return make(k, rel);
   };
 }
-function noCutoff(name: string, make: () => Measure): Factory {
-  return (k) => {
+function noCutoff(name: string, make: (rel: number) => Measure): Factory {
+  return (k, rel) => {
     if (k !== undefined) throw new RangeError(`measure '${name}' takes no cutoff`);
-    return make();
+    return make(rel);
+  };
+}
+/** Measures whose definition has no relevance threshold (graded gains, judged-ness). */
+function noRel(name: string, make: Factory): Factory {
+  return (k, rel) => {
+    if (rel !== 1) throw new RangeError(`measure '${name}' takes no rel parameter`);
+    return make(k, rel);
   };
 }
 
 const IR_MEASURES: Record<string, Factory> = {
-  AP: (k) => averagePrecision(k),
-  nDCG: (k) => (k === undefined ? ndcg() : ndcgCut(k)),
-  RR: (k) => reciprocalRank(k),
+  AP: (k, rel) => averagePrecision(k, rel),
+  nDCG: noRel('nDCG', (k) => (k === undefined ? ndcg() : ndcgCut(k))),
+  RR: (k, rel) => reciprocalRank(k, rel),
   R: needsCutoff('R', recall),
   P: needsCutoff('P', precision),
   Rprec: noCutoff('Rprec', rPrecision),
   Success: needsCutoff('Success', success),
-  Judged: needsCutoff('Judged', judged),
+  Judged: noRel('Judged', needsCutoff('Judged', judged)),
 };
 
 const TREC_EVAL: Record<string, Factory> = {
   map: noCutoff('map', () => averagePrecision()),
   map_cut: needsCutoff('map_cut', (k) => averagePrecision(k)),
-  ndcg: noCutoff('ndcg', ndcg),
-  ndcg_cut: needsCutoff('ndcg_cut', ndcgCut),
+  ndcg: noCutoff('ndcg', () => ndcg()),
+  ndcg_cut: needsCutoff('ndcg_cut', (k) => ndcgCut(k)),
   recip_rank: noCutoff('recip_rank', () => reciprocalRank()),
   recall: needsCutoff('recall', recall),
   P: needsCutoff('P', precision),
@@ -59,12 +67,13 @@ export const DEFAULT_MEASURES = ['AP', 'nDCG@10', 'nDCG', 'RR', 'RR@10', 'R@100'
 /** Parses one measure name; throws a RangeError listing the known names on failure. */
 export function parseMeasure(text: string): Measure {
   const spec = text.trim();
-  let m = /^([A-Za-z]+)(?:@(\d+))?$/.exec(spec);
-  if (m && IR_MEASURES[m[1]]) return IR_MEASURES[m[1]](m[2] === undefined ? undefined : Number(m[2]));
+  // ir_measures syntax: Name[(rel=K)][@k], e.g. 'P(rel=2)@10' (rel = trec_eval's -l).
+  let m = /^([A-Za-z]+)(?:\(rel=(\d+)\))?(?:@(\d+))?$/.exec(spec);
+  if (m && Object.hasOwn(IR_MEASURES, m[1])) return IR_MEASURES[m[1]](m[3] === undefined ? undefined : Number(m[3]), m[2] === undefined ? 1 : Number(m[2]));
   m = /^([A-Za-z]+(?:_[a-z]+)?)(?:_(\d+))?$/.exec(spec);
-  if (m && TREC_EVAL[m[1]]) return TREC_EVAL[m[1]](m[2] === undefined ? undefined : Number(m[2]));
+  if (m && Object.hasOwn(TREC_EVAL, m[1])) return TREC_EVAL[m[1]](m[2] === undefined ? undefined : Number(m[2]), 1);
   throw new RangeError(
-    `unknown measure '${text}'; known: ${Object.keys(IR_MEASURES).join(', ')} (ir_measures names, '@k' for cutoffs) ` +
+    `unknown measure '${text}'; known: ${Object.keys(IR_MEASURES).join(', ')} (ir_measures names, '@k' for cutoffs, '(rel=K)' for a relevance level) ` +
       `or trec_eval names ${Object.keys(TREC_EVAL).join(', ')} ('_k' for cutoffs)`,
   );
 }

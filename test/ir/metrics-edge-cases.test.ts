@@ -102,6 +102,11 @@ describe('measure names', () => {
     expect(() => parseMeasure('nDCG@0')).toThrow(RangeError);
     expect(() => parseMeasure('Rprec@5')).toThrow(/takes no cutoff/);
     expect(() => parseMeasures(['AP', 'map'])).toThrow(/repeats AP/);
+    expect(() => parseMeasure('nDCG(rel=2)@10')).toThrow(/takes no rel/);
+    expect(() => parseMeasure('P(rel=0)@10')).toThrow(/rel must be a positive integer/);
+    expect(() => parseMeasure('constructor')).toThrow(/unknown measure/);
+    expect(parseMeasure('P(rel=2)@10').name).toBe('P(rel=2)@10');
+    expect(parseMeasure('AP(rel=1)').name).toBe('AP');
   });
 });
 

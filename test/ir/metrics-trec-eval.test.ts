@@ -43,6 +43,13 @@ describe('metrics equal trec_eval 10.0', () => {
     expect(ev.perQuery['1'].AP).toBe(0.125);
     expect(ev.mean.AP).toBeCloseTo(0.47916666666666663, 15);
   });
+  it('fixture A with rel=2 matches the AP(rel=2) values quoted in ir_measures tests', async () => {
+    const ev = evaluateRun(await parseQrels(QRELS_A), (await parseRun(RUN_A)).run, parseMeasures(['AP(rel=2)', 'P(rel=2)@5']));
+    expect(ev.perQuery['0']['AP(rel=2)']).toBeCloseTo(0.33333, 4);
+    expect(ev.perQuery['1']['AP(rel=2)']).toBeCloseTo(0.25, 4);
+    expect(ev.mean['AP(rel=2)']).toBeCloseTo(0.2917, 4);
+    expect(ev.perQuery['0']['P(rel=2)@5']).toBe(0.2);
+  });
   it('fixture B, default mode (queries in both run and qrels)', async () => {
     await check(QRELS_B, RUN_B, EXPECTED_B, false);
   });

@@ -18,7 +18,8 @@ const usage = `usage: optical eval --qrels QRELS --run RUN [--measures ${DEFAULT
 Scores a TREC run against TREC qrels exactly as trec_eval 10.0 does (ranking by score, ties by
 docno descending; relevant = qrels value >= 1).
   --measures   ir_measures names (AP, AP@k, nDCG, nDCG@k, RR, RR@k, R@k, P@k, Rprec, Success@k,
-               Judged@k) or trec_eval names (map, ndcg_cut_10, recip_rank, ...).
+               Judged@k; 'P(rel=2)@10' sets a relevance level like trec_eval -l) or trec_eval
+               names (map, ndcg_cut_10, recip_rank, ...).
                Default: ${DEFAULT_MEASURES.join(',')}
   --per-query  also print each query's values (trec_eval -q)
   --complete   average over every qrels query; queries missing from the run count 0 (trec_eval -c)

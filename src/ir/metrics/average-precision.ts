@@ -3,25 +3,26 @@
  * rank (within the top k for AP@k), divided by the number of relevant documents in the qrels — not by
  * the number retrieved, and not by min(k, R). 0 when nothing relevant is retrieved or R = 0.
  */
-import { checkCutoff, type Measure } from './measure.js';
-import { isRelevant, type RankedJudgments } from './ranked-judgments.js';
+import { checkCutoff, checkRelevanceLevel, measureName, type Measure } from './measure.js';
+import { countRelevant, isRelevant, type RankedJudgments } from './ranked-judgments.js';
 
-export function averagePrecision(cutoff?: number): Measure {
+export function averagePrecision(cutoff?: number, rel = 1): Measure {
   if (cutoff !== undefined) checkCutoff('AP', cutoff);
+  checkRelevanceLevel('AP', rel);
   return {
-    name: cutoff === undefined ? 'AP' : `AP@${cutoff}`,
-    trecEvalName: cutoff === undefined ? 'map' : `map_cut_${cutoff}`,
+    name: measureName('AP', cutoff, rel),
+    trecEvalName: rel !== 1 ? undefined : cutoff === undefined ? 'map' : `map_cut_${cutoff}`,
     compute(q: RankedJudgments): number {
       const n = cutoff === undefined ? q.rels.length : Math.min(cutoff, q.rels.length);
       let relSoFar = 0;
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        if (isRelevant(q.rels[i])) {
+        if (isRelevant(q.rels[i], rel)) {
           relSoFar++;
           sum += relSoFar / (i + 1);
         }
       }
-      return relSoFar > 0 ? sum / q.numRel : 0;
+      return relSoFar > 0 ? sum / countRelevant(q, rel) : 0;
     },
   };
 }

@@ -40,6 +40,17 @@ export function rankJudgments(qrelsDocs: Map<string, number> | undefined, runDoc
   return { rels, numRel, idealGains };
 }
 
-export function isRelevant(rel: number): boolean {
-  return rel >= RELEVANCE_LEVEL;
+export function isRelevant(rel: number, level = RELEVANCE_LEVEL): boolean {
+  return rel >= level;
+}
+
+/**
+ * Relevant documents in the qrels at a relevance level (trec_eval -l): qrels values ≥ level.
+ * idealGains holds every positive value sorted descending, so this is a prefix length.
+ */
+export function countRelevant(q: RankedJudgments, level: number): number {
+  if (level === RELEVANCE_LEVEL) return q.numRel;
+  let n = 0;
+  while (n < q.idealGains.length && q.idealGains[n] >= level) n++;
+  return n;
 }
