@@ -7,10 +7,8 @@
   # (native/core/fast_math.h). Float reductions vectorise only with reassociation, so the kernels use
   # -fassociative-math (+ its prerequisites -fno-signed-zeros -fno-trapping-math) but never
   # -ffinite-math-only / -ffast-math: the NaN/Inf checks must keep working.
-  # OPTICAL_SANITIZE=1 (npm run build:asan, into build-asan/) adds ASan + UBSan.
-  'variables': {
-    'optical_sanitize%': '<!(node -p "process.env.OPTICAL_SANITIZE || 0")',
-  },
+  # The ASan + UBSan build (npm run build:asan) compiles these same sources with g++ directly into
+  # build-asan/ (native/scripts/build-cpu.mjs --asan).
   'targets': [
     {
       'target_name': 'optical',
@@ -28,21 +26,15 @@
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags!': ['-fno-exceptions', '-O2', '-O3', '-Os'],
-      'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-std=gnu++17', '-std=gnu++1y', '-std=gnu++20', '-O2', '-O3', '-Os'],
+      'cflags!': ['-fno-exceptions'],
+      'cflags_cc!': ['-fno-exceptions', '-fno-rtti', '-std=gnu++17', '-std=gnu++1y', '-std=gnu++20'],
       'cflags_cc': [
-        '-std=c++17', '-fexceptions', '-pthread', '-Wall', '-Wextra',
+        '-std=c++17', '-O3', '-fexceptions', '-pthread', '-Wall', '-Wextra',
         '-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math',
       ],
       'ldflags': ['-pthread'],
       'conditions': [
         ['target_arch=="x64"', { 'cflags_cc': ['-march=x86-64-v2'] }],
-        ['optical_sanitize=="1"', {
-          'cflags_cc': ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined'],
-          'ldflags': ['-fsanitize=address,undefined'],
-        }, {
-          'cflags_cc': ['-O3'],
-        }],
       ],
     },
   ],

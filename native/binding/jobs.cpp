@@ -1,5 +1,7 @@
 #include "jobs.h"
 
+#include <cmath>
+
 namespace optical {
 
 namespace {
@@ -38,6 +40,7 @@ class SinkhornJob : public Job {
     if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
     b_ = read_float_array(problem, "b", "b", copy, true);
     if (b_.present) ot::validate_marginal(layout_, b_.data, b_.length, false, "b");
+    if (std::isinf(options_.rho)) ot::validate_balanced_mass(layout_, a_.data, b_.data);
     const int64_t B = layout_.batch;
     plan_.create(env, layout_.totalCells(), "plan");
     f_.create(env, layout_.totalRows(), "f");
@@ -140,6 +143,7 @@ class OtLossJob : public Job {
     if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
     b_ = read_float_array(input, "b", "b", copy, true);
     if (b_.present) ot::validate_marginal(layout_, b_.data, b_.length, false, "b");
+    if (std::isinf(options_.rho)) ot::validate_balanced_mass(layout_, a_.data, b_.data);
     const int64_t B = layout_.batch;
     cost_.create(env, B, "cost");
     value_.create(env, B, "value");

@@ -111,7 +111,9 @@ double read_number(const Napi::Object& o, const char* key, double fallback, bool
 
 int64_t read_integer(const Napi::Object& o, const char* key, int64_t fallback, int64_t lo, int64_t hi) {
   const double d = read_number(o, key, static_cast<double>(fallback));
-  if (!(std::isfinite(d) && d == std::floor(d) && d >= static_cast<double>(lo) && d <= static_cast<double>(hi)))
+  if (!(std::isfinite(d) && d == std::floor(d)))
+    type_error(std::string("options.") + key + " must be an integer, got " + num(d));
+  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)))
     range_error(std::string("options.") + key + " must be an integer in [" + std::to_string(lo) + ", " +
                 std::to_string(hi) + "], got " + num(d));
   return static_cast<int64_t>(d);

@@ -50,7 +50,8 @@ enum class Method { Auto, Log, Scaling };
 enum class ErrorNorm { L1, L2 };
 enum class CostKind { Cosine, SqEuclidean, Dot };
 
-// Parses the JS strings; throws ArgumentError(Type) naming `argument` for anything else.
+// Parses the JS strings; an unknown string is ArgumentError(Range) naming `argument` (as in
+// src/ot/options.ts).
 Method parse_method(const std::string& s, const char* argument = "options.method");
 ErrorNorm parse_error_norm(const std::string& s, const char* argument = "options.errorNorm");
 CostKind parse_cost_kind(const std::string& s, const char* argument = "options.kind");
@@ -66,14 +67,14 @@ struct SinkhornOptions {
   ErrorNorm errorNorm = ErrorNorm::L1;
   double rho = std::numeric_limits<double>::infinity();     // > 0; +inf = balanced
   double epsInit = 0.05;                                    // ≥ eps (set equal to eps: no schedule)
-  double epsDecay = 1.0;                                    // in (0, 1]; 1 = no schedule
+  double epsDecay = 1.0;                                    // in (0, 1]; 1 (or epsInit = eps) = no schedule
   int threads = 0;                                          // cap on worker threads, 0 = all
 };
 
 // Throws ArgumentError naming the offending field ("options.eps must be a finite number > 0, got -1").
 void validate_options(const SinkhornOptions& o);
 
-// eps at iteration t (0-based): max(eps, epsInit · epsDecay^t).
+// eps at iteration t (0-based): max(eps, epsInit · epsDecay^t); exactly eps without a schedule.
 double eps_at(const SinkhornOptions& o, int64_t t);
 
 // ---------------------------------------------------------------------------------------------
@@ -107,6 +108,11 @@ constexpr int64_t kMaxElements = (int64_t{1} << 32) - 1;
 void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, const char* name = "cost");
 // Checks length = Σ rows (or Σ cols), entries finite and ≥ 0, each problem's sum > 0.
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name);
+// Balanced problems (rho = ∞) need Σa = Σb per problem (absent = uniform, mass 1). Differences up
+// to kMassTolerance (relative) are float rounding and tolerated — sinkhorn() rescales b to the mass
+// of a, as the reference does — anything larger is a RangeError naming the problem.
+constexpr double kMassTolerance = 1e-4;
+void validate_balanced_mass(const RaggedLayout& L, const float* a, const float* b);
 // Embeddings: length = Σ rows·dim (onRows) or Σ cols·dim; entries finite.
 void validate_embeddings(const RaggedLayout& L, int64_t dim, const float* x, int64_t length, bool onRows,
                          const char* name);

@@ -90,6 +90,7 @@ void ot_loss(const RaggedLayout& L, const OtLossInputs& in, CostKind kind, const
       ub.assign(m, static_cast<float>(1.0 / m));
       b = ub.data();
     }
+    b = match_mass(a, n, b, m, o, ub);
     const ProblemView p{n, m, C.data(), a, b, plan, f.data(), g.data()};
     const ProblemResult r = solve_problem(p, o, par);
     student_gradient(kind, T, S, plan, C.data(), n, m, dim, out.grad + L.colOffset[k] * dim, par);

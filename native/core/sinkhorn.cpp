@@ -316,13 +316,27 @@ ProblemResult Solver::run() {
   }
   res.value = value;
   res.error = error;
-  // The convergence test only counts once the eps schedule has reached eps. An early stop implies
-  // it; otherwise the final state decides (with tol = 0 only an exactly zero error qualifies).
-  res.converged = converged || (epsCur_ == o_.eps && error <= o_.tol);
+  // Converged means the check passed (at eps, with tol > 0): with tol = 0 every problem runs
+  // maxIter iterations and reports converged = 0, like the reference.
+  res.converged = converged;
   return res;
 }
 
 }  // namespace
+
+const float* match_mass(const float* a, int64_t n, const float* b, int64_t m, const SinkhornOptions& o,
+                        std::vector<float>& storage) {
+  if (!std::isinf(o.rho)) return b;
+  double sa = 0, sb = 0;
+  for (int64_t i = 0; i < n; ++i) sa += a[i];
+  for (int64_t j = 0; j < m; ++j) sb += b[j];
+  if (sa == sb) return b;
+  const double r = sa / sb;
+  std::vector<float> scaled(m);
+  for (int64_t j = 0; j < m; ++j) scaled[j] = static_cast<float>(b[j] * r);
+  storage.swap(scaled);
+  return storage.data();
+}
 
 int Splitter::parts_for(int64_t total) const {
   if (parts <= 1) return 1;
@@ -372,6 +386,7 @@ void sinkhorn(const RaggedLayout& L, const SinkhornInputs& in, const SinkhornOpt
       ub.assign(m, static_cast<float>(1.0 / m));
       b = ub.data();
     }
+    b = match_mass(a, n, b, m, o, ub);
     ProblemView p{n, m, in.cost + L.blockOffset[k], a, b, out.plan + L.blockOffset[k], out.f + L.rowOffset[k],
                   out.g + L.colOffset[k]};
     const ProblemResult r = solve_problem(p, o, par);

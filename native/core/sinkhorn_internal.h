@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "ot.h"
 
@@ -47,6 +48,12 @@ struct ProblemResult {
   int32_t iterations = 0;
   bool converged = false;
 };
+
+// Balanced problems: b rescaled (in double) to the mass of a, as the reference does, so float
+// rounding of user marginals does not put a floor under the marginal error. Returns b itself when
+// nothing changes, else a copy held in `storage`.
+const float* match_mass(const float* a, int64_t n, const float* b, int64_t m, const SinkhornOptions& o,
+                        std::vector<float>& storage);
 
 ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par);
 

@@ -7,7 +7,7 @@
 //                                                   exit 0, so the pure-TS backend still works
 //   node native/scripts/build-cpu.mjs --asan        ASan+UBSan build into build-asan/ (leaves build/ alone)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,33 +41,41 @@ if (!existsSync(join(nodedir, 'include', 'node', 'node_api.h'))) {
   fail(`no Node headers under ${join(nodedir, 'include', 'node')}`);
 }
 
-// node-gyp always builds into ./build; the sanitizer build therefore runs in build/ after moving a
-// regular build aside, then swaps the directories back, so build/Release/optical.node survives.
-const buildDir = join(root, 'build');
-const asanDir = join(root, 'build-asan');
-const parked = join(root, 'build.regular');
-if (asan) {
-  rmSync(parked, { recursive: true, force: true });
-  if (existsSync(buildDir)) renameSync(buildDir, parked);
-  rmSync(asanDir, { recursive: true, force: true });
-}
+if (asan) buildSanitized();
 
-const env = { ...process.env, OPTICAL_SANITIZE: asan ? '1' : '0' };
 const jobs = String(Math.max(1, (await import('node:os')).availableParallelism()));
 const r = spawnSync(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, '--jobs', jobs], {
   cwd: root,
-  env,
   stdio: allowFail ? ['ignore', 'inherit', 'inherit'] : 'inherit',
 });
-
-if (asan) {
-  if (existsSync(buildDir)) renameSync(buildDir, asanDir);
-  if (existsSync(parked)) renameSync(parked, buildDir);
-  else mkdirSync(buildDir, { recursive: true });
-}
-
 if (r.error) fail(r.error.message);
 if (r.status !== 0) fail(`node-gyp exited with ${r.status ?? r.signal}`);
-const out = join(asan ? asanDir : buildDir, 'Release', 'optical.node');
+const out = join(root, 'build', 'Release', 'optical.node');
 if (!existsSync(out)) fail(`${out} is missing after the build`);
 process.stdout.write(`optical: built ${out}\n`);
+
+// The sanitizer build compiles the same sources as binding.gyp with g++ directly into
+// build-asan/Release/optical.node: node-gyp can only build into ./build, and swapping directories
+// would briefly remove the regular addon that other processes may be loading.
+function buildSanitized() {
+  const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8');
+  const sources = [...gyp.matchAll(/'(native\/[^']+\.cpp)'/g)].map((m) => m[1]);
+  if (sources.length === 0) fail('no sources found in binding.gyp');
+  const addonApi = createRequire(join(root, 'package.json'))('node-addon-api').include_dir;
+  const outDir = join(root, 'build-asan', 'Release');
+  mkdirSync(outDir, { recursive: true });
+  const out = join(outDir, 'optical.node');
+  const flags = [
+    '-std=c++17', '-shared', '-fPIC', '-pthread', '-O1', '-g', '-fno-omit-frame-pointer',
+    '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined',
+    '-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math', '-march=x86-64-v2',
+    '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED', '-DBUILDING_NODE_EXTENSION',
+    `-I${join(nodedir, 'include', 'node')}`, `-I${join(root, addonApi)}`,
+  ];
+  process.stdout.write(`optical: g++ (ASan+UBSan) ${sources.length} sources -> ${out}\n`);
+  const r = spawnSync('g++', [...flags, ...sources.map((s) => join(root, s)), '-o', out], { cwd: root, stdio: 'inherit' });
+  if (r.error) fail(r.error.message);
+  if (r.status !== 0) fail(`g++ exited with ${r.status ?? r.signal}`);
+  process.stdout.write(`optical: built ${out}\n`);
+  process.exit(0);
+}
