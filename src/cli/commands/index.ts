@@ -10,6 +10,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   codeswitch: async () => (await import('./codeswitch.js')).command,
   bench: async () => (await import('./bench.js')).command,
   align: async () => (await import('./align.js')).command,
+  distill: async () => (await import('./distill.js')).command,
   'train-teacher': async () => (await import('./train-teacher.js')).command,
   eval: async () => (await import('./eval.js')).command,
   'compare-runs': async () => (await import('./compare-runs.js')).command,

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initTf } from '../../src/models/tf.js';
+import { BertModel } from '../../src/models/bert.js';
+import { TINY_BERT } from '../../src/models/bert-config.js';
+import { createTokenizer } from '../../src/models/tokenizer.js';
+import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
+import { CrossEncoder } from '../../src/train/cross-encoder.js';
+import { loadRankingModel } from '../../src/train/load-ranking-model.js';
+import { command } from '../../src/cli/commands/distill.js';
+
+describe('optical distill', () => {
+  it('distills a cross-encoder teacher into a student folder that loads as the same kind of ranker', async () => {
+    await initTf();
+    const dir = mkdtempSync(join(tmpdir(), 'optical-distill-'));
+    const bitext = [
+      ['All human beings are born free', 'Watu wote wamezaliwa huru'],
+      ['Everyone has the right to life', 'Kila mtu ana haki ya kuishi'],
+      ['No one shall be held in slavery', 'Hakuna mtu atakayeshikiliwa utumwani'],
+      ['Everyone has the right to education', 'Kila mtu ana haki ya kupata elimu'],
+    ];
+    writeFileSync(join(dir, 'bitext.tsv'), bitext.map((p) => p.join('\t')).join('\n') + '\n');
+    const tokenizer = await createTokenizer(trainWordPiece(bitext.flat(), { vocabSize: 200, minFrequency: 1 }));
+    const encoder = BertModel.random({ ...TINY_BERT, hiddenSize: 32, intermediateSize: 64, vocabSize: tokenizer.vocabSize }, 3, true);
+    const teacher = new CrossEncoder(encoder, tokenizer, { maxLength: 32 });
+    await teacher.save(join(dir, 'teacher'));
+    const code = await command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'bitext.tsv'), '--out', join(dir, 'student'), '--steps', '3', '--batch-size', '2']);
+    expect(code).toBe(0);
+    const log = readFileSync(join(dir, 'student', 'distill-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
+    expect(existsSync(join(dir, 'student', 'model.safetensors'))).toBe(true);
+    const student = await loadRankingModel(join(dir, 'student'));
+    expect(student.kind).toBe('cross-encoder');
+    const scores = await student.score(['right to education'], ['haki ya kupata elimu']);
+    expect(Number.isFinite(scores[0])).toBe(true);
+    // The head is the teacher's; the encoder changed.
+    const t = teacher.namedVariables();
+    const s = student.namedVariables();
+    expect(Array.from(s.get('classifier.weight')!.dataSync())).toEqual(Array.from(t.get('classifier.weight')!.dataSync()));
+    expect(Array.from(s.get('bert.embeddings.word_embeddings.weight')!.dataSync())).not.toEqual(Array.from(t.get('bert.embeddings.word_embeddings.weight')!.dataSync()));
+    student.dispose();
+    teacher.dispose();
+  });
+
+  it('reports missing arguments as usage errors', async () => {
+    await expect(command.run(['--teacher', 'x'])).rejects.toThrow(/--bitext is required/);
+    await expect(command.run(['--teacher', 'x', '--bitext', 'y', '--out', 'z', '--cost', 'l1'])).rejects.toThrow(/--cost must be/);
+  });
+});
