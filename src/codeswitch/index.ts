@@ -2,3 +2,4 @@
 export * from './codeswitch.js';
 export * from './measures.js';
 export * from './mixing.js';
+export * from './alignment-eval.js';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { codeSwitch, tokenAlignment } from '../../src/codeswitch/codeswitch.js';
+import { scoreAlignment } from '../../src/codeswitch/alignment-eval.js';
 import { measureText, switchStats } from '../../src/codeswitch/measures.js';
 import { interleave, mixStream } from '../../src/codeswitch/mixing.js';
 import { englishBaseForms } from '../../src/data/inflect.js';
@@ -141,6 +142,20 @@ describe('codeSwitch', () => {
     expect(() => codeSwitch(TEXT, { mode: 'xx' as never, lexicons: [swLexicon()] })).toThrow(TypeError);
     expect(() => codeSwitch(TEXT, { mode: 'ml', lexicons: [] })).toThrow(/non-empty/);
     expect(() => codeSwitch(TEXT, { mode: 'wiki', lexicons: [swLexicon()], maxNgram: 0 })).toThrow(/maxNgram/);
+  });
+});
+
+describe('scoreAlignment', () => {
+  it('scores predicted links against the replaced spans', () => {
+    const r = codeSwitch(TEXT, { mode: 'wiki', lexicons: [swLexicon()], seed: 3, sense: 'top' });
+    const gold = tokenAlignment(r);
+    expect(scoreAlignment(gold, r)).toMatchObject({ precision: 1, recall: 1, f1: 1, aer: 0 });
+    // A monotone diagonal gets the one-word replacements right but not all links of the 2→3 span.
+    const diag = Array.from({ length: Math.min(r.srcTokens, r.tgtTokens) }, (_, i) => [i, i] as [number, number]);
+    const s = scoreAlignment(diag, r);
+    expect(s.recall).toBeLessThan(1);
+    expect(s.precision).toBeLessThan(1);
+    expect(() => scoreAlignment([[0, 999]], r)).toThrow(/predicted link 0 \(0, 999\) is outside/);
   });
 });
 

@@ -8,7 +8,7 @@ import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { listOption, numberOption, parseCommandArgs } from '../args.js';
-import { codeSwitch, type CodeSwitchMode, type CodeSwitchResult } from '../../codeswitch/codeswitch.js';
+import { codeSwitch, tokenAlignment, type CodeSwitchMode, type CodeSwitchResult } from '../../codeswitch/codeswitch.js';
 import { switchStats } from '../../codeswitch/measures.js';
 import { englishBaseForms } from '../../data/inflect.js';
 import { readLexicon, type Lexicon } from '../../data/lexicon.js';
@@ -26,7 +26,8 @@ const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--m
   --seed S      seed (default 0); the output is a pure function of input, lexicons and seed
   --ratio R     share of examples to code-switch (default 1: all); the rest pass through unchanged
   --base-forms  let inflected English words use a lemma entry ("rights" → "right"; for FreeDict)
-  --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched, replacements:[...]}`;
+  --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched, replacements:[...], tokenLinks:[[s,t],...]}
+                (replacements carry word indices and character offsets on both sides)`;
 
 function loadLexicons(spec: string): Lexicon[] {
   return listOption(spec, []).map((item) => {
@@ -110,6 +111,8 @@ export const command: Command = {
         switched: doSwitch,
         mode,
         replacements: r ? r.replacements : [],
+        // [srcToken, tgtToken] over the word tokens of src and tgt: identity outside replacements.
+        tokenLinks: r ? tokenAlignment(r) : [],
       };
       if (!out.write(JSON.stringify(record) + '\n')) await new Promise<void>((res) => out.once('drain', () => res()));
       progress.update(i + 1, examples.length, 'examples');
