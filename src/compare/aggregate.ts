@@ -24,6 +24,8 @@ export interface MethodScores {
 
 export interface MetricSummary {
   mean: number;
+  /** Mean over queries for each seed, in the order of MethodRow.seeds. */
+  seedMeans: number[];
   /** Standard deviation of the per-seed means (0 with one seed or a deterministic method). */
   sdSeeds: number;
   ciLower: number;
@@ -87,7 +89,7 @@ export function summarize(scenario: string, scores: MethodScores[], qids: string
       const seedMeans = [...s.perSeed.values()].map((r) => meanOf(qids.map((q) => r[metric]?.[q] ?? 0)));
       const avg = seedAveraged(s, metric, qids);
       const ci = bootstrapMeanCI(avg, { level: stats.confidence, resamples: stats.bootstrap, seed: 1 });
-      const summary: MetricSummary = { mean: meanOf(seedMeans), sdSeeds: sd(seedMeans), ciLower: ci.lower, ciUpper: ci.upper };
+      const summary: MetricSummary = { mean: meanOf(seedMeans), seedMeans, sdSeeds: sd(seedMeans), ciLower: ci.lower, ciUpper: ci.upper };
       if (base && s !== base && qids.length >= 2) {
         const b = seedAveraged(base, metric, qids);
         const t = pairedTTest(avg, b);

@@ -7,7 +7,7 @@ import { UsageError } from '../command.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import { loadCompareConfig, shippedConfigNames } from '../../compare/config-file.js';
 import { runCompare } from '../../compare/run-compare.js';
-import { renderTable } from '../../compare/report.js';
+import { printFooter, printTables } from '../../compare/print.js';
 import { stderrProgress } from '../../data/progress.js';
 
 const usage = `usage: optical compare --config <exp.json | shipped name> [--out runs] [--max-units N]
@@ -37,12 +37,8 @@ export const command: Command = {
     if (maxUnits !== undefined && (!Number.isInteger(maxUnits) || maxUnits < 0)) throw new UsageError(`--max-units must be a non-negative integer, got ${maxUnits}`);
     const config = loadCompareConfig(values.config);
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('compare'), maxUnits });
-    for (const t of result.report.tables) {
-      console.log(`\n${t.scenario.toUpperCase()} (${t.rows[0]?.queries ?? 0} queries; † = significant vs ${t.baseline}, ${t.correction})\n`);
-      console.log(renderTable(t, config.stats.confidence));
-    }
-    console.log(`\n${result.computed} unit(s) computed, ${result.skipped} reused, ${result.seconds.toFixed(1)} s. Report: ${result.dir}/report.md`);
-    if (result.interrupted) console.log('stopped early (--max-units): run the same command again to continue');
+    printTables(config, result);
+    printFooter(result);
     return 0;
   },
 };

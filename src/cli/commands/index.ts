@@ -15,4 +15,9 @@ export const commands: Record<string, () => Promise<Command>> = {
   eval: async () => (await import('./eval.js')).command,
   'compare-runs': async () => (await import('./compare-runs.js')).command,
   bm25: async () => (await import('./bm25.js')).command,
+  compare: async () => (await import('./compare.js')).command,
+  demo: async () => (await import('./demo.js')).command,
+  'domain-shift': async () => (await import('./domain-shift.js')).command,
+  'cs-sweep': async () => (await import('./cs-sweep.js')).command,
+  'mix-sweep': async () => (await import('./mix-sweep.js')).command,
 };
