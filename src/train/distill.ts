@@ -83,6 +83,8 @@ export interface DistillStepRecord {
   tokensPerSecond: number;
   /** Milliseconds of the step spent in the OT step (cost + Sinkhorn + gradient). */
   otMs: number;
+  /** Milliseconds spent getting teacher tokens (0-ish once the cache holds the batch). */
+  teacherMs: number;
   stepMs: number;
 }
 
@@ -159,7 +161,9 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   for (let step = 1; step <= o.steps; step++) {
     const t0 = performance.now();
     const keys = nextBatch();
+    const tTeacher = performance.now();
     const teacherTokens = cache.get(keys, keys.map((k) => srcTexts[k]));
+    const teacherMs = performance.now() - tTeacher;
     const enc = o.tokenizer.encodeBatch(keys.map((k) => o.bitext[k].tgt), null, { maxLength, padding: 'longest' });
     const lengths = enc.attentionMask.map((m) => m.reduce((s, v) => s + v, 0));
     const rows = Int32Array.from(teacherTokens.map((t) => t.count));
@@ -228,6 +232,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       planEntropy: planEntropy(r, rows, cols),
       tokensPerSecond: (b.length / stepMs) * 1000,
       otMs,
+      teacherMs,
       stepMs,
     };
     log.push(record);
