@@ -7,6 +7,7 @@
 
 #include "core/ot.h"
 #include "cuda/device_job.h"
+#include "cuda/marginals.h"
 
 namespace optical::cuda {
 
@@ -19,12 +20,6 @@ struct DeviceLayout {
 };
 
 DeviceLayout upload_layout(DeviceJob& job, const ot::RaggedLayout& L);
-
-/** a and b as the kernels use them: uniform 1/n, 1/m (as float, like native/core) when absent; for
- *  balanced problems b rescaled in double to the mass of a (src/ot/reference matchMass), so float
- *  rounding of user-normalised weights does not put a floor under the marginal error. */
-void materialise_marginals(const ot::RaggedLayout& L, const float* a, const float* b, bool balanced,
-                           std::vector<float>& A, std::vector<float>& B);
 
 struct DeviceSinkhornOutputs {
   float* plan;

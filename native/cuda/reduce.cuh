@@ -4,8 +4,9 @@
 // full mask and the __syncthreads inside require.
 #pragma once
 
-#include <cuda_runtime.h>
-
+// nvcc includes cuda_runtime.h in every .cu file. The host-side emulator in test/cuda/emulator
+// defines OPTICAL_CUDA_EMULATION and supplies __syncthreads, shuffles, threadIdx, … itself, so the
+// very same device code runs (and is checked) on a machine without a GPU.
 #include <cmath>
 
 namespace optical::cuda {
@@ -16,6 +17,14 @@ constexpr int kWarp = 32;
 constexpr int kMaxThreads = 512;
 constexpr float kLog2e = 1.4426950408889634f;
 constexpr float kLn2 = 0.6931471805599453f;
+
+#ifndef OPTICAL_CUDA_EMULATION
+/** The block's dynamic shared memory (sized at launch). */
+__device__ __forceinline__ float* dynamic_shared_floats() {
+  extern __shared__ __align__(16) float dynamicShared[];
+  return dynamicShared;
+}
+#endif
 
 /** Running log2-sum-exp2: the value is mx + log2(sum); an empty sum is (−inf, 0). */
 struct Lse {

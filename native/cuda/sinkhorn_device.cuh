@@ -10,6 +10,8 @@
 //   after a barrier that follows its last read (noted at each phase).
 #pragma once
 
+#include <cfloat>
+
 #include "cuda/reduce.cuh"
 #include "cuda/sinkhorn_kernel.cuh"
 
@@ -19,6 +21,11 @@ namespace sinkhorn_detail {
 
 enum class Mode { Log, Scaling };
 enum class Holds { Nothing, Cost, Gibbs };
+
+/** 'auto' keeps the scaling iterates inside (0, 1e15] (native/core kAutoBound): then the Gibbs
+ *  entries that underflow change a plan entry by < ~1e-8·a_i·b_j; 'scaling' gives up only at a
+ *  genuine float overflow/underflow (FLT_MAX). */
+constexpr float kAutoBound = 1e15f;
 
 /** eps at iteration t, computed exactly as ot::eps_at / epsAt (double). */
 __device__ double eps_at(const SinkhornParams& p, int t) {
@@ -122,7 +129,6 @@ __device__ __forceinline__ void cols_sum(int n, int m, Term term, Finish finish,
 template <bool kShared>
 __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams p) {
   using namespace sinkhorn_detail;
-  extern __shared__ __align__(16) float dyn[];
   __shared__ double scratch[kMaxThreads];
   __shared__ double redD[kMaxThreads / kWarp];
   __shared__ float redF[kMaxThreads / kWarp];
@@ -141,8 +147,8 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
   float* Mw;
   float* vec;
   if constexpr (kShared) {
-    Mw = dyn;
-    vec = dyn + nm;
+    Mw = dynamic_shared_floats();
+    vec = Mw + nm;
   } else {
     float* ws = p.workspace + p.workspaceOffset[blockIdx.x];
     const bool hasK = sinkhorn_needs_k(p.method);
@@ -161,7 +167,6 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
   float* wb = bv + m;
 
   double sa = 0, sb = 0;
-  float cmin = INFINITY;
   for (int i = tid; i < n; i += T) {
     const float x = p.a[ro + i];
     av[i] = x;
@@ -179,12 +184,20 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
   sa = block_sum(sa, redD);  // (barriers: the vectors above are visible from here on)
   sb = block_sum(sb, redD);
 
+  // Log domain: f/g hold the potentials. Scaling form: f/g hold x/y with
+  //   P_ij = a_i x_i K'_ij b_j y_j,  K' = exp(−(C − cmin)/eps),
+  //   f_i = eps·ln x_i + cmin + delta,  g_j = eps·ln y_j − delta   (native/core's ScalingState),
+  // delta centring y in float range; the iterates must stay in (0, bound].
   Mode mode = Mode::Log;
   Holds holds = Holds::Nothing;
-  bool fellBack = p.method == KernelMethod::Log;
-  const float* M = Cg;  // what the passes read: C (log domain) or K' (scaling form)
+  bool wantScaling = p.method != KernelMethod::Log;
+  const float bound = p.method == KernelMethod::Auto ? kAutoBound : FLT_MAX;
+  const float* M = Cg;
+  float cmin = 0.f, kx = 1.f, ky = 1.f;
+  double delta = 0.0;
+  bool xValid = false;  // x is only formed by the first scaling row update
 
-  // Puts C into on-chip storage for the log domain (shared launches; streaming reads C in place).
+  // C on chip for the log domain (shared launches; streaming reads C in place).
   auto use_log_storage = [&]() {
     mode = Mode::Log;
     if constexpr (kShared) {
@@ -198,21 +211,67 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
       M = Cg;
     }
   };
-  // Builds K' = exp(−(C − min C)/eps) at the target eps (once per problem).
-  auto use_scaling_storage = [&](float s) {
-    mode = Mode::Scaling;
+  use_log_storage();
+
+  // Switches to the scaling form at the target eps from the current g (native/core enter_scaling).
+  // False, with the log-domain state intact, when the start is not representable.
+  auto enter_scaling = [&](double e, float s) -> bool {
     if (holds != Holds::Gibbs) {
       float lo = INFINITY;
       for (int64_t x = tid; x < nm; x += T) lo = fminf(lo, Cg[x]);
-      cmin = block_max(-lo, redF);  // (barrier: nobody reads M any more when it is overwritten)
-      cmin = -cmin;
+      cmin = -block_max(-lo, redF);  // (barriers: nobody reads M when it is overwritten below)
       for (int64_t x = tid; x < nm; x += T) Mw[x] = exp2f(-(Cg[x] - cmin) * s);
       holds = Holds::Gibbs;
-      __syncthreads();
     }
+    float lo = INFINITY, hi = -INFINITY;
+    for (int j = tid; j < m; j += T) {
+      lo = fminf(lo, g[j]);
+      hi = fmaxf(hi, g[j]);
+    }
+    const float gmin = -block_max(-lo, redF), gmax = block_max(hi, redF);
+    delta = -0.5 * (static_cast<double>(gmin) + static_cast<double>(gmax));
+    bool bad = false;
+    for (int j = tid; j < m; j += T) {
+      const float y = static_cast<float>(exp((static_cast<double>(g[j]) + delta) / e));
+      bad |= !(y > 0.f && y <= bound);
+      gn[j] = y;
+    }
+    const double tau = balanced ? 1.0 : p.rho / (p.rho + e);
+    const double kxd = exp((tau - 1.0) * (static_cast<double>(cmin) + delta) / e);
+    const double kyd = exp((1.0 - tau) * delta / e);
+    kx = static_cast<float>(kxd);
+    ky = static_cast<float>(kyd);
+    const bool kOk = kx > 0.f && kx <= bound && ky > 0.f && ky <= bound;
+    if (__syncthreads_or(bad) || !kOk) {  // (barrier: K' and gn complete)
+      wantScaling = false;
+      use_log_storage();
+      return false;
+    }
+    float* tmp = g;  // g now holds y; the potentials stay behind in gn until overwritten
+    g = gn;
+    gn = tmp;
+    xValid = false;
+    mode = Mode::Scaling;
     M = Mw;
+    return true;
   };
-  if (fellBack) use_log_storage();
+
+  // Back to the log domain from the scaling iterate at the start of the failed iteration
+  // (native/core leave_scaling): xs/ys are x/y then (xs holds potentials while x was not formed).
+  // The conversion is in place; f/g end up pointing at the potentials.
+  auto leave_scaling = [&](float* xs, bool xsValid, float* ys, double e) {
+    for (int i = tid; i < n; i += T)
+      if (xsValid) xs[i] = static_cast<float>(e * log(static_cast<double>(xs[i])) + cmin + delta);
+    for (int j = tid; j < m; j += T) ys[j] = static_cast<float>(e * log(static_cast<double>(ys[j])) - delta);
+    if (xs != f) {
+      fn = f;
+      f = xs;
+    }
+    wantScaling = false;
+    xValid = false;
+    __syncthreads();
+    use_log_storage();
+  };
 
   double ed = eps_at(p, 0);
   float err = INFINITY;
@@ -221,91 +280,85 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
 
   for (int t = 0; t < p.maxIter; ++t) {
     ed = eps_at(p, t);
+    const bool atTarget = ed == p.eps;
     const float e = static_cast<float>(ed);
     const float s = kLog2e / e;  // (x / e) in log2 units = x · s
-    const float phi = balanced ? 1.f : static_cast<float>(p.rho / (p.rho + ed));
-    const float minSum = p.method == KernelMethod::Auto ? kAutoMinSum : 0.f;
-    if (!fellBack && ed == p.eps) use_scaling_storage(s);
-    else if (mode == Mode::Scaling || holds == Holds::Nothing) use_log_storage();
+    const double tau = balanced ? 1.0 : p.rho / (p.rho + ed);
+    const float phi = static_cast<float>(tau);
+    if (mode == Mode::Log && wantScaling && atTarget) enter_scaling(ed, s);
 
     float dF = 0.f, dG = 0.f;  // max |Δf|, |Δg| over the rows/columns this thread finishes
 
-    // ---- f update (rows). Reads g, lb, M, wb; writes fn. A failed scaling half is redone in the
-    // log domain (the potentials are untouched until the swap).
-    for (;;) {
+    if (mode == Mode::Scaling) {
+      // ---- x update: x_i = 1/Σ_j K'_ij b_j y_j (balanced) or kx·S^−tau. Reads y, M, wb; writes fn.
+      for (int j = tid; j < m; j += T) wb[j] = bv[j] * g[j];
+      __syncthreads();
       bool bad = false;
-      if (mode == Mode::Scaling) {
-        // Shift by max g so every weight b_j e^{(g_j − gTop)/e} is in [0, b_j]: no overflow.
-        float v = -INFINITY;
-        for (int j = tid; j < m; j += T) v = fmaxf(v, g[j]);
-        const float gTop = block_max(v, redF);
-        for (int j = tid; j < m; j += T) wb[j] = bv[j] * exp2f((g[j] - gTop) * s);
-        __syncthreads();
-        const float shift = gTop - cmin;
-        rows_sum<float>(n, m, [&](int i, int j) { return M[static_cast<int64_t>(i) * m + j] * wb[j]; },
-                        [&](int i, float S) {
-                          if (!(S > minSum) || !isfinite(S)) bad = true;
-                          const float v = -phi * (e * logf(S) + shift);
-                          fn[i] = v;
-                          dF = fmaxf(dF, fabsf(v - f[i]));
-                        });
-      } else {
-        rows_lse(n, m, [&](int i, int j) { return lb[j] + (g[j] - M[static_cast<int64_t>(i) * m + j]) * s; },
-                 [&](int i, float L) {
-                   const float v = -phi * e * kLn2 * L;
-                   fn[i] = v;
-                   dF = fmaxf(dF, fabsf(v - f[i]));
-                 });
-      }
+      const float ftau = static_cast<float>(tau);
+      rows_sum<float>(n, m, [&](int i, int j) { return M[static_cast<int64_t>(i) * m + j] * wb[j]; },
+                      [&](int i, float S) {
+                        const float x = balanced ? 1.f / S : kx * powf(S, -ftau);
+                        bad |= !(x > 0.f && x <= bound);
+                        fn[i] = x;
+                        // Δf = e·Δln x; before the first x the f buffer still holds the potential.
+                        const float d = xValid ? e * (logf(x) - logf(f[i]))
+                                               : static_cast<float>(ed * log(static_cast<double>(x)) + cmin + delta) - f[i];
+                        dF = fmaxf(dF, fabsf(d));
+                      });
       if (__syncthreads_or(bad)) {  // barrier: fn complete, M and wb no longer read
-        fellBack = true;
-        dF = 0.f;
-        use_log_storage();
+        leave_scaling(f, xValid, g, ed);
+        --t;  // redo this iteration in the log domain
         continue;
       }
+      const bool xWasValid = xValid;
       float* tmp = f;
       f = fn;
       fn = tmp;
-      break;
-    }
-
-    // ---- g update (columns). Reads f, la, M, wa; writes gn.
-    for (;;) {
-      bool bad = false;
-      if (mode == Mode::Scaling) {
-        float v = -INFINITY;
-        for (int i = tid; i < n; i += T) v = fmaxf(v, f[i]);
-        const float fTop = block_max(v, redF);
-        for (int i = tid; i < n; i += T) wa[i] = av[i] * exp2f((f[i] - fTop) * s);
-        __syncthreads();
-        const float shift = fTop - cmin;
-        cols_sum<float>(n, m, [&](int i, int j) { return M[static_cast<int64_t>(i) * m + j] * wa[i]; },
-                        [&](int j, float S) {
-                          if (!(S > minSum) || !isfinite(S)) bad = true;
-                          const float v = -phi * (e * logf(S) + shift);
-                          gn[j] = v;
-                          dG = fmaxf(dG, fabsf(v - g[j]));
-                        },
-                        scratch);
-      } else {
-        cols_lse(n, m, [&](int i, int j) { return la[i] + (f[i] - M[static_cast<int64_t>(i) * m + j]) * s; },
-                 [&](int j, float L) {
-                   const float v = -phi * e * kLn2 * L;
-                   gn[j] = v;
-                   dG = fmaxf(dG, fabsf(v - g[j]));
-                 },
-                 scratch);
-      }
+      xValid = true;
+      // ---- y update: y_j = 1/Σ_i K'_ij a_i x_i (balanced) or ky·T^−tau. Reads x, M, wa; writes gn.
+      for (int i = tid; i < n; i += T) wa[i] = av[i] * f[i];
+      __syncthreads();
+      bad = false;
+      cols_sum<float>(n, m, [&](int i, int j) { return M[static_cast<int64_t>(i) * m + j] * wa[i]; },
+                      [&](int j, float S) {
+                        const float y = balanced ? 1.f / S : ky * powf(S, -ftau);
+                        bad |= !(y > 0.f && y <= bound);
+                        gn[j] = y;
+                        dG = fmaxf(dG, fabsf(e * (logf(y) - logf(g[j]))));
+                      },
+                      scratch);
       if (__syncthreads_or(bad)) {
-        fellBack = true;
-        dG = 0.f;
-        use_log_storage();
+        leave_scaling(fn, xWasValid, g, ed);
+        --t;
         continue;
       }
-      float* tmp = g;
+      tmp = g;
       g = gn;
       gn = tmp;
-      break;
+    } else {
+      // ---- f update (rows): f_i = −phi·e·ln Σ_j b_j e^{(g_j − C_ij)/e}. Reads g, lb, M; writes fn.
+      rows_lse(n, m, [&](int i, int j) { return lb[j] + (g[j] - M[static_cast<int64_t>(i) * m + j]) * s; },
+               [&](int i, float L) {
+                 const float v = -phi * e * kLn2 * L;
+                 fn[i] = v;
+                 dF = fmaxf(dF, fabsf(v - f[i]));
+               });
+      __syncthreads();  // fn complete; f, g no longer read
+      float* tmp = f;
+      f = fn;
+      fn = tmp;
+      // ---- g update (columns). Reads f, la, M; writes gn.
+      cols_lse(n, m, [&](int i, int j) { return la[i] + (f[i] - M[static_cast<int64_t>(i) * m + j]) * s; },
+               [&](int j, float L) {
+                 const float v = -phi * e * kLn2 * L;
+                 gn[j] = v;
+                 dG = fmaxf(dG, fabsf(v - g[j]));
+               },
+               scratch);
+      __syncthreads();
+      tmp = g;
+      g = gn;
+      gn = tmp;
     }
 
     iters = t + 1;
@@ -313,43 +366,41 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
 
     // ---- convergence check (block-uniform decision).
     if (balanced) {
-      // ‖P1 − a‖ + ‖Pᵀ1 − b‖ of the plan at (f, g, e).
+      // ‖P1 − a‖ + ‖Pᵀ1 − b‖ of the plan at (f, g, e), fp32 sums.
       float eR = 0.f, eC = 0.f;
       if (mode == Mode::Scaling) {
-        // r_i = a_i e^{(f_i + gTop − cmin)/e} Σ_j K'_ij b_j e^{(g_j − gTop)/e}; same for c_j.
-        float vg = -INFINITY, vf = -INFINITY;
-        for (int j = tid; j < m; j += T) vg = fmaxf(vg, g[j]);
-        for (int i = tid; i < n; i += T) vf = fmaxf(vf, f[i]);
-        const float gTop = block_max(vg, redF);
-        const float fTop = block_max(vf, redF);
-        for (int j = tid; j < m; j += T) wb[j] = bv[j] * exp2f((g[j] - gTop) * s);
-        for (int i = tid; i < n; i += T) wa[i] = av[i] * exp2f((f[i] - fTop) * s);
+        for (int j = tid; j < m; j += T) wb[j] = bv[j] * g[j];
+        for (int i = tid; i < n; i += T) wa[i] = av[i] * f[i];
         __syncthreads();
         rows_sum<float>(n, m, [&](int i, int j) { return M[static_cast<int64_t>(i) * m + j] * wb[j]; },
                         [&](int i, float S) {
-                          const float r = exp2f(la[i] + (f[i] + gTop - cmin) * s + log2f(S));
-                          const float d = r - av[i];
+                          const float d = wa[i] * S - av[i];
                           eR += l2 ? d * d : fabsf(d);
                         });
         cols_sum<float>(n, m, [&](int i, int j) { return M[static_cast<int64_t>(i) * m + j] * wa[i]; },
                         [&](int j, float S) {
-                          const float c = exp2f(lb[j] + (g[j] + fTop - cmin) * s + log2f(S));
-                          const float d = c - bv[j];
+                          const float d = wb[j] * S - bv[j];
                           eC += l2 ? d * d : fabsf(d);
                         },
                         scratch);
       } else {
-        rows_lse(n, m, [&](int i, int j) { return lb[j] + (g[j] - M[static_cast<int64_t>(i) * m + j]) * s; },
-                 [&](int i, float L) {
-                   const float d = exp2f(la[i] + f[i] * s + L) - av[i];
-                   eR += l2 ? d * d : fabsf(d);
-                 });
-        cols_lse(n, m, [&](int i, int j) { return la[i] + (f[i] - M[static_cast<int64_t>(i) * m + j]) * s; },
-                 [&](int j, float L) {
-                   const float d = exp2f(lb[j] + g[j] * s + L) - bv[j];
-                   eC += l2 ? d * d : fabsf(d);
-                 },
-                 scratch);
+        // P_ij from its exponent in double (f + g − C cancels; float would lose the digits that
+        // decide convergence at small eps), like native/core's plan pass.
+        const double sd = 1.4426950408889634 / ed;
+        auto pij = [&](int i, int j) {
+          const double z = (static_cast<double>(f[i]) + g[j] - M[static_cast<int64_t>(i) * m + j]) * sd;
+          return exp2f(la[i] + lb[j] + static_cast<float>(z));
+        };
+        rows_sum<float>(n, m, pij, [&](int i, float r) {
+          const float d = r - av[i];
+          eR += l2 ? d * d : fabsf(d);
+        });
+        cols_sum<float>(n, m, pij,
+                        [&](int j, float c) {
+                          const float d = c - bv[j];
+                          eC += l2 ? d * d : fabsf(d);
+                        },
+                        scratch);
       }
       eR = block_sum(eR, redF);  // (barriers: wa/wb/M reads of this check are over)
       eC = block_sum(eC, redF);
@@ -357,72 +408,86 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
     } else {
       err = block_max(dF, redF) + block_max(dG, redF);
     }
-    if (p.tol > 0 && ed == p.eps && err <= p.tol) {
+    if (p.tol > 0 && atTarget && err <= p.tol) {
       converged = true;
       break;
     }
   }
 
-  // ---- final plan, reported values (double), potentials. Reads C from global memory (exact
-  // inputs even when M holds K'); the plan uses the e of the last iteration.
-  const float e = static_cast<float>(ed);
-  const float s = kLog2e / e;
+  // ---- final plan, potentials and reported values (double sums), like native/core:
+  //   value = Σ f_i r_i + Σ g_j c_j − e·(ΣP − Σa·Σb) [+ rho·(KL(r‖a) + KL(c‖b))]
+  // which equals <P,C> + e·KL(P‖a⊗b) [+ …] because ln(P_ij/(a_i b_j)) = (f_i + g_j − C_ij)/e.
+  // The plan uses the e of the last iteration.
+  const bool scaling = mode == Mode::Scaling;
+  if (scaling) {
+    for (int j = tid; j < m; j += T) wb[j] = bv[j] * g[j];
+    for (int i = tid; i < n; i += T) wa[i] = av[i] * f[i];
+    __syncthreads();
+  }
+  const double sd = 1.4426950408889634 / ed;
+  auto planEntry = [&](int i, int j, float c) -> float {
+    if (scaling) return wa[i] * M[static_cast<int64_t>(i) * m + j] * wb[j];
+    const double z = (static_cast<double>(f[i]) + g[j] - c) * sd;
+    return exp2f(la[i] + lb[j] + static_cast<float>(z));
+  };
+  auto potentialF = [&](int i) -> double {
+    return scaling ? ed * log(static_cast<double>(f[i])) + cmin + delta : static_cast<double>(f[i]);
+  };
+  auto potentialG = [&](int j) -> double {
+    return scaling ? ed * log(static_cast<double>(g[j])) - delta : static_cast<double>(g[j]);
+  };
   float* plan = p.plan + bo;
-  double TR = 0, EN = 0, MS = 0, KL = 0, ER = 0;  // lane 0 of each warp accumulates its rows
+  double TR = 0, FR = 0, MS = 0, KL = 0, ER = 0;  // lane 0 of each warp accumulates its rows
   for (int i = warp; i < n; i += warps) {
-    double tr = 0, en = 0, rs = 0;
-    const float fi = f[i], lai = la[i];
+    double tr = 0, rs = 0;
     for (int j = lane; j < m; j += kWarp) {
       const int64_t x = static_cast<int64_t>(i) * m + j;
       const float c = Cg[x];
-      const float z = fi + g[j] - c;
-      const float pij = exp2f(lai + lb[j] + z * s);
+      const float pij = planEntry(i, j, c);
       plan[x] = pij;
-      if (pij > 0.f) {
-        tr += static_cast<double>(pij) * c;
-        en += static_cast<double>(pij) * z;
-      }
+      tr += static_cast<double>(pij) * c;
       rs += pij;
     }
     tr = warp_sum(tr);
-    en = warp_sum(en);
     rs = warp_sum(rs);
     if (lane == 0) {
       const double ai = av[i];
       TR += tr;
-      EN += en;
+      FR += potentialF(i) * rs;
       MS += rs;
       if (!balanced) KL += (rs > 0 ? rs * log(rs / ai) - rs : 0.0) + ai;
       const double d = rs - ai;
       ER += l2 ? d * d : fabs(d);
     }
   }
-  double KLc = 0, EC = 0;
+  double GC = 0, KLc = 0, EC = 0;
   cols_sum<double>(n, m,
                    [&](int i, int j) {
-                     const float z = f[i] + g[j] - Cg[static_cast<int64_t>(i) * m + j];
-                     return static_cast<double>(exp2f(la[i] + lb[j] + z * s));
+                     const int64_t x = static_cast<int64_t>(i) * m + j;
+                     return static_cast<double>(planEntry(i, j, Cg[x]));
                    },
                    [&](int j, double cs) {
                      const double bj = bv[j];
+                     GC += potentialG(j) * cs;
                      if (!balanced) KLc += (cs > 0 ? cs * log(cs / bj) - cs : 0.0) + bj;
                      const double d = cs - bj;
                      EC += l2 ? d * d : fabs(d);
                    },
                    scratch);
   TR = block_sum(TR, redD);
-  EN = block_sum(EN, redD);
+  FR = block_sum(FR, redD);
   MS = block_sum(MS, redD);
   KL = block_sum(KL + KLc, redD);
   ER = block_sum(ER, redD);
   EC = block_sum(EC, redD);
+  GC = block_sum(GC, redD);
 
-  for (int i = tid; i < n; i += T) p.f[ro + i] = f[i];
-  for (int j = tid; j < m; j += T) p.g[co + j] = g[j];
+  for (int i = tid; i < n; i += T) p.f[ro + i] = static_cast<float>(potentialF(i));
+  for (int j = tid; j < m; j += T) p.g[co + j] = static_cast<float>(potentialG(j));
   if (tid == 0) {
-    double error = err;
-    if (balanced) error = l2 ? sqrt(ER) + sqrt(EC) : ER + EC;  // of the returned plan, like native/core
-    double value = TR + EN - ed * MS + ed * sa * sb;
+    double error = err;  // unbalanced: the last check (the last iteration is always one)
+    if (balanced) error = l2 ? sqrt(ER) + sqrt(EC) : ER + EC;  // of the returned plan
+    double value = FR + GC - ed * (MS - sa * sb);
     if (!balanced) value += p.rho * KL;
     p.cost_out[k] = TR;
     p.value[k] = value;

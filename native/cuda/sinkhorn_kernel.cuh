@@ -17,12 +17,10 @@
 // phi = rho/(rho+e), checks every checkEvery iterations and after the last, convergence only once the
 // schedule has reached eps, plan/cost/value with the e of the last iteration.
 // Method: Log = log domain throughout. Scaling / Auto = the scaling form (Sinkhorn–Knopp) once the
-// schedule is at eps, with K' = exp(−(C − min C)/eps) ∈ (0, 1] built once and the potentials kept as
-// state: each half-iteration forms b_j·exp((g_j − max g)/eps) ∈ [0, b_j], so nothing can overflow,
-// and the sums S_i = Σ_j K'_ij b_j e^{(g_j − max g)/eps} give f_i exactly as the log form would.
-// Like native/core, a half-iteration whose sums leave the safe range is redone in the log domain and
-// the problem stays there: Scaling only on a genuine underflow (S = 0 or not finite), Auto already
-// when S < 1e-30 (below that, terms 1e-8 times smaller than the sum would reach float denormals).
+// schedule is at eps, exactly like native/core: K' = exp(−(C − min C)/eps) built once, iterates
+// x, y in float with f = eps·ln x + min C + delta, g = eps·ln y − delta; an iteration whose
+// iterates leave (0, bound] is redone in the log domain from the last good iterate and the problem
+// stays there (bound 1e15 for Auto, FLT_MAX for Scaling).
 #pragma once
 
 #include <cstdint>
@@ -69,8 +67,6 @@ __host__ __device__ inline int64_t sinkhorn_vector_floats(int64_t n, int64_t m) 
 /** Whether a streaming problem needs a workspace copy of M (the scaling form stores K' there). */
 __host__ __device__ inline bool sinkhorn_needs_k(KernelMethod method) { return method != KernelMethod::Log; }
 
-/** Auto leaves the scaling form when a row/column sum falls below this (see above). */
-constexpr float kAutoMinSum = 1e-30f;
 
 template <bool kShared>
 __global__ void sinkhorn_kernel(SinkhornParams p);

@@ -8,6 +8,7 @@
 #include "cuda/cuda_ot.h"
 #include "cuda/reduce.cuh"
 #include "cuda/sinkhorn_device.cuh"
+#include "cuda/sinkhorn_plan.h"
 
 namespace optical::cuda {
 
@@ -22,52 +23,8 @@ DeviceLayout upload_layout(DeviceJob& job, const ot::RaggedLayout& L) {
   return d;
 }
 
-void materialise_marginals(const ot::RaggedLayout& L, const float* a, const float* b, bool balanced,
-                           std::vector<float>& A, std::vector<float>& B) {
-  A.resize(static_cast<std::size_t>(L.totalRows()));
-  B.resize(static_cast<std::size_t>(L.totalCols()));
-  for (int64_t k = 0; k < L.batch; ++k) {
-    const int64_t r0 = L.rowOffset[k], r1 = L.rowOffset[k + 1], c0 = L.colOffset[k], c1 = L.colOffset[k + 1];
-    const float ua = static_cast<float>(1.0 / static_cast<double>(r1 - r0));
-    const float ub = static_cast<float>(1.0 / static_cast<double>(c1 - c0));
-    double sa = 0, sb = 0;
-    for (int64_t i = r0; i < r1; ++i) sa += A[i] = a ? a[i] : ua;
-    for (int64_t j = c0; j < c1; ++j) sb += B[j] = b ? b[j] : ub;
-    if (balanced && sa != sb) {
-      const double r = sa / sb;
-      for (int64_t j = c0; j < c1; ++j) B[j] = static_cast<float>(B[j] * r);
-    }
-  }
-}
-
-namespace {
-
-KernelMethod kernel_method(ot::Method m) {
-  switch (m) {
-    case ot::Method::Log: return KernelMethod::Log;
-    case ot::Method::Scaling: return KernelMethod::Scaling;
-    case ot::Method::Auto: break;
-  }
-  return KernelMethod::Auto;
-}
-
-/** Smallest block (64, 128 or 256 threads) that gives every row of the largest problem its own
- *  warp pass without leaving most threads idle on tiny problems. */
-int shared_block_size(int maxDim) {
-  if (maxDim <= 64) return 64;
-  if (maxDim <= 128) return 128;
-  return 256;
-}
-
-/** Threads of the streaming launch: its problems are large, so use big blocks. */
-constexpr int kStreamingThreads = kMaxThreads;
-
-}  // namespace
-
 void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, const float* cost,
                      const float* a, const float* b, const ot::SinkhornOptions& o, const DeviceSinkhornOutputs& out) {
-  const KernelMethod method = kernel_method(o.method);
-
   // Shared memory a block may use: the opt-in maximum minus the kernel's static scratch.
   cudaFuncAttributes attr{};
   check(cudaFuncGetAttributes(&attr, sinkhorn_kernel<true>), "cudaFuncGetAttributes(sinkhorn_kernel)");
@@ -77,26 +34,9 @@ void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayo
   check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
         "cudaDeviceGetAttribute(MaxSharedMemoryPerBlockOptin)");
   const int64_t sharedBudget = static_cast<int64_t>(optin) - static_cast<int64_t>(attr.sharedSizeBytes);
+  const SinkhornLaunchPlan plan = plan_sinkhorn_launch(L, kernel_method(o.method), sharedBudget);
 
-  std::vector<int32_t> onChip, streaming;
-  std::vector<int64_t> workspaceOffset;
-  int64_t sharedBytes = 0, workspaceFloats = 0;
-  int maxDim = 1;
-  for (int64_t k = 0; k < L.batch; ++k) {
-    const int64_t n = L.rows[k], m = L.cols[k];
-    const int64_t bytes = static_cast<int64_t>(sizeof(float)) * (n * m + sinkhorn_vector_floats(n, m));
-    if (bytes <= sharedBudget) {
-      onChip.push_back(static_cast<int32_t>(k));
-      sharedBytes = std::max(sharedBytes, bytes);
-      maxDim = static_cast<int>(std::max<int64_t>(maxDim, std::max(n, m)));
-    } else {
-      streaming.push_back(static_cast<int32_t>(k));
-      workspaceOffset.push_back(workspaceFloats);
-      workspaceFloats += (sinkhorn_needs_k(method) ? n * m : 0) + sinkhorn_vector_floats(n, m);
-    }
-  }
-
-  SinkhornParams p{};
+  SinkhornParams p = sinkhorn_option_params(o);
   p.rows = dL.rows;
   p.cols = dL.cols;
   p.rowOffset = dL.rowOffset;
@@ -113,32 +53,23 @@ void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayo
   p.iterations = out.iterations;
   p.error = out.error;
   p.converged = out.converged;
-  p.eps = o.eps;
-  p.tol = o.tol;
-  p.rho = o.rho;
-  p.epsInit = o.epsInit;
-  p.epsDecay = o.epsDecay;
-  p.maxIter = static_cast<int32_t>(o.maxIter);
-  p.checkEvery = static_cast<int32_t>(o.checkEvery);
-  p.method = method;
-  p.l2 = o.errorNorm == ot::ErrorNorm::L2;
 
-  if (!onChip.empty()) {
+  if (!plan.onChip.empty()) {
     SinkhornParams q = p;
-    q.problems = job.upload(onChip.data(), onChip.size());
+    q.problems = job.upload(plan.onChip.data(), plan.onChip.size());
     check(cudaFuncSetAttribute(sinkhorn_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(sharedBytes)),
+                               static_cast<int>(plan.sharedBytes)),
           "cudaFuncSetAttribute(sinkhorn_kernel, MaxDynamicSharedMemorySize)");
-    sinkhorn_kernel<true><<<static_cast<unsigned>(onChip.size()), shared_block_size(maxDim),
-                            static_cast<std::size_t>(sharedBytes), job.stream()>>>(q);
+    sinkhorn_kernel<true><<<static_cast<unsigned>(plan.onChip.size()), plan.onChipThreads,
+                            static_cast<std::size_t>(plan.sharedBytes), job.stream()>>>(q);
     job.checkLaunch("sinkhorn_kernel<shared>");
   }
-  if (!streaming.empty()) {
+  if (!plan.streaming.empty()) {
     SinkhornParams q = p;
-    q.problems = job.upload(streaming.data(), streaming.size());
-    q.workspaceOffset = job.upload(workspaceOffset.data(), workspaceOffset.size());
-    q.workspace = job.alloc<float>(static_cast<std::size_t>(workspaceFloats));
-    sinkhorn_kernel<false><<<static_cast<unsigned>(streaming.size()), kStreamingThreads, 0, job.stream()>>>(q);
+    q.problems = job.upload(plan.streaming.data(), plan.streaming.size());
+    q.workspaceOffset = job.upload(plan.workspaceOffset.data(), plan.workspaceOffset.size());
+    q.workspace = job.alloc<float>(static_cast<std::size_t>(plan.workspaceFloats));
+    sinkhorn_kernel<false><<<static_cast<unsigned>(plan.streaming.size()), plan.streamingThreads, 0, job.stream()>>>(q);
     job.checkLaunch("sinkhorn_kernel<streaming>");
   }
 }

@@ -1,0 +1,153 @@
+// Cost builders and the OT-loss gradient on the GPU, with the formulas of
+// src/ot/reference/cost.ts and loss.ts:
+//   cosine:      C_ij = 1 − x_i·y_j / (max(‖x_i‖,1e-8) · max(‖y_j‖,1e-8))
+//   sqeuclidean: C_ij = Σ_d (x_id − y_jd)²   (summed directly: no ‖x‖²+‖y‖²−2x·y cancellation)
+//   dot:         C_ij = −x_i·y_j
+// fp32 FMAs and fp32 accumulation (never TF32).
+//
+// cost_kernel: one 32×32 output tile per block (a ragged batch becomes a flat list of tiles, so the
+// whole batch is one launch); the block stages 32-wide slices of the 32 x rows and 32 y rows in
+// shared memory (stride 33: conflict-free column reads) and each of the 256 threads owns 4 outputs.
+// grad_kernel: one warp per student token j; lanes run over the embedding dimension, so the reads of
+// the teacher rows are coalesced and the plan entry P_ij is a broadcast.
+// Device code only; launched from cost_kernels.cu (and run by the host emulator in test/cuda).
+#pragma once
+
+#include <cstdint>
+
+#include "cuda/reduce.cuh"
+
+namespace optical::cuda {
+
+constexpr int kTile = 32;
+constexpr int kTileThreads = 256;  // 32 × 8: each thread computes 4 rows of one column
+constexpr float kNormFloor = 1e-8f;
+
+struct CostTile {
+  int32_t k, i0, j0;
+};
+
+struct GradTile {
+  int32_t k, j0;  // 8 student tokens j0 … j0+7 of problem k, one warp each
+};
+
+enum Kind : int { kCosine = 0, kSqEuclidean = 1, kDot = 2 };
+
+__global__ void __launch_bounds__(256) clamped_norms_kernel(const float* v, int64_t count, int64_t dim, float* out) {
+  const int lane = threadIdx.x % kWarp;
+  const int64_t row = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
+  if (row >= count) return;  // whole warps leave together (row is warp-uniform); no barriers here
+  const float* x = v + row * dim;
+  float s = 0.f;
+  for (int64_t d = lane; d < dim; d += kWarp) s = fmaf(x[d], x[d], s);
+  s = warp_sum(s);
+  if (lane == 0) out[row] = fmaxf(sqrtf(s), kNormFloor);
+}
+
+template <int kKind>
+__global__ void __launch_bounds__(kTileThreads) cost_kernel(const CostTile* tiles, const int32_t* rows,
+                                                            const int32_t* cols, const int64_t* rowOffset,
+                                                            const int64_t* colOffset, const int64_t* blockOffset,
+                                                            int64_t dim, const float* x, const float* y,
+                                                            const float* xNorms, const float* yNorms, float* out) {
+  __shared__ float xs[kTile][kTile + 1];
+  __shared__ float ys[kTile][kTile + 1];
+  const CostTile tile = tiles[blockIdx.x];
+  const int n = rows[tile.k], m = cols[tile.k];
+  const int tx = threadIdx.x % kTile, ty = threadIdx.x / kTile;  // ty ∈ [0, 8)
+  const int64_t xr = rowOffset[tile.k] + tile.i0, yr = colOffset[tile.k] + tile.j0;
+  const int xRows = min(kTile, n - tile.i0), yRows = min(kTile, m - tile.j0);
+  float acc[4] = {0.f, 0.f, 0.f, 0.f};
+  for (int64_t d0 = 0; d0 < dim; d0 += kTile) {
+    const bool inDim = d0 + tx < dim;
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int row = ty + 8 * r;
+      // Zero padding: contributes 0 to x·y and (0 − 0)² = 0 to the squared distance.
+      xs[row][tx] = (row < xRows && inDim) ? x[(xr + row) * dim + d0 + tx] : 0.f;
+      ys[row][tx] = (row < yRows && inDim) ? y[(yr + row) * dim + d0 + tx] : 0.f;
+    }
+    __syncthreads();
+#pragma unroll 8
+    for (int dd = 0; dd < kTile; ++dd) {
+      const float yv = ys[tx][dd];
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        const float xv = xs[ty + 8 * r][dd];
+        if constexpr (kKind == kSqEuclidean) {
+          const float t = xv - yv;
+          acc[r] = fmaf(t, t, acc[r]);
+        } else {
+          acc[r] = fmaf(xv, yv, acc[r]);
+        }
+      }
+    }
+    __syncthreads();  // the tiles are overwritten by the next slice
+  }
+  const int j = tile.j0 + tx;
+  if (j >= m) return;
+#pragma unroll
+  for (int r = 0; r < 4; ++r) {
+    const int i = tile.i0 + ty + 8 * r;
+    if (i >= n) continue;
+    float c;
+    if constexpr (kKind == kCosine) {
+      c = 1.f - acc[r] / (xNorms[rowOffset[tile.k] + i] * yNorms[colOffset[tile.k] + j]);
+    } else if constexpr (kKind == kSqEuclidean) {
+      c = acc[r];
+    } else {
+      c = -acc[r];
+    }
+    out[blockOffset[tile.k] + static_cast<int64_t>(i) * m + j] = c;
+  }
+}
+
+template <int kKind>
+__global__ void __launch_bounds__(256) grad_kernel(const GradTile* tiles, const int32_t* rows, const int32_t* cols,
+                                                   const int64_t* rowOffset, const int64_t* colOffset,
+                                                   const int64_t* blockOffset, int64_t dim, const float* teacher,
+                                                   const float* student, const float* tNorms, const float* sNorms,
+                                                   const float* cost, const float* plan, float* grad) {
+  const GradTile tile = tiles[blockIdx.x];
+  const int lane = threadIdx.x % kWarp;
+  const int j = tile.j0 + threadIdx.x / kWarp;
+  const int n = rows[tile.k], m = cols[tile.k];
+  if (j >= m) return;  // warp-uniform exit, no barriers in this kernel
+  const int64_t ro = rowOffset[tile.k], sj = colOffset[tile.k] + j;
+  const float* P = plan + blockOffset[tile.k] + j;  // P[i·m] = P_ij
+  const float* C = cost + blockOffset[tile.k] + j;
+
+  // Column mass Σ_i P_ij (sqeuclidean) and Σ_i P_ij cos_ij (cosine).
+  float mass = 0.f, pcos = 0.f;
+  for (int i = lane; i < n; i += kWarp) {
+    const float pij = P[static_cast<int64_t>(i) * m];
+    mass += pij;
+    if constexpr (kKind == kCosine) pcos = fmaf(pij, 1.f - C[static_cast<int64_t>(i) * m], pcos);
+  }
+  mass = warp_sum(mass);
+  pcos = warp_sum(pcos);
+
+  const float* s = student + sj * dim;
+  float* out = grad + sj * dim;
+  const float invS = kKind == kCosine ? 1.f / sNorms[sj] : 1.f;
+  for (int64_t d = lane; d < dim; d += kWarp) {
+    float z = 0.f;  // Σ_i P_ij t_id  (t̂ = t/‖t‖ for cosine)
+    for (int i = 0; i < n; ++i) {
+      float pij = P[static_cast<int64_t>(i) * m];
+      if (pij == 0.f) continue;
+      if constexpr (kKind == kCosine) pij /= tNorms[ro + i];
+      z = fmaf(pij, teacher[(ro + i) * dim + d], z);
+    }
+    float gd;
+    if constexpr (kKind == kCosine) {
+      gd = -(z - pcos * s[d] * invS) * invS;  // −Σ_i P_ij (t̂_i − cos_ij ŝ_j)/‖s_j‖
+    } else if constexpr (kKind == kSqEuclidean) {
+      gd = 2.f * (mass * s[d] - z);           // Σ_i 2 P_ij (s_j − t_i)
+    } else {
+      gd = -z;                                // −Σ_i P_ij t_i
+    }
+    out[d] = gd;
+  }
+}
+
+}  // namespace optical::cuda

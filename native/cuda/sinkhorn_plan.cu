@@ -1,0 +1,66 @@
+#include "cuda/sinkhorn_plan.h"
+
+#include <algorithm>
+
+#include "cuda/reduce.cuh"
+
+namespace optical::cuda {
+
+namespace {
+
+/** Smallest block (64, 128 or 256 threads) that gives the rows of the largest on-chip problem
+ *  their own warps without leaving most threads idle on tiny problems. */
+int on_chip_block_size(int64_t maxDim) {
+  if (maxDim <= 64) return 64;
+  if (maxDim <= 128) return 128;
+  return 256;
+}
+
+}  // namespace
+
+KernelMethod kernel_method(ot::Method m) {
+  switch (m) {
+    case ot::Method::Log: return KernelMethod::Log;
+    case ot::Method::Scaling: return KernelMethod::Scaling;
+    case ot::Method::Auto: break;
+  }
+  return KernelMethod::Auto;
+}
+
+SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod method, int64_t sharedBudget) {
+  SinkhornLaunchPlan plan;
+  int64_t maxDim = 1;
+  for (int64_t k = 0; k < L.batch; ++k) {
+    const int64_t n = L.rows[k], m = L.cols[k];
+    const int64_t bytes = static_cast<int64_t>(sizeof(float)) * (n * m + sinkhorn_vector_floats(n, m));
+    if (bytes <= sharedBudget) {
+      plan.onChip.push_back(static_cast<int32_t>(k));
+      plan.sharedBytes = std::max(plan.sharedBytes, bytes);
+      maxDim = std::max(maxDim, std::max(n, m));
+    } else {
+      plan.streaming.push_back(static_cast<int32_t>(k));
+      plan.workspaceOffset.push_back(plan.workspaceFloats);
+      plan.workspaceFloats += (sinkhorn_needs_k(method) ? n * m : 0) + sinkhorn_vector_floats(n, m);
+    }
+  }
+  plan.onChipThreads = on_chip_block_size(maxDim);
+  // Streaming problems are large: the biggest block the kernel allows.
+  plan.streamingThreads = kMaxThreads;
+  return plan;
+}
+
+SinkhornParams sinkhorn_option_params(const ot::SinkhornOptions& o) {
+  SinkhornParams p{};
+  p.eps = o.eps;
+  p.tol = o.tol;
+  p.rho = o.rho;
+  p.epsInit = o.epsInit;
+  p.epsDecay = o.epsDecay;
+  p.maxIter = static_cast<int32_t>(o.maxIter);
+  p.checkEvery = static_cast<int32_t>(o.checkEvery);
+  p.method = kernel_method(o.method);
+  p.l2 = o.errorNorm == ot::ErrorNorm::L2;
+  return p;
+}
+
+}  // namespace optical::cuda

@@ -1,0 +1,34 @@
+// How a batch is mapped onto the Sinkhorn kernel launches (host code, no CUDA calls, so the kernel
+// emulator in test/cuda plans exactly like the real launcher): problems whose matrix and vectors fit
+// the shared-memory budget go to the on-chip launch, the rest to the streaming launch with a global
+// workspace; plus the block sizes and the kernel parameters that do not depend on device buffers.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/ot.h"
+#include "cuda/sinkhorn_kernel.cuh"
+
+namespace optical::cuda {
+
+struct SinkhornLaunchPlan {
+  std::vector<int32_t> onChip;           // problem indices of the shared-memory launch
+  int64_t sharedBytes = 0;               // its dynamic shared memory per block
+  int onChipThreads = 0;                 // its block size
+  std::vector<int32_t> streaming;        // problem indices of the streaming launch
+  std::vector<int64_t> workspaceOffset;  // per streaming block, floats into the workspace
+  int64_t workspaceFloats = 0;
+  int streamingThreads = 0;
+};
+
+/** sharedBudget: bytes of dynamic shared memory a block may use (opt-in maximum minus the kernel's
+ *  static shared memory). */
+SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod method, int64_t sharedBudget);
+
+KernelMethod kernel_method(ot::Method m);
+
+/** The option fields of the kernel parameters (pointers are left null). */
+SinkhornParams sinkhorn_option_params(const ot::SinkhornOptions& o);
+
+}  // namespace optical::cuda
