@@ -16,7 +16,7 @@ void build_cost_block(CostKind kind, const float* x, const float* y, int64_t n, 
     kernels::row_norms(x, n, dim, xn.data());
     kernels::row_norms(y, m, dim, yn.data());
   }
-  par(n, [&](int64_t r0, int64_t r1, int) {
+  par(n, m * dim, [&](int64_t r0, int64_t r1, int) {
     kernels::cost_block(kind, x, y, m, dim, r0, r1, xn.data(), yn.data(), out);
   });
 }

@@ -38,7 +38,7 @@ void student_gradient(CostKind kind, const float* T, const float* S, const float
       mass[j] += p;
       pc[j] += p * C[i * m + j];
     }
-  par(m, [&](int64_t c0, int64_t c1, int) {
+  par(m, n * dim, [&](int64_t c0, int64_t c1, int) {
     kernels::plan_transpose_times(P, tt, n, m, dim, c0, c1, grad);  // grad[j] = Σ_i P_ij t_i (or t̂_i)
     for (int64_t j = c0; j < c1; ++j) {
       float* gj = grad + j * dim;

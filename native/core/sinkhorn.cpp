@@ -74,13 +74,13 @@ void Solver::log_iteration(double eps, double tau) {
   const float invEps = static_cast<float>(1.0 / eps);
   const float epsF = static_cast<float>(eps);
   for (int64_t j = 0; j < m_; ++j) h_[j] = g_[j] + epsF * logb_[j];
-  par_(n_, [&](int64_t r0, int64_t r1, int) {
+  par_(n_, m_, [&](int64_t r0, int64_t r1, int) {
     kernels::log_rows(p_.C, m_, r0, r1, h_.data(), invEps, lseRow_.data(), haveShiftRow_);
   });
   haveShiftRow_ = true;
   for (int64_t i = 0; i < n_; ++i) f_[i] = static_cast<float>(-tau * eps * lseRow_[i]);
   for (int64_t i = 0; i < n_; ++i) h_[i] = f_[i] + epsF * loga_[i];
-  par_(m_, [&](int64_t c0, int64_t c1, int) {
+  par_(m_, n_, [&](int64_t c0, int64_t c1, int) {
     kernels::log_cols(p_.C, n_, m_, c0, c1, h_.data(), invEps, lseCol_.data(), haveShiftCol_, acc_.data());
   });
   haveShiftCol_ = true;
@@ -94,7 +94,7 @@ bool Solver::enter_scaling() {
   if (!kBuilt_) {
     c0_ = *std::min_element(p_.C, p_.C + n_ * m_);
     const float invEps = static_cast<float>(1.0 / eps);
-    par_(n_, [&](int64_t r0, int64_t r1, int) { kernels::gibbs_kernel(p_.C, m_, r0, r1, c0_, invEps, p_.plan); });
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::gibbs_kernel(p_.C, m_, r0, r1, c0_, invEps, p_.plan); });
     kBuilt_ = true;
     x_.assign(n_, 0);
     y_.assign(m_, 0);
@@ -131,7 +131,7 @@ bool Solver::scaling_iteration(double tau) {
   if (xValid_) std::copy(x_.begin(), x_.end(), xPrev_.begin());
   xPrevValid_ = xValid_;
   for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
-  par_(n_, [&](int64_t r0, int64_t r1, int) { kernels::scale_rows(p_.plan, m_, r0, r1, w_.data(), S_.data()); });
+  par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::scale_rows(p_.plan, m_, r0, r1, w_.data(), S_.data()); });
   bool ok = true;
   for (int64_t i = 0; i < n_; ++i) {
     const float x = balanced_ ? 1.0f / S_[i] : kx_ * std::pow(S_[i], -t);
@@ -141,7 +141,7 @@ bool Solver::scaling_iteration(double tau) {
   if (!ok) return false;
   xValid_ = true;
   for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
-  par_(m_, [&](int64_t c0, int64_t c1, int) { kernels::scale_cols(p_.plan, n_, m_, c0, c1, z_.data(), T_.data()); });
+  par_(m_, n_, [&](int64_t c0, int64_t c1, int) { kernels::scale_cols(p_.plan, n_, m_, c0, c1, z_.data(), T_.data()); });
   for (int64_t j = 0; j < m_; ++j) {
     const float y = balanced_ ? 1.0f / T_[j] : ky_ * std::pow(T_[j], -t);
     ok &= y > 0 && y <= bound;
@@ -179,14 +179,14 @@ void Solver::potentials(std::vector<double>& f, std::vector<double>& g) const {
 double Solver::plan_pass(bool store, std::vector<double>& rowSum, std::vector<double>& colSum) {
   rowSum.assign(n_, 0.0);
   colSum.assign(m_, 0.0);
-  const int parts = par_.parts_for(n_);
+  const int parts = Splitter::chunks_for(n_, m_);
   std::vector<double> partCol(static_cast<size_t>(parts) * m_), partCost(parts, 0.0);
   float* plan = store ? p_.plan : nullptr;
   if (mode_ == Mode::Scaling) {
     // u = a∘x, v = b∘y (reuse z_ and w_).
     for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
     for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
-    par_(n_, [&](int64_t r0, int64_t r1, int part) {
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int part) {
       kernels::plan_scaling(p_.C, p_.plan, m_, r0, r1, z_.data(), w_.data(), plan, rowSum.data(),
                             partCol.data() + static_cast<size_t>(part) * m_, &partCost[part]);
     });
@@ -195,7 +195,7 @@ double Solver::plan_pass(bool store, std::vector<double>& rowSum, std::vector<do
     std::vector<double> F(n_), G(m_);
     for (int64_t i = 0; i < n_; ++i) F[i] = p_.a[i] > 0 ? f_[i] + eps * std::log(static_cast<double>(p_.a[i])) : -kInf;
     for (int64_t j = 0; j < m_; ++j) G[j] = p_.b[j] > 0 ? g_[j] + eps * std::log(static_cast<double>(p_.b[j])) : -kInf;
-    par_(n_, [&](int64_t r0, int64_t r1, int part) {
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int part) {
       kernels::plan_log(p_.C, m_, r0, r1, F.data(), G.data(), 1.0 / eps, plan, rowSum.data(),
                         partCol.data() + static_cast<size_t>(part) * m_, &partCost[part]);
     });
@@ -338,9 +338,11 @@ const float* match_mass(const float* a, int64_t n, const float* b, int64_t m, co
   return storage.data();
 }
 
-int Splitter::parts_for(int64_t total) const {
-  if (parts <= 1) return 1;
-  return static_cast<int>(std::min<int64_t>(parts, std::max<int64_t>(total, 1)));
+int Splitter::chunks_for(int64_t total, int64_t cellsPerItem) {
+  constexpr int64_t kChunkCells = int64_t{1} << 15;
+  constexpr int64_t kMaxChunks = 64;
+  const int64_t byCells = (total * std::max<int64_t>(cellsPerItem, 1)) / kChunkCells;
+  return static_cast<int>(std::max<int64_t>(1, std::min({byCells, total, kMaxChunks})));
 }
 
 ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par) {

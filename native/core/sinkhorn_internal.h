@@ -10,25 +10,26 @@
 
 namespace ot {
 
-// Runs fn(begin, end, part) over [0, total) cut into contiguous parts, one pool task per part.
-// Parts are fixed by index (not by the thread that happens to run them), so per-part partial
-// sums reduce in the same order on every run: results do not depend on scheduling.
+// Runs fn(begin, end, chunk) over [0, total) cut into contiguous chunks. The chunking depends only
+// on the sizes (never on the thread count), and per-chunk partial sums are reduced in chunk order,
+// so results are bit-identical whether the chunks run serially (threads = 1, or a small problem
+// inside a batch task) or spread over the pool.
 struct Splitter {
   ThreadPool* pool = nullptr;
-  int parts = 1;
+  int threads = 1;  // 1: run the chunks on the calling thread
 
-  int parts_for(int64_t total) const;
+  // Chunks for `total` items of `cellsPerItem` cells each (≥ ~32K cells per chunk, at most 64).
+  static int chunks_for(int64_t total, int64_t cellsPerItem);
 
   template <class F>
-  void operator()(int64_t total, F&& fn) const {
-    const int q = parts_for(total);
-    if (q <= 1) {
-      fn(int64_t{0}, total, 0);
+  void operator()(int64_t total, int64_t cellsPerItem, F&& fn) const {
+    const int q = chunks_for(total, cellsPerItem);
+    auto chunk = [&](int64_t c, int) { fn(total * c / q, total * (c + 1) / q, static_cast<int>(c)); };
+    if (q == 1 || threads <= 1) {
+      for (int64_t c = 0; c < q; ++c) chunk(c, 0);
       return;
     }
-    pool->parallel_for(q, q, [&](int64_t part, int) {
-      fn(total * part / q, total * (part + 1) / q, static_cast<int>(part));
-    });
+    pool->parallel_for(q, threads, chunk);
   }
 };
 

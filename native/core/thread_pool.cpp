@@ -13,7 +13,7 @@ thread_local bool t_inside_pool = false;
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   workers_.reserve(threads - 1);
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -32,37 +32,41 @@ int ThreadPool::threads_for(int64_t count, int maxThreads) const {
   return n;
 }
 
-void ThreadPool::run_tasks(int slot) {
+void ThreadPool::run_tasks(Job& job, int slot) {
   for (;;) {
-    if (failed_.load(std::memory_order_relaxed)) return;
-    const int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
-    if (i >= count_) return;
-    try {
-      (*task_)(i, slot);
-    } catch (...) {
+    const int64_t i = job.next.fetch_add(1, std::memory_order_relaxed);
+    if (i >= job.count) return;
+    if (!job.failed.load(std::memory_order_relaxed)) {
+      try {
+        (*job.task)(i, slot);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(m_);
+        if (!job.error) job.error = std::current_exception();
+        job.failed.store(true, std::memory_order_relaxed);
+      }
+    }
+    if (job.done.fetch_add(1, std::memory_order_acq_rel) + 1 == job.count) {
       std::lock_guard<std::mutex> lock(m_);
-      if (!error_) error_ = std::current_exception();
-      failed_.store(true, std::memory_order_relaxed);
+      finished_.notify_all();
     }
   }
 }
 
-void ThreadPool::worker_loop(int slot) {
+void ThreadPool::worker_loop() {
   t_inside_pool = true;
   uint64_t seen = 0;
   for (;;) {
+    std::shared_ptr<Job> job;
     {
       std::unique_lock<std::mutex> lock(m_);
       wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
-      if (slot > participants_) continue;  // not needed for this job
+      job = job_;
     }
-    run_tasks(slot);
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      if (--running_ == 0) done_.notify_all();
-    }
+    if (!job) continue;
+    const int slot = job->nextSlot.fetch_add(1, std::memory_order_relaxed);
+    if (slot < job->maxSlots) run_tasks(*job, slot);
   }
 }
 
@@ -74,28 +78,25 @@ void ThreadPool::parallel_for(int64_t count, int maxThreads, const std::function
     return;
   }
   std::lock_guard<std::mutex> submit(submit_);
+  auto job = std::make_shared<Job>();
+  job->task = &task;
+  job->count = count;
+  job->maxSlots = n;
   {
     std::lock_guard<std::mutex> lock(m_);
-    task_ = &task;
-    count_ = count;
-    participants_ = n - 1;
-    running_ = n - 1;
-    next_.store(0, std::memory_order_relaxed);
-    failed_.store(false, std::memory_order_relaxed);
-    error_ = nullptr;
+    job_ = job;
     ++generation_;
   }
   wake_.notify_all();
   t_inside_pool = true;
-  run_tasks(0);
+  run_tasks(*job, 0);
   t_inside_pool = false;
   std::exception_ptr error;
   {
     std::unique_lock<std::mutex> lock(m_);
-    done_.wait(lock, [&] { return running_ == 0; });
-    task_ = nullptr;
-    error = error_;
-    error_ = nullptr;
+    finished_.wait(lock, [&] { return job->done.load(std::memory_order_acquire) == job->count; });
+    job_.reset();
+    error = job->error;
   }
   if (error) std::rethrow_exception(error);
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -28,33 +29,40 @@ class ThreadPool {
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
   // Runs task(i, slot) for every i in [0, count), each exactly once, on up to maxThreads threads
-  // (≤ 0: all). Indices are handed out dynamically (an atomic counter), so uneven tasks balance.
-  // `slot` ∈ [0, threads used) identifies the executing thread within this call (for per-thread
-  // scratch). Blocks until every task has finished; the first exception thrown by a task is
-  // rethrown here after the others have stopped picking up new indices.
+  // (≤ 0: all). Indices are handed out dynamically (an atomic counter), so uneven tasks balance,
+  // and the caller never waits for a worker that has not started: on an oversubscribed machine
+  // it simply runs the remaining tasks itself. `slot` ∈ [0, maxThreads) identifies the executing
+  // thread within this call (for per-thread scratch). Blocks until every task has finished; the
+  // first exception thrown by a task is rethrown here (remaining tasks are skipped).
   void parallel_for(int64_t count, int maxThreads, const std::function<void(int64_t, int)>& task);
 
   // Number of threads parallel_for(count, maxThreads, …) would use.
   int threads_for(int64_t count, int maxThreads) const;
 
  private:
-  void worker_loop(int slot);
-  void run_tasks(int slot);
+  // One parallel_for call. Shared with the workers through a shared_ptr, so a worker that wakes up
+  // late (after the caller already finished every task itself) only finds an exhausted counter.
+  struct Job {
+    const std::function<void(int64_t, int)>* task = nullptr;
+    int64_t count = 0;
+    int maxSlots = 1;
+    std::atomic<int> nextSlot{1};  // slot 0 is the caller
+    std::atomic<int64_t> next{0};  // next task index to hand out
+    std::atomic<int64_t> done{0};  // tasks finished (or skipped after a failure)
+    std::atomic<bool> failed{false};
+    std::exception_ptr error;      // guarded by the pool mutex
+  };
+
+  void worker_loop();
+  void run_tasks(Job& job, int slot);
 
   std::vector<std::thread> workers_;
-  std::mutex submit_;                 // serialises parallel_for calls
+  std::mutex submit_;  // serialises parallel_for calls
   std::mutex m_;
-  std::condition_variable wake_, done_;
+  std::condition_variable wake_, finished_;
   uint64_t generation_ = 0;
   bool stop_ = false;
-  // The current job.
-  const std::function<void(int64_t, int)>* task_ = nullptr;
-  int64_t count_ = 0;
-  int participants_ = 0;              // background threads taking part (slots 1..participants_)
-  int running_ = 0;                   // background threads not yet finished with this job
-  std::atomic<int64_t> next_{0};
-  std::atomic<bool> failed_{false};
-  std::exception_ptr error_;
+  std::shared_ptr<Job> job_;
 };
 
 // The process-wide pool (created on first use, sized to the hardware).

@@ -1,0 +1,131 @@
+/**
+ * Shared pieces of the native addon tests: loading the addon (OPTICAL_NATIVE_PATH selects another
+ * build, e.g. the ASan one), full option objects, seeded random data and comparisons.
+ */
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NativeAddon, NativeOptions } from '../../src/ot/native-addon.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const addonPath = resolve(root, process.env.OPTICAL_NATIVE_PATH ?? 'build/Release/optical.node');
+
+/** The CPU addon. A missing build fails the tests (it is built by `npm ci` / `npm run build:native`). */
+export const addon: NativeAddon = createRequire(import.meta.url)(addonPath) as NativeAddon;
+
+export function opts(o: Partial<NativeOptions> = {}): NativeOptions {
+  const eps = o.eps ?? 0.1;
+  return {
+    eps,
+    maxIter: 1000,
+    tol: 1e-6,
+    checkEvery: 10,
+    method: 'auto',
+    errorNorm: 'l1',
+    rho: Infinity,
+    epsInit: eps,
+    epsDecay: 1,
+    threads: 0,
+    ...o,
+  };
+}
+
+export function rng(seed: number): () => number {
+  // mulberry32
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type Shape = [number, number];
+
+export function randomCosts(seed: number, shapes: Shape[], scale = 1) {
+  const r = rng(seed);
+  const rows = Int32Array.from(shapes.map((s) => s[0]));
+  const cols = Int32Array.from(shapes.map((s) => s[1]));
+  const total = shapes.reduce((acc, [n, m]) => acc + n * m, 0);
+  const cost = new Float32Array(total);
+  for (let i = 0; i < total; i++) cost[i] = r() * scale;
+  return { rows, cols, cost };
+}
+
+/** Positive weights normalised to mass 1 per problem. */
+export function randomMarginals(seed: number, sizes: ArrayLike<number>): Float32Array {
+  const r = rng(seed);
+  let total = 0;
+  for (let k = 0; k < sizes.length; k++) total += sizes[k];
+  const out = new Float32Array(total);
+  let o = 0;
+  for (let k = 0; k < sizes.length; k++) {
+    let s = 0;
+    for (let i = 0; i < sizes[k]; i++) { out[o + i] = 0.2 + r(); s += out[o + i]; }
+    for (let i = 0; i < sizes[k]; i++) out[o + i] /= s;
+    o += sizes[k];
+  }
+  return out;
+}
+
+export function randomEmbeddings(seed: number, shapes: Shape[], dim: number) {
+  const r = rng(seed);
+  const rows = Int32Array.from(shapes.map((s) => s[0]));
+  const cols = Int32Array.from(shapes.map((s) => s[1]));
+  const nx = shapes.reduce((a, s) => a + s[0], 0) * dim;
+  const ny = shapes.reduce((a, s) => a + s[1], 0) * dim;
+  const x = new Float32Array(nx);
+  const y = new Float32Array(ny);
+  for (let i = 0; i < nx; i++) x[i] = r() * 2 - 1;
+  for (let i = 0; i < ny; i++) y[i] = r() * 2 - 1;
+  return { rows, cols, dim, x, y };
+}
+
+/** max |a − b| / max |b|: agreement relative to the reference's largest magnitude. */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  scale = Math.max(scale, 1e-30);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d / scale;
+}
+
+/** Row and column sums of block k of a ragged plan. */
+export function blockMarginals(plan: Float32Array, rows: Int32Array, cols: Int32Array, k: number) {
+  let off = 0;
+  for (let l = 0; l < k; l++) off += rows[l] * cols[l];
+  const n = rows[k];
+  const m = cols[k];
+  const r = new Float64Array(n);
+  const c = new Float64Array(m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) { r[i] += plan[off + i * m + j]; c[j] += plan[off + i * m + j]; }
+  return { r, c, off };
+}
+
+/** The slice of a concatenated per-row (or per-col) array that belongs to problem k. */
+export function slice(x: ArrayLike<number> | undefined, sizes: Int32Array, k: number): number[] {
+  let off = 0;
+  for (let l = 0; l < k; l++) off += sizes[l];
+  if (!x) return Array.from({ length: sizes[k] }, () => 1 / sizes[k]);
+  return Array.from({ length: sizes[k] }, (_, i) => x[off + i]);
+}
+
+/** True when two typed arrays hold exactly the same bytes (fast, and no giant diff on failure). */
+export function sameBits(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return Buffer.compare(
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  ) === 0;
+}
+
+/** Index of the first entry that fails `ok`, or −1 (one expect per array instead of one per entry). */
+export function firstBad(x: ArrayLike<number>, ok: (v: number) => boolean): number {
+  for (let i = 0; i < x.length; i++) if (!ok(x[i])) return i;
+  return -1;
+}
+export const finite = (v: number) => Number.isFinite(v);
+export const nonNegative = (v: number) => v >= 0;
