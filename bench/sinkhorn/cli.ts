@@ -81,7 +81,7 @@ export function parseSinkhornBenchArgs(argv: string[]): BenchConfig & { json?: s
     stepEps,
     threads: intOption('threads', v.threads, 0, 0),
     torchThreads: intOption('torch-threads', v['torch-threads'], SINKHORN_DEFAULTS.torchThreads, 1),
-    jsWorkLimit: v.uncapped ? 0 : SINKHORN_DEFAULTS.jsWorkLimit,
+    workLimits: v.uncapped ? {} : { ...SINKHORN_DEFAULTS.workLimits },
     log: v.quiet ? () => {} : undefined,
     json: v.json,
   };

@@ -7,7 +7,7 @@
  * others report the count they actually did, and the table shows it).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo, otLossStep, sinkhorn } from '../../src/ot/index.js';
 import type { BackendInfo } from '../../src/ot/index.js';
@@ -59,8 +59,9 @@ export interface BenchConfig {
   /** Native worker threads (0 = all cores). */
   threads: number;
   torchThreads: number;
-  /** Upper bound on B·n·m·iters for the pure-TS backend (0 = no cap). */
-  jsWorkLimit: number;
+  /** Upper bounds on B·n·m·iters for the slow in-process implementations (pure TS, tfjs ops);
+   * larger cases are skipped with the reason in the table. A missing entry = no cap. */
+  workLimits: Partial<Record<'js' | 'tfjs', number>>;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -116,6 +117,9 @@ export interface BenchReport {
   backends: BackendInfo | { error: string };
   tfjs?: string;
   python: PythonProbe | { ok: false; problem: string };
+  /** os.loadavg() (1, 5, 15 min) before and after the run: other processes competing for the cores
+   * inflate every time in the table, so a result is only comparable with its load alongside. */
+  load: { start: number[]; end: number[] };
   notes: string[];
   cases: CaseReport[];
 }
@@ -218,6 +222,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
     backends,
     tfjs: tfjsNote,
     python,
+    load: { start: loadavg(), end: [] },
     notes,
     cases: [],
   };
@@ -254,9 +259,10 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
           row.reason = (impl === 'cuda' ? cudaAttempt?.reason : cpuAttempt?.reason) ?? 'backendInfo failed';
           continue;
         }
-        if (impl === 'js' && cfg.jsWorkLimit > 0 && c.B * c.n * c.m * c.iters > cfg.jsWorkLimit) {
+        const limit = impl === 'js' || impl === 'tfjs' ? cfg.workLimits[impl] : undefined;
+        if (limit !== undefined && c.B * c.n * c.m * c.iters > limit) {
           row.status = 'skipped';
-          row.reason = `B·n·m·iters = ${(c.B * c.n * c.m * c.iters).toExponential(2)} > ${cfg.jsWorkLimit.toExponential(0)} (pure TS would take minutes; --uncapped runs it)`;
+          row.reason = `B·n·m·iters = ${(c.B * c.n * c.m * c.iters).toExponential(2)} > ${limit.toExponential(0)}, the default cap for this slow implementation (--uncapped runs it)`;
           continue;
         }
         try {
@@ -341,6 +347,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
       for (const r of cr.rows) if (nat && r.status === 'ok') r.vsNative = r.medianSec! / nat.medianSec!;
     }
     notes.push(...standardNotes(cfg));
+    report.load.end = loadavg();
     return report;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -376,8 +383,8 @@ async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: 
   const cr: CaseReport = { id: s.id, kind: 'step', B: s.B, n: s.n, m: s.m, d: s.d, eps: s.eps, iters: s.iters, cells, bytesPerIteration: bytesPerIteration(cells), rows: [] };
   const input = { rows: new Int32Array(s.B).fill(s.n), cols: new Int32Array(s.B).fill(s.m), dim: s.d, teacher: emb.teacher, student: emb.student };
   let ref: { grad: Float32Array; cost: Float64Array } | undefined;
-  // The step has no tfjs row (tfjs has no stop-gradient to hold P fixed inside a tape) and no
-  // per-method native rows: the fused step's method choice is part of what it optimises.
+  // The step has no tfjs row (tfjs users get this same native step through the otLoss op of
+  // src/ot/tfjs-loss.ts) and no per-method native rows: the fused step picks its method itself.
   const impls = referencesFirst(cfg.backends).filter((b): b is 'cpu-auto' | 'js' | 'cuda' => b === 'cpu-auto' || b === 'js' || b === 'cuda');
   for (const impl of impls) {
     const row: ImplRow = { impl, label: IMPL_LABELS[impl], status: 'ok', threads: threadsLabel(impl, info, cfg) };
@@ -387,9 +394,12 @@ async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: 
       row.reason = (impl === 'cuda' ? cudaReason : cpuReason) ?? 'backendInfo failed';
       continue;
     }
-    if (impl === 'js' && cfg.jsWorkLimit > 0 && cells * (s.iters + 2 * s.d) > cfg.jsWorkLimit) {
+    // Cost, its gradient (2 × d multiply-adds per cell) and the Sinkhorn iterations.
+    const work = cells * (s.iters + 2 * s.d);
+    const limit = impl === 'js' ? cfg.workLimits.js : undefined;
+    if (limit !== undefined && work > limit) {
       row.status = 'skipped';
-      row.reason = `B·n·m·(iters + 2d) = ${(cells * (s.iters + 2 * s.d)).toExponential(2)} > ${cfg.jsWorkLimit.toExponential(0)} (--uncapped runs it)`;
+      row.reason = `B·n·m·(iters + 2d) = ${work.toExponential(2)} > ${limit.toExponential(0)}, the default cap for the pure-TS backend (--uncapped runs it)`;
       continue;
     }
     try {

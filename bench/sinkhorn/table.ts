@@ -82,6 +82,7 @@ export function formatReport(rep: BenchReport): string {
     be,
     ...(rep.tfjs ? [`tfjs: ${rep.tfjs}`] : []),
     pyLine,
+    `load average (1/5/15 min): ${rep.load.start.map((x) => x.toFixed(2)).join('/')} at start, ${rep.load.end.map((x) => x.toFixed(2)).join('/')} at end (${rep.machine.logicalCores} cores; a higher load means other processes shared the CPU)`,
   ];
   const blocks = rep.cases.map(formatCase);
   const notes = rep.notes.map((n) => `- ${n}`);

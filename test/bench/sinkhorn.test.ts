@@ -32,7 +32,7 @@ function tinyConfig(over: Partial<BenchConfig> = {}): BenchConfig {
     stepEps: 0.1,
     threads: 0,
     torchThreads: 2,
-    jsWorkLimit: 1e9,
+    workLimits: {},
     log: () => {},
     ...over,
   };
@@ -129,6 +129,8 @@ function checkReportStructure(rep: BenchReport, iters: number): void {
   expect(json.machine.logicalCores).toBeGreaterThan(0);
   expect(json.machine.node).toBe(process.version);
   expect(json.config.iters).toBe(iters);
+  expect(json.load.start).toHaveLength(3);
+  expect(json.load.end).toHaveLength(3);
   expect(Array.isArray(json.notes)).toBe(true);
   expect(json.notes.join(' ')).toMatch(/GB\/s/);
   for (const c of json.cases) {
@@ -175,11 +177,15 @@ describe('benchmark harness (tiny run)', () => {
     expect(text).toContain('OPTICAL step');
   });
 
-  it('caps the pure-TS backend above the work limit and says why', async () => {
-    const rep = await runBenchmark(tinyConfig({ backends: ['js'], step: null, jsWorkLimit: 10 }));
-    const row = rep.cases[0].rows[0];
-    expect(row.status).toBe('skipped');
-    expect(row.reason).toMatch(/--uncapped/);
+  it('caps the slow implementations above their work limit and says why', async () => {
+    const rep = await runBenchmark(tinyConfig({ backends: ['js', 'tfjs'], workLimits: { js: 10, tfjs: 10 } }));
+    for (const c of rep.cases) {
+      for (const row of c.rows) {
+        expect(row.status).toBe('skipped');
+        expect(row.reason).toMatch(/--uncapped/);
+      }
+    }
+    expect(formatReport(rep)).toMatch(/SKIPPED: B·n·m·iters = 2\.88e\+2 > 1e\+1/);
   });
 
   const py = probePython('/usr/bin/python3');
