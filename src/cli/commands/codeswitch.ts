@@ -36,12 +36,22 @@ function loadLexicons(spec: string): Lexicon[] {
     const eq = item.indexOf('=');
     const lang = eq > 0 ? item.slice(0, eq) : basename(item).replace(/\.[^.]+$/, '');
     const path = eq > 0 ? item.slice(eq + 1) : item;
-    return readLexicon(path, { tgtLang: lang, name: lang });
+    try {
+      return readLexicon(path, { tgtLang: lang, name: lang });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code) throw new UsageError(`--lexicon: cannot read '${path}' (${(err as NodeJS.ErrnoException).code})`);
+      throw err;
+    }
   });
 }
 
 function readExamples(path: string): Array<{ id: string; text: string }> {
-  const raw = readFileSync(path, 'utf8');
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--in: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   const lines = raw.split(/\r?\n/).filter((l) => l.trim() !== '');
   const jsonl = /\.jsonl?$/i.test(path);
   return lines.map((line, i) => {

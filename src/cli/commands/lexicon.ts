@@ -109,7 +109,13 @@ export const command: Command = {
     }
     if (sub === 'stats') {
       if (!values.lexicon) throw new UsageError('--lexicon L.tsv is required');
-      const lex = readLexicon(values.lexicon, { tgtLang: lang });
+      let lex: Lexicon;
+      try {
+        lex = readLexicon(values.lexicon, { tgtLang: lang });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code) throw new UsageError(`--lexicon: cannot read '${values.lexicon}' (${(err as NodeJS.ErrnoException).code})`);
+        throw err;
+      }
       for (const line of describe(lex)) console.log(line);
       let text: string | null = null;
       if (values.text) text = readFileSync(values.text, 'utf8');
