@@ -73,7 +73,7 @@ export interface DataConfig {
   /** Real bitext used for training: 'test-train' = training folds of the test recipe, 'cldr' = CLDR phrases, 'libreoffice' = help paragraphs. */
   bitext: Array<'test-train' | 'cldr' | 'libreoffice'>;
   /** Lexicon sources; 'freedict' is used when the Debian package is present and skipped with a note otherwise. */
-  lexicon: Array<'cldr' | 'freedict' | 'libreoffice-ui'>;
+  lexicon: Array<'cldr' | 'freedict'>;
   /**
    * Out-of-domain CLIR test (domain shift): a different recipe, evaluated on all of its units with
    * the models trained for the main test; the report gives the drop per method.
@@ -242,7 +242,7 @@ function parseConfig(raw: unknown): CompareConfig {
     folds,
     evalFolds,
     bitext: opt(d, 'bitext', ['test-train', 'cldr'] as DataConfig['bitext'], (x, p) => strList(x, p, ['test-train', 'cldr', 'libreoffice'] as const), 'data'),
-    lexicon: opt(d, 'lexicon', ['cldr', 'freedict'] as DataConfig['lexicon'], (x, p) => strList(x, p, ['cldr', 'freedict', 'libreoffice-ui'] as const), 'data'),
+    lexicon: opt(d, 'lexicon', ['cldr', 'freedict'] as DataConfig['lexicon'], (x, p) => strList(x, p, ['cldr', 'freedict'] as const), 'data'),
     shiftTest: d.shiftTest === undefined ? undefined : (str(d.shiftTest, 'data.shiftTest', ['udhr', 'libreoffice']) as 'udhr' | 'libreoffice'),
     maxBitext: opt(d, 'maxBitext', 4000, (x, p) => num(x, p, 1, 1e7, true), 'data'),
     englishPairs: opt(d, 'englishPairs', 2000, (x, p) => num(x, p, 1, 1e7, true), 'data'),

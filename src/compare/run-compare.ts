@@ -3,7 +3,7 @@
  * → manifest. The run folder is keyed by the config: restarting with the same config resumes,
  * restarting with a different config under the same name is refused (its numbers would mix).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,8 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
   const store = new ResultStore(dir);
   const cleaned = store.cleanPartial();
   if (cleaned > 0) progress.log(`removed ${cleaned} partial result folder(s) of an interrupted run`);
-  const units = methodOrder(config).flatMap((m) => (isTrained(m) ? config.seeds : config.seeds).flatMap((seed) => data.folds.map((f) => ({ m, seed, f }))));
+  // Untrained methods are deterministic but still run once per seed, so every table row has the same seeds.
+  const units = methodOrder(config).flatMap((m) => config.seeds.flatMap((seed) => data.folds.map((f) => ({ m, seed, f }))));
   let computed = 0;
   let skipped = 0;
   let interrupted = false;
@@ -132,6 +133,8 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
     const out = await runMethod({ config, data, fold: f, teacherDir: teacher.dir, workDir: unitWorkDir(dir, m.name, seed, f.fold), progress }, m, seed);
     const seconds = (performance.now() - u0) / 1000;
     store.write(key, { method: m.name, kind: m.kind, seed, fold: f.fold, seconds, finishedAt: new Date().toISOString(), curve: out.curve, info: out.info }, out.runs, `${m.name}.seed${seed}`);
+    // Trainer checkpoints of a finished unit are no longer needed (the result is in results/).
+    rmSync(unitWorkDir(dir, m.name, seed, f.fold), { recursive: true, force: true });
     progress.done(`${m.name} seed ${seed} fold ${f.fold}: ${seconds.toFixed(1)} s`);
     computed++;
   }

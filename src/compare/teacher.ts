@@ -59,7 +59,7 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   } else {
     const preset = MODEL_PRESETS[config.model.size ?? 'tiny'];
     progress.log(`tokenizer: WordPiece ${config.model.vocabSize} on ${data.vocabularyTexts.length} training texts`);
-    const json = trainWordPiece(data.vocabularyTexts, { vocabSize: config.model.vocabSize });
+    const json = trainWordPiece(data.vocabularyTexts, { vocabSize: config.model.vocabSize, onProgress: (n, target) => progress.update(n, target, 'vocabulary') });
     const tokenizer = new TextTokenizer(json);
     const encoder = BertModel.random({ ...preset, vocabSize: tokenizer.vocabSize }, config.teacher.seed);
     model = new BiEncoder(encoder, tokenizer, { maxLength: config.budget.maxLength });
