@@ -12,7 +12,7 @@ import { initTf, activeBackend } from '../models/tf.js';
 import { sha256 } from '../data/formats.js';
 import { silentProgress, type Progress } from '../data/progress.js';
 import { backendInfo } from '../ot/backend.js';
-import { isTrained, type CompareConfig } from './config.js';
+import type { CompareConfig } from './config.js';
 import { prepareExperimentData, checkLanguages, type DataHooks, type ExperimentData } from './experiment-data.js';
 import { sotuEnglishPairs } from './english-pairs.js';
 import { ResultStore } from './result-store.js';
