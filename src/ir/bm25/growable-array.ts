@@ -20,6 +20,11 @@ export class GrowableUint32Array {
     return this.data[i];
   }
 
+  /** Overwrites an existing element (i < length). */
+  set(i: number, value: number): void {
+    this.data[i] = value;
+  }
+
   /** Copies the used part into an exactly sized array. */
   toArray(): Uint32Array {
     return this.data.slice(0, this.length);

@@ -69,7 +69,22 @@ export class InvertedIndexBuilder {
   private readonly pairTerms = new GrowableUint32Array(1 << 16);
   private readonly pairTfs = new GrowableUint32Array(1 << 16);
   private readonly docStarts = new GrowableUint32Array();
+  /** Per term: 1 + index of the last document that contained it (0 = none yet). */
+  private lastDoc = new Uint32Array(1024);
+  /** Per term: position of its (termId, tf) pair in the current document. */
+  private pairSlot = new Uint32Array(1024);
   private built = false;
+
+  private ensureTermCapacity(n: number): void {
+    if (n <= this.lastDoc.length) return;
+    const size = Math.max(n, this.lastDoc.length * 2);
+    const lastDoc = new Uint32Array(size);
+    lastDoc.set(this.lastDoc);
+    this.lastDoc = lastDoc;
+    const pairSlot = new Uint32Array(size);
+    pairSlot.set(this.pairSlot);
+    this.pairSlot = pairSlot;
+  }
 
   /** Adds one document's analysed terms. Duplicate docnos are refused (they would split relevance). */
   add(docno: string, terms: readonly string[]): void {
@@ -77,19 +92,27 @@ export class InvertedIndexBuilder {
     if (typeof docno !== 'string' || docno === '') throw new TypeError(`docno must be a non-empty string, got ${JSON.stringify(docno)}`);
     if (this.seenDocnos.has(docno)) throw new RangeError(`duplicate docno '${docno}' (document ${this.docnos.length})`);
     this.seenDocnos.add(docno);
-    const counts = new Map<number, number>();
+    const docIndex = this.docnos.length;
+    const start = this.pairTerms.length;
+    this.docStarts.push(start);
+    // Term frequencies without a per-document Map: lastDoc[t] says whether term t already has a
+    // pair in this document and pairSlot[t] where it is.
     for (const term of terms) {
       let id = this.vocabulary.get(term);
       if (id === undefined) {
         id = this.vocabulary.size;
         this.vocabulary.set(term, id);
+        this.ensureTermCapacity(id + 1);
       }
-      counts.set(id, (counts.get(id) ?? 0) + 1);
-    }
-    this.docStarts.push(this.pairTerms.length);
-    for (const [id, tf] of counts) {
-      this.pairTerms.push(id);
-      this.pairTfs.push(tf);
+      if (this.lastDoc[id] === docIndex + 1) {
+        const slot = this.pairSlot[id];
+        this.pairTfs.set(slot, this.pairTfs.get(slot) + 1);
+      } else {
+        this.lastDoc[id] = docIndex + 1;
+        this.pairSlot[id] = this.pairTerms.length;
+        this.pairTerms.push(id);
+        this.pairTfs.push(1);
+      }
     }
     this.docnos.push(docno);
     this.docLengths.push(terms.length);
@@ -122,6 +145,8 @@ export class InvertedIndexBuilder {
       }
     }
     this.seenDocnos.clear();
+    this.lastDoc = new Uint32Array(0);
+    this.pairSlot = new Uint32Array(0);
     return new InvertedIndex(this.docnos, this.docLengths.toArray(), this.vocabulary, offsets, docs, tfs);
   }
 }
