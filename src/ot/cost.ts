@@ -8,22 +8,19 @@ import { costMatricesReference } from './reference/cost.js';
 import { checkPairs } from './validate.js';
 import type { CostOptions, EmbeddingPairs } from './types.js';
 
-function nativeCostOptions(opts: CostOptions) {
-  return { ...sinkhornOptions('costMatrices', { threads: opts.threads }), kind: costKind('costMatrices', opts.kind) };
+function prepare(pairs: EmbeddingPairs, opts: CostOptions) {
+  const o = { ...sinkhornOptions('costMatrices', { threads: opts.threads }), kind: costKind('costMatrices', opts.kind) };
+  const { addon } = resolveBackend(opts.backend);
+  if (!addon) checkPairs('costMatrices', pairs);
+  return { o, addon };
 }
 
 export function costMatricesSync(pairs: EmbeddingPairs, opts: CostOptions = {}): Float32Array {
-  const o = nativeCostOptions(opts);
-  const { addon } = resolveBackend(opts.backend);
-  if (addon) return addon.costMatricesSync(pairs, o);
-  checkPairs('costMatrices', pairs);
-  return costMatricesReference(pairs, o);
+  const { o, addon } = prepare(pairs, opts);
+  return addon ? addon.costMatricesSync(pairs, o) : costMatricesReference(pairs, o);
 }
 
 export async function costMatrices(pairs: EmbeddingPairs, opts: CostOptions = {}): Promise<Float32Array> {
-  const o = nativeCostOptions(opts);
-  const { addon } = resolveBackend(opts.backend);
-  if (addon) return addon.costMatrices(pairs, o);
-  checkPairs('costMatrices', pairs);
-  return costMatricesReference(pairs, o);
+  const { o, addon } = prepare(pairs, opts);
+  return addon ? addon.costMatrices(pairs, o) : costMatricesReference(pairs, o);
 }

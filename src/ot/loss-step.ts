@@ -14,26 +14,24 @@ import { otLossReference } from './reference/loss.js';
 import { checkBalancedMass, checkBalancedMassLoose, checkLossInput } from './validate.js';
 import type { OtLossInput, OtLossOptions, OtLossResult } from './types.js';
 
-export function otLossStepSync(input: OtLossInput, opts: OtLossOptions = {}): OtLossResult {
+function prepare(input: OtLossInput, opts: OtLossOptions) {
   const o = lossOptions('otLoss', opts);
   const { addon } = resolveBackend(opts.backend);
   if (addon) {
     checkBalancedMassLoose('otLoss', input?.rows, input?.cols, input?.a, input?.b, o.rho);
-    return addon.otLossSync(input, o);
+  } else {
+    const c = checkLossInput('otLoss', input);
+    if (o.rho === Infinity) checkBalancedMass('otLoss', c.layout, c.a, c.b);
   }
-  const c = checkLossInput('otLoss', input);
-  if (o.rho === Infinity) checkBalancedMass('otLoss', c.layout, c.a, c.b);
-  return otLossReference(input, o);
+  return { o, addon };
+}
+
+export function otLossStepSync(input: OtLossInput, opts: OtLossOptions = {}): OtLossResult {
+  const { o, addon } = prepare(input, opts);
+  return addon ? addon.otLossSync(input, o) : otLossReference(input, o);
 }
 
 export async function otLossStep(input: OtLossInput, opts: OtLossOptions = {}): Promise<OtLossResult> {
-  const o = lossOptions('otLoss', opts);
-  const { addon } = resolveBackend(opts.backend);
-  if (addon) {
-    checkBalancedMassLoose('otLoss', input?.rows, input?.cols, input?.a, input?.b, o.rho);
-    return addon.otLoss(input, o);
-  }
-  const c = checkLossInput('otLoss', input);
-  if (o.rho === Infinity) checkBalancedMass('otLoss', c.layout, c.a, c.b);
-  return otLossReference(input, o);
+  const { o, addon } = prepare(input, opts);
+  return addon ? addon.otLoss(input, o) : otLossReference(input, o);
 }

@@ -20,34 +20,29 @@ function warnIfNotConverged(fn: string, out: { converged: Uint8Array; error: Flo
   }
 }
 
-export function sinkhornSync(problem: SinkhornProblem, opts: SinkhornOptions = {}): SinkhornResult {
+/** Checks options (and, for the js backend, the arrays) and picks the backend of one call. */
+function prepare(problem: SinkhornProblem, opts: SinkhornOptions) {
   const o = sinkhornOptions('sinkhorn', opts);
   const { addon } = resolveBackend(opts.backend);
-  let out: SinkhornResult;
   if (addon) {
     checkBalancedMassLoose('sinkhorn', problem?.rows, problem?.cols, problem?.a, problem?.b, o.rho);
-    out = addon.sinkhornSync(problem, o);
   } else {
     const c = checkProblem('sinkhorn', problem);
     if (o.rho === Infinity) checkBalancedMass('sinkhorn', c.layout, c.a, c.b);
-    out = sinkhornReference(problem, o);
   }
+  return { o, addon };
+}
+
+export function sinkhornSync(problem: SinkhornProblem, opts: SinkhornOptions = {}): SinkhornResult {
+  const { o, addon } = prepare(problem, opts);
+  const out = addon ? addon.sinkhornSync(problem, o) : sinkhornReference(problem, o);
   warnIfNotConverged('sinkhorn', out, opts);
   return out;
 }
 
 export async function sinkhorn(problem: SinkhornProblem, opts: SinkhornOptions = {}): Promise<SinkhornResult> {
-  const o = sinkhornOptions('sinkhorn', opts);
-  const { addon } = resolveBackend(opts.backend);
-  let out: SinkhornResult;
-  if (addon) {
-    checkBalancedMassLoose('sinkhorn', problem?.rows, problem?.cols, problem?.a, problem?.b, o.rho);
-    out = await addon.sinkhorn(problem, o);
-  } else {
-    const c = checkProblem('sinkhorn', problem);
-    if (o.rho === Infinity) checkBalancedMass('sinkhorn', c.layout, c.a, c.b);
-    out = sinkhornReference(problem, o);
-  }
+  const { o, addon } = prepare(problem, opts);
+  const out = addon ? await addon.sinkhorn(problem, o) : sinkhornReference(problem, o);
   warnIfNotConverged('sinkhorn', out, opts);
   return out;
 }

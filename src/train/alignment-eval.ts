@@ -6,7 +6,6 @@
  * hit when that token belongs to the translated word. Chance level is the share of the student
  * sentence's (weighted) tokens that belong to the translated word.
  */
-import { tf } from '../models/tf.js';
 import type { BertModel } from '../models/bert.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 import { costMatricesSync } from '../ot/cost.js';
@@ -14,6 +13,7 @@ import { sinkhornSync } from '../ot/sinkhorn.js';
 import type { BackendChoice, CostKind } from '../ot/types.js';
 import { tokenize } from '../data/tokenize.js';
 import { tokenWeights } from './token-weights.js';
+import { layerTokens, specialMask } from './layer-tokens.js';
 
 export interface AlignmentExample {
   src: string;
@@ -43,19 +43,9 @@ export interface AlignmentEvalOptions {
 }
 
 function hiddenTokens(model: BertModel, tokenizer: TextTokenizer, words: string[][], layer: number, maxLength: number) {
-  const enc = tokenizer.encodeBatch(words, null, { maxLength, padding: 'longest' });
-  const hidden = tf.tidy(() => {
-    const ids = tf.tensor2d(enc.inputIds, undefined, 'int32');
-    const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
-    return model.apply(ids, mask, undefined, { training: false }).hiddenStates[layer];
-  });
-  const data = hidden.dataSync() as Float32Array;
-  const [, L, H] = hidden.shape;
-  hidden.dispose();
-  return enc.encodings.map((e, r) => {
-    const count = e.attentionMask.reduce((s, v) => s + v, 0);
-    return { enc: e, count, vectors: data.slice(r * L * H, r * L * H + count * H), weights: tokenWeights(e.tokens, e.sequenceIds.map((s) => s === null), 0, count) };
-  });
+  return layerTokens(model, tokenizer, words, layer, maxLength).map((t) => ({
+    enc: t.encoding, count: t.count, vectors: t.vectors, weights: tokenWeights(t.encoding.tokens, specialMask(t.encoding), 0, t.count),
+  }));
 }
 
 export function alignmentAccuracy(o: AlignmentEvalOptions): AlignmentScore {
@@ -78,6 +68,7 @@ export function alignmentAccuracy(o: AlignmentEvalOptions): AlignmentScore {
   let chance = 0;
   let links = 0;
   let off = 0;
+  let colOff = 0;
   o.examples.forEach((ex, k) => {
     const n = rows[k];
     const m = cols[k];
@@ -90,9 +81,10 @@ export function alignmentAccuracy(o: AlignmentEvalOptions): AlignmentScore {
       for (let j = 1; j < m; j++) if (plan[off + i * m + j] > plan[off + i * m + best]) best = j;
       links++;
       if (sw[best] === tWord) hits++;
-      for (let j = 0; j < m; j++) if (sw[j] === tWord) chance += b[S.slice(0, k).reduce((s, x) => s + x.count, 0) + j];
+      for (let j = 0; j < m; j++) if (sw[j] === tWord) chance += b[colOff + j];
     }
     off += n * m;
+    colOff += m;
   });
   return { accuracy: links ? hits / links : NaN, chance: links ? chance / links : NaN, links };
 }
@@ -108,28 +100,17 @@ export interface WordTranslationOptions {
 
 /** Mean-pooled representation of single words (no context) at one layer, L2-normalised. */
 function wordVectors(model: BertModel, tokenizer: TextTokenizer, words: readonly string[], layer: number): Float32Array[] {
-  const enc = tokenizer.encodeBatch(words.map((w) => [w]), null, { padding: 'longest' });
-  const hidden = tf.tidy(() => {
-    const ids = tf.tensor2d(enc.inputIds, undefined, 'int32');
-    const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
-    return model.apply(ids, mask, undefined, { training: false }).hiddenStates[layer];
-  });
-  const data = hidden.dataSync() as Float32Array;
-  const [, L, H] = hidden.shape;
-  hidden.dispose();
-  return enc.encodings.map((e, r) => {
+  return layerTokens(model, tokenizer, words.map((w) => [w]), layer).map(({ encoding, count, vectors }) => {
+    const H = vectors.length / count;
     const v = new Float32Array(H);
-    let count = 0;
-    e.sequenceIds.forEach((s, i) => {
-      if (s === null) return;
-      count++;
-      for (let d = 0; d < H; d++) v[d] += data[(r * L + i) * H + d];
+    encoding.sequenceIds.forEach((s, i) => {
+      if (s === null || i >= count) return;
+      for (let d = 0; d < H; d++) v[d] += vectors[i * H + d];
     });
     let norm = 0;
     for (let d = 0; d < H; d++) norm += v[d] * v[d];
     norm = Math.sqrt(norm) || 1;
     for (let d = 0; d < H; d++) v[d] /= norm;
-    void count;
     return v;
   });
 }

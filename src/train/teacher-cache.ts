@@ -3,10 +3,10 @@
  * hidden states for a given English sentence never change during distillation; caching them halves
  * the encoder work of every step after the first epoch.
  */
-import { tf } from '../models/tf.js';
 import type { BertModel } from '../models/bert.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 import { tokenWeights, type TokenWeightOptions } from './token-weights.js';
+import { layerTokens, specialMask } from './layer-tokens.js';
 
 export interface CachedTokens {
   /** [count × hidden] row-major. */
@@ -40,22 +40,10 @@ export class TeacherTokenCache {
     this.hits += keys.length - missing.length;
     this.misses += missing.length;
     if (missing.length > 0) {
-      const enc = this.tokenizer.encodeBatch(missing.map(([, i]) => texts[i]), null, { maxLength: this.maxLength, padding: 'longest' });
-      const hidden = tf.tidy(() => {
-        const ids = tf.tensor2d(enc.inputIds, undefined, 'int32');
-        const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
-        const out = this.teacher.apply(ids, mask, undefined, { training: false });
-        return out.hiddenStates[this.layer];
-      });
-      const data = hidden.dataSync() as Float32Array;
-      const [, L, H] = hidden.shape;
-      hidden.dispose();
+      const out = layerTokens(this.teacher, this.tokenizer, missing.map(([, i]) => texts[i]), this.layer, this.maxLength);
       missing.forEach(([key], r) => {
-        const e = enc.encodings[r];
-        const count = e.attentionMask.reduce((s, v) => s + v, 0);
-        const vectors = data.slice(r * L * H, r * L * H + count * H);
-        const special = e.sequenceIds.map((s) => s === null);
-        this.cache.set(key, { vectors, weights: tokenWeights(e.tokens, special, 0, count, this.weightOptions), tokens: e.tokens.slice(0, count), count });
+        const { encoding: e, count, vectors } = out[r];
+        this.cache.set(key, { vectors, weights: tokenWeights(e.tokens, specialMask(e), 0, count, this.weightOptions), tokens: e.tokens.slice(0, count), count });
       });
     }
     return keys.map((k) => this.cache.get(k)!);

@@ -82,7 +82,7 @@ describe('OPTICAL distillation', () => {
       expect(r.planEntropy).toBeGreaterThan(0);
     }
     student.dispose();
-  });
+  }, 300_000);
 
   it('leaves the teacher untouched', async () => {
     const snapshot = new Map([...teacher.tensorMap()].map(([k, v]) => [k, Float32Array.from(v.data)]));
