@@ -19,8 +19,8 @@ export interface RetrieveOptions extends Bm25Parameters {
   depth?: number;
   /** Tokenizer for source-language queries (no stemming when translating: the lexicon needs words). */
   queryAnalyzer: Analyzer;
-  /** When set, queries are translated word by word. */
-  translation?: { lookup: LexiconLookup } & Omit<TranslationOptions, 'targetAnalyzer'> & { targetAnalyzer: Analyzer };
+  /** When set, queries are translated word by word (targetAnalyzer = the collection's analyzer). */
+  translation?: TranslationOptions & { lookup: LexiconLookup };
 }
 
 export function retrieve(index: InvertedIndex, topics: readonly Topic[], options: RetrieveOptions): Run {
