@@ -64,6 +64,9 @@ describe('inverted index and BM25', () => {
     // The accumulator is reset between queries.
     expect(bm25.search(countTerms(['c']), 10)).toEqual(hits);
     expect(() => bm25.search(countTerms(['c']), 0)).toThrow(RangeError);
+    // A rejected query leaves no partial scores behind.
+    expect(() => bm25.search(new Map([['c', 1], ['a', NaN]]), 5)).toThrow("query weight of 'a' must be finite and ≥ 0, got NaN");
+    expect(bm25.search(countTerms(['c']), 10)).toEqual(hits);
     expect(() => new Bm25(index, { b: 2 })).toThrow(/b must be in \[0, 1\]/);
   });
 });

@@ -57,10 +57,13 @@ export class Bm25 {
   /** Top-k documents for a weighted query, best first (ties: lower internal doc id first). */
   search(query: WeightedQuery, k: number): Bm25Hit[] {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
+    // Validate before touching the shared accumulators, so a bad query cannot leave them dirty.
+    for (const [term, weight] of query) {
+      if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`query weight of '${term}' must be finite and ≥ 0, got ${weight}`);
+    }
     let numTouched = 0;
     const { scores, touched, isTouched, lengthNorm } = this;
     for (const [term, weight] of query) {
-      if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`query weight of '${term}' must be finite and ≥ 0, got ${weight}`);
       const id = this.index.termId(term);
       if (id === undefined || weight === 0) continue;
       const { docs, tfs } = this.index.postings(id);
