@@ -146,6 +146,15 @@ describe('optical compare (miniature, end to end)', () => {
     expect(second.data.vocabularyTexts.some((t) => held.has(t))).toBe(false);
   });
 
+  it('recomputes a deleted unit to the same run (repeatable numbers)', async () => {
+    const unitDir = join(second.dir, 'results', 'optical-real', 'seed-1', 'fold-0');
+    const before = JSON.parse(readFileSync(join(unitDir, 'result.json'), 'utf8')).runs.clir.sha256;
+    rmSync(unitDir, { recursive: true, force: true });
+    const third = await runCompare(miniConfig(), { outRoot: root, englishPairs });
+    expect(third.computed).toBe(1);
+    expect(JSON.parse(readFileSync(join(unitDir, 'result.json'), 'utf8')).runs.clir.sha256).toBe(before);
+  }, 120_000);
+
   it('refuses to resume a run folder written with a different config', async () => {
     const other = miniConfig();
     other.seeds = [3];
