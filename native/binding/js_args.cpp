@@ -1,6 +1,8 @@
 #include "js_args.h"
 
+#include <cfloat>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <sstream>
 
@@ -93,7 +95,13 @@ FloatInput read_float_array(const Napi::Object& owner, const char* key, const st
     out.length = static_cast<int64_t>(a.ElementLength());
     out.owned.resize(a.ElementLength());
     const double* src = a.Data();
-    for (size_t i = 0; i < a.ElementLength(); ++i) out.owned[i] = static_cast<float>(src[i]);
+    for (size_t i = 0; i < a.ElementLength(); ++i) {
+      const double d = src[i];
+      // Out-of-range double → float conversion is undefined behaviour in C++: saturate explicitly.
+      out.owned[i] = d > FLT_MAX ? std::numeric_limits<float>::infinity()
+                     : d < -FLT_MAX ? -std::numeric_limits<float>::infinity()
+                                    : static_cast<float>(d);
+    }
     out.data = out.owned.data();
   }
   return out;

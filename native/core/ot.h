@@ -71,6 +71,8 @@ struct SinkhornOptions {
   int threads = 0;                                          // cap on worker threads, 0 = all
 };
 
+constexpr double kMinEps = 1e-30, kMaxEps = 1e30;
+
 // Throws ArgumentError naming the offending field ("options.eps must be a finite number > 0, got -1").
 void validate_options(const SinkhornOptions& o);
 

@@ -17,6 +17,13 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// double → float without the undefined behaviour of an out-of-range cast: saturates to ±inf.
+inline float to_float(double d) {
+  if (d > FLT_MAX) return std::numeric_limits<float>::infinity();
+  if (d < -FLT_MAX) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(d);
+}
+
 // The scaling iterates x, y (see ScalingState) must stay inside (0, bound]. 'auto' uses a
 // conservative bound: with x, y ≤ 1e15 the Gibbs entries that fast_exp flushes to zero (< e^−87)
 // change any plan entry by less than ~1e-8 · a_i·b_j, so the scaling result matches the log-domain
@@ -78,13 +85,13 @@ void Solver::log_iteration(double eps, double tau) {
     kernels::log_rows(p_.C, m_, r0, r1, h_.data(), invEps, lseRow_.data(), haveShiftRow_);
   });
   haveShiftRow_ = true;
-  for (int64_t i = 0; i < n_; ++i) f_[i] = static_cast<float>(-tau * eps * lseRow_[i]);
+  for (int64_t i = 0; i < n_; ++i) f_[i] = to_float(-tau * eps * lseRow_[i]);
   for (int64_t i = 0; i < n_; ++i) h_[i] = f_[i] + epsF * loga_[i];
   par_(m_, n_, [&](int64_t c0, int64_t c1, int) {
     kernels::log_cols(p_.C, n_, m_, c0, c1, h_.data(), invEps, lseCol_.data(), haveShiftCol_, acc_.data());
   });
   haveShiftCol_ = true;
-  for (int64_t j = 0; j < m_; ++j) g_[j] = static_cast<float>(-tau * eps * lseCol_[j]);
+  for (int64_t j = 0; j < m_; ++j) g_[j] = to_float(-tau * eps * lseCol_[j]);
 }
 
 // Switches to the scaling form at eps = o.eps, starting from the current g. False when the
@@ -109,13 +116,13 @@ bool Solver::enter_scaling() {
   delta_ = -0.5 * (static_cast<double>(*gmin) + static_cast<double>(*gmax));
   const float bound = o_.method == Method::Auto ? kAutoBound : kStrictBound;
   for (int64_t j = 0; j < m_; ++j) {
-    const float y = static_cast<float>(std::exp((g_[j] + delta_) / eps));
+    const float y = to_float(std::exp((g_[j] + delta_) / eps));
     if (!(y > 0 && y <= bound)) return false;
     y_[j] = y;
   }
   const double tau = tau_at(eps);
-  kx_ = static_cast<float>(std::exp((tau - 1) * (c0_ + delta_) / eps));
-  ky_ = static_cast<float>(std::exp((1 - tau) * delta_ / eps));
+  kx_ = to_float(std::exp((tau - 1) * (c0_ + delta_) / eps));
+  ky_ = to_float(std::exp((1 - tau) * delta_ / eps));
   if (!(kx_ > 0 && kx_ <= bound && ky_ > 0 && ky_ <= bound)) return false;
   xValid_ = false;
   mode_ = Mode::Scaling;
@@ -153,10 +160,10 @@ bool Solver::scaling_iteration(double tau) {
 // Back to the log domain from the last good scaling iterate (the start of the failed iteration).
 void Solver::leave_scaling() {
   const double eps = o_.eps;
-  for (int64_t j = 0; j < m_; ++j) g_[j] = static_cast<float>(eps * std::log(static_cast<double>(yPrev_[j])) - delta_);
+  for (int64_t j = 0; j < m_; ++j) g_[j] = to_float(eps * std::log(static_cast<double>(yPrev_[j])) - delta_);
   if (xPrevValid_)
     for (int64_t i = 0; i < n_; ++i)
-      f_[i] = static_cast<float>(eps * std::log(static_cast<double>(xPrev_[i])) + c0_ + delta_);
+      f_[i] = to_float(eps * std::log(static_cast<double>(xPrev_[i])) + c0_ + delta_);
   haveShiftRow_ = haveShiftCol_ = false;
   xValid_ = false;
   mode_ = Mode::Log;
@@ -286,8 +293,8 @@ ProblemResult Solver::run() {
   res.cost = plan_pass(true, rowSum, colSum);
   if (balanced_) error = marginal_error(rowSum, colSum);
   else if (!haveError) error = kInf;  // unreachable: the last iteration is always a check
-  for (int64_t i = 0; i < n_; ++i) p_.f[i] = static_cast<float>(fNow[i]);
-  for (int64_t j = 0; j < m_; ++j) p_.g[j] = static_cast<float>(gNow[j]);
+  for (int64_t i = 0; i < n_; ++i) p_.f[i] = to_float(fNow[i]);
+  for (int64_t j = 0; j < m_; ++j) p_.g[j] = to_float(gNow[j]);
 
   // value = Σ f·(P1) + Σ g·(Pᵀ1) − eps·(ΣP − Σa·Σb) [+ rho·KL(P1‖a) + rho·KL(Pᵀ1‖b)], which equals
   // <P,C> + eps·KL(P‖a⊗b) [...] because log(P_ij / (a_i b_j)) = (f_i + g_j − C_ij)/eps.

@@ -1,5 +1,6 @@
 #include "sinkhorn_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -160,7 +161,7 @@ void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F
     if (plan) {
       float* __restrict p = plan + i * m;
       for (int64_t j = 0; j < m; ++j) {
-        const float e = fast_exp(static_cast<float>((fi + gv[j] - c[j]) * invEps));
+        const float e = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
         p[j] = e;
         rs += e;
         rc += static_cast<double>(e) * c[j];
@@ -168,7 +169,7 @@ void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F
       }
     } else {
       for (int64_t j = 0; j < m; ++j) {
-        const float e = fast_exp(static_cast<float>((fi + gv[j] - c[j]) * invEps));
+        const float e = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
         rs += e;
         rc += static_cast<double>(e) * c[j];
         cs[j] += e;

@@ -61,6 +61,9 @@ const char* to_string(CostKind k) {
 
 void validate_options(const SinkhornOptions& o) {
   if (!(std::isfinite(o.eps) && o.eps > 0)) range_error("options.eps must be a finite number > 0, got " + num(o.eps));
+  // 1/eps must be a float (the kernels work in float32).
+  if (o.eps < kMinEps || o.eps > kMaxEps)
+    range_error("options.eps must be in [1e-30, 1e30] for the float32 kernels, got " + num(o.eps));
   if (o.maxIter < 1 || o.maxIter > std::numeric_limits<int32_t>::max())
     range_error("options.maxIter must be an integer in [1, 2147483647], got " + num(static_cast<double>(o.maxIter)));
   if (!(std::isfinite(o.tol) && o.tol >= 0)) range_error("options.tol must be a finite number >= 0, got " + num(o.tol));
