@@ -31,7 +31,16 @@ export interface Evaluation {
 }
 
 export function evaluateRun(qrels: Qrels, run: Run, measures: Measure[], options: EvaluateOptions = {}): Evaluation {
-  if (measures.length === 0) throw new RangeError('evaluateRun: measures must not be empty');
+  if (!(qrels instanceof Map)) throw new TypeError('evaluateRun: qrels must be a Map<qid, Map<docno, rel>> (see readQrelsFile)');
+  if (!(run instanceof Map)) throw new TypeError('evaluateRun: run must be a Map<qid, Map<docno, score>> (see readRunFile)');
+  if (!Array.isArray(measures) || measures.length === 0) throw new RangeError('evaluateRun: measures must be a non-empty array (see parseMeasures)');
+  for (const [qid, docs] of run) {
+    if (!(docs instanceof Map)) throw new TypeError(`evaluateRun: run entry for query '${qid}' must be a Map<docno, score>`);
+    for (const [docno, score] of docs) {
+      // A NaN score would make the ranking order undefined (trec_eval never sees one: atof).
+      if (typeof score !== 'number' || Number.isNaN(score)) throw new TypeError(`evaluateRun: score of (${qid}, ${docno}) must be a number, got ${String(score)}`);
+    }
+  }
   const qids = [...qrels.keys()].sort(compareCodePoints).filter((qid) => options.complete || run.has(qid));
   const perQuery: Record<string, Record<string, number>> = {};
   const sums = new Float64Array(measures.length);

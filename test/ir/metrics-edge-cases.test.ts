@@ -114,6 +114,12 @@ describe('evaluateRun', () => {
   it('refuses a run that shares no query with the qrels', () => {
     expect(() => evaluateRun(new Map([['1', q({ a: 1 })]]), new Map([['2', q({ a: 1 })]]), parseMeasures(['AP']))).toThrow(/no query is in both/);
   });
+  it('rejects malformed inputs with messages naming the query and document', () => {
+    const qrels = new Map([['1', q({ a: 1 })]]);
+    expect(() => evaluateRun(qrels, new Map([['1', q({ a: NaN })]]), parseMeasures(['AP']))).toThrow('score of (1, a) must be a number, got NaN');
+    expect(() => evaluateRun({} as never, new Map(), parseMeasures(['AP']))).toThrow(TypeError);
+    expect(() => evaluateRun(qrels, new Map([['1', q({ a: 1 })]]), [])).toThrow(/non-empty/);
+  });
   it('complete mode scores a missing query 0 and divides by the qrels query count', () => {
     const qrels = new Map([['1', q({ a: 1 })], ['2', q({ b: 1 })]]);
     const run = new Map([['1', q({ a: 1 })]]);
