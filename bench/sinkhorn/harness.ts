@@ -257,6 +257,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
         if ((impl.startsWith('cpu') && !cpuOk) || (impl === 'cuda' && !cudaOk)) {
           row.status = 'absent';
           row.reason = (impl === 'cuda' ? cudaAttempt?.reason : cpuAttempt?.reason) ?? 'backendInfo failed';
+          if (impl === 'cuda') row.roofline = await describeRoofline(info?.cuda, c, undefined);
           continue;
         }
         const limit = impl === 'js' || impl === 'tfjs' ? cfg.workLimits[impl] : undefined;
