@@ -14,7 +14,7 @@ export const SINKHORN_DEFAULTS = {
   python: '/usr/bin/python3',
   reps: 5,
   warmup: 1,
-  budget: 20,
+  budget: 10,
   seed: 42,
   step: '256x128x128x768',
   stepEps: 0.05,
