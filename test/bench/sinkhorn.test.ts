@@ -4,7 +4,11 @@
  * structure, NaN must surface instead of vanishing, and the POT / PyTorch peers (when
  * /usr/bin/python3 has them) must run exactly the requested iterations and agree with the reference.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { command as benchCommand } from '../../src/cli/commands/bench.js';
 import { sinkhornReference } from '../../src/ot/index.js';
 import { sinkhornOptions } from '../../src/ot/options.js';
 import { UsageError } from '../../src/cli/command.js';
@@ -203,3 +207,28 @@ describe('benchmark harness (tiny run)', () => {
     expect(stepTorch.maxCostDiff).toBeLessThan(1e-5);
   });
 });
+
+describe('optical bench command', () => {
+  it('dispatches to the sinkhorn suite, prints the table and writes the JSON file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optical-bench-test-'));
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.join(' ')); });
+    try {
+      const file = join(dir, 'out.json');
+      const code = await benchCommand.run(['sinkhorn', '--sizes', '2x5x4', '--eps', '0.2', '--iters', '2', '--backends', 'js,tfjs', '--step', 'none', '--reps', '1', '--quiet', '--json', file]);
+      expect(code).toBe(0);
+      expect(lines.join('\n')).toContain('2 × (5×4), eps 0.2, 2 iterations');
+      const json = JSON.parse(readFileSync(file, 'utf8'));
+      expect(json.cases[0].rows.map((r: { impl: string }) => r.impl)).toEqual(['js', 'tfjs']);
+      expect(json.cases[0].reference).toBe('js');
+    } finally {
+      spy.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('rejects a missing or unknown suite with a UsageError', async () => {
+    await expect(benchCommand.run([])).rejects.toThrow(UsageError);
+    await expect(benchCommand.run(['gemm'])).rejects.toThrow(/unknown suite 'gemm'/);
+  });
+});
+
