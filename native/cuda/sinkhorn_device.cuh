@@ -336,19 +336,27 @@ __global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams
       g = gn;
       gn = tmp;
     } else {
-      // ---- f update (rows): f_i = −phi·e·ln Σ_j b_j e^{(g_j − C_ij)/e}. Reads g, lb, M; writes fn.
-      rows_lse(n, m, [&](int i, int j) { return lb[j] + (g[j] - M[static_cast<int64_t>(i) * m + j]) * s; },
+      // ---- f update (rows): f_i = −phi·e·ln Σ_j b_j e^{(g_j − C_ij)/e}, with h_j = g_j + e·ln b_j
+      // formed once (native/core's h_), so an entry costs a shared load of h and of M, a subtract,
+      // a multiply and an exp2. h − C is formed before scaling by 1/e: at small eps, scaling
+      // first would round away the digits that decide convergence. Reads wb (= h), M; writes fn.
+      const float eLn2 = e * kLn2;
+      for (int j = tid; j < m; j += T) wb[j] = g[j] + eLn2 * lb[j];
+      __syncthreads();
+      rows_lse(n, m, [&](int i, int j) { return (wb[j] - M[static_cast<int64_t>(i) * m + j]) * s; },
                [&](int i, float L) {
                  const float v = -phi * e * kLn2 * L;
                  fn[i] = v;
                  dF = fmaxf(dF, fabsf(v - f[i]));
                });
-      __syncthreads();  // fn complete; f, g no longer read
+      __syncthreads();  // fn complete; f, wb no longer read
       float* tmp = f;
       f = fn;
       fn = tmp;
-      // ---- g update (columns). Reads f, la, M; writes gn.
-      cols_lse(n, m, [&](int i, int j) { return la[i] + (f[i] - M[static_cast<int64_t>(i) * m + j]) * s; },
+      // ---- g update (columns), with h_i = f_i + e·ln a_i. Reads wa (= h), M; writes gn.
+      for (int i = tid; i < n; i += T) wa[i] = f[i] + eLn2 * la[i];
+      __syncthreads();
+      cols_lse(n, m, [&](int i, int j) { return (wa[i] - M[static_cast<int64_t>(i) * m + j]) * s; },
                [&](int j, float L) {
                  const float v = -phi * e * kLn2 * L;
                  gn[j] = v;

@@ -16,6 +16,8 @@
 #include "cuda/marginals.h"
 #include "cuda/sinkhorn_device.cuh"
 #include "cuda/sinkhorn_plan.h"
+// The launch planning is host code in a .cu file: compile it here, with the emulator's keywords.
+#include "cuda/sinkhorn_plan.cu"
 
 using namespace optical::cuda;
 
