@@ -9,6 +9,7 @@ import { parseBatchSize, parseStepSize } from './cases.js';
 import { runBenchmark, type BenchConfig, type BenchReport, type LocalBackend } from './harness.js';
 import { LOCAL_BACKENDS, SINKHORN_DEFAULTS } from './usage.js';
 import { formatReport } from './table.js';
+import { evaluateTargets } from './targets.js';
 
 const OPTIONS = {
   sizes: { type: 'string' },
@@ -88,8 +89,8 @@ export function parseSinkhornBenchArgs(argv: string[]): BenchConfig & { json?: s
 }
 
 /** JSON with NaN/±Infinity kept as strings (plain JSON.stringify would turn a NaN result into null). */
-export function reportToJson(rep: BenchReport): string {
-  return JSON.stringify(rep, (_key, value: unknown) => {
+export function reportToJson(rep: BenchReport, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ ...rep, ...extra }, (_key, value: unknown) => {
     if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
     if (typeof value === 'function') return undefined;
     return value;
@@ -102,7 +103,7 @@ export async function runSinkhornBench(argv: string[]): Promise<number> {
   const report = await runBenchmark(config);
   console.log(formatReport(report));
   if (json) {
-    writeFileSync(json, reportToJson(report) + '\n');
+    writeFileSync(json, reportToJson(report, { targets: evaluateTargets(report) }) + '\n');
     console.log(`\nJSON written to ${json}`);
   }
   return report.cases.some((c) => c.rows.some((r) => r.status === 'error')) ? 1 : 0;

@@ -1,5 +1,6 @@
 /** Plain-text rendering of a BenchReport: one block per case, then the definitions (notes). */
 import { IMPL_LABELS, type BenchReport, type CaseReport, type ImplRow } from './harness.js';
+import { evaluateTargets, formatTargets } from './targets.js';
 
 function fmtTime(sec: number): string {
   if (!Number.isFinite(sec)) return String(sec);
@@ -86,5 +87,6 @@ export function formatReport(rep: BenchReport): string {
   ];
   const blocks = rep.cases.map(formatCase);
   const notes = rep.notes.map((n) => `- ${n}`);
-  return [...head, '', blocks.join('\n\n'), '', 'Notes:', ...notes].join('\n');
+  const targets = formatTargets(evaluateTargets(rep));
+  return [...head, '', blocks.join('\n\n'), '', 'Targets (native cpu auto vs peer, measured in this run):', ...targets, '', 'Notes:', ...notes].join('\n');
 }

@@ -18,6 +18,7 @@ import { runBenchmark, type BenchConfig, type BenchReport } from '../../bench/si
 import { countNaN, maxAbsDiff, maxMarginalError } from '../../bench/sinkhorn/metrics.js';
 import { probePython } from '../../bench/sinkhorn/python-peers.js';
 import { formatReport } from '../../bench/sinkhorn/table.js';
+import { evaluateTargets } from '../../bench/sinkhorn/targets.js';
 import { initTfjs } from '../../bench/sinkhorn/tfjs-backend.js';
 import { tfjsSinkhorn } from '../../bench/sinkhorn/tfjs-sinkhorn.js';
 import { measure } from '../../bench/sinkhorn/timing.js';
@@ -229,6 +230,28 @@ describe('optical bench command', () => {
   it('rejects a missing or unknown suite with a UsageError', async () => {
     await expect(benchCommand.run([])).rejects.toThrow(UsageError);
     await expect(benchCommand.run(['gemm'])).rejects.toThrow(/unknown suite 'gemm'/);
+  });
+});
+
+describe('speed targets', () => {
+  it('evaluates met, missed and unmeasured targets from the report, never passing a missing one', () => {
+    const row = (impl: string, medianSec: number, nanCount = 0) => ({ impl, label: impl, status: 'ok', medianSec, timesSec: [medianSec], nanCount });
+    const rep = {
+      cases: [{
+        id: 'x', kind: 'sinkhorn', B: 256, n: 64, m: 64, eps: 0.01, iters: 100, cells: 0, bytesPerIteration: 0,
+        rows: [row('cpu-auto', 0.1), row('torch-log', 2), row('pot-scaling', 1), { impl: 'pot-log', label: 'pot-log', status: 'absent', reason: 'no POT' }],
+      }],
+    } as unknown as BenchReport;
+    const t = evaluateTargets(rep);
+    const by = (s: string) => t.find((x) => x.target.includes(s))!;
+    expect(by('PyTorch batched').met).toBe(true);
+    expect(by('PyTorch batched').measured).toBeCloseTo(20, 10);
+    expect(by('looping POT (scaling').met).toBe(false);
+    expect(by('looping POT (log').met).toBeNull();
+    expect(by('looping POT (log').detail).toMatch(/no POT/);
+    expect(by('OPTICAL step').detail).toBe('case not in this run');
+    (rep.cases[0].rows[0] as { nanCount: number }).nanCount = 3;
+    expect(evaluateTargets(rep).find((x) => x.target.includes('PyTorch batched'))!.met).toBe(false);
   });
 });
 

@@ -1,0 +1,73 @@
+/**
+ * The project's speed targets for this benchmark (measured on the 2-core development machines),
+ * evaluated from a report — reported as measured, met or not. A target whose case or rows are not
+ * in the run says so instead of passing.
+ */
+import type { BenchReport, CaseReport, ImplId } from './harness.js';
+import { NATIVE_REFERENCE } from './harness.js';
+
+export interface TargetCheck {
+  target: string;
+  /** Measured speed-up of native over the peer (peer time / native time), or null when not measured. */
+  measured: number | null;
+  required: number;
+  met: boolean | null;
+  detail: string;
+}
+
+interface TargetSpec {
+  label: string;
+  find: (c: CaseReport) => boolean;
+  peer: ImplId;
+  required: number;
+  /** Also require the native plan to be NaN-free. */
+  noNaN?: boolean;
+}
+
+const SPECS: TargetSpec[] = [
+  { label: '256×(64×64), 100 it, eps 0.01: native ≥ 15× PyTorch batched log-domain, no NaN', find: (c) => isSinkhorn(c, 256, 64, 0.01, 100), peer: 'torch-log', required: 15, noNaN: true },
+  { label: '256×(64×64), 100 it, eps 0.01: native ≥ 50× looping POT (scaling form)', find: (c) => isSinkhorn(c, 256, 64, 0.01, 100), peer: 'pot-scaling', required: 50, noNaN: true },
+  { label: '256×(64×64), 100 it, eps 0.01: native ≥ 50× looping POT (log form)', find: (c) => isSinkhorn(c, 256, 64, 0.01, 100), peer: 'pot-log', required: 50, noNaN: true },
+  { label: '4096×4096, 100 it (each eps): native ≥ 1.5× POT scaling form', find: (c) => isSinkhorn(c, 1, 4096, undefined, 100), peer: 'pot-scaling', required: 1.5 },
+  { label: '4096×4096, 100 it (each eps): native ≥ 20× POT log form', find: (c) => isSinkhorn(c, 1, 4096, undefined, 100), peer: 'pot-log', required: 20 },
+  { label: 'OPTICAL step (B=256, n=m=128, d=768): native ≥ 5× PyTorch', find: (c) => c.kind === 'step' && c.B === 256 && c.n === 128 && c.m === 128 && c.d === 768, peer: 'torch-step', required: 5 },
+];
+
+function isSinkhorn(c: CaseReport, B: number, n: number, eps: number | undefined, iters: number): boolean {
+  return c.kind === 'sinkhorn' && c.B === B && c.n === n && c.m === n && c.iters === iters && (eps === undefined || c.eps === eps);
+}
+
+export function evaluateTargets(rep: BenchReport): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  for (const spec of SPECS) {
+    const cases = rep.cases.filter(spec.find);
+    if (cases.length === 0) {
+      out.push({ target: spec.label, measured: null, required: spec.required, met: null, detail: 'case not in this run' });
+      continue;
+    }
+    for (const c of cases) {
+      const label = cases.length > 1 ? `${spec.label} [eps ${c.eps}]` : spec.label;
+      const nat = c.rows.find((r) => r.impl === NATIVE_REFERENCE);
+      const peer = c.rows.find((r) => r.impl === spec.peer);
+      if (!nat || nat.status !== 'ok' || !peer || peer.status !== 'ok') {
+        const why = !nat || nat.status !== 'ok' ? `native ${nat?.status ?? 'not run'}` : `${spec.peer} ${peer?.status ?? 'not run'}${peer?.reason ? ` (${peer.reason})` : ''}`;
+        out.push({ target: label, measured: null, required: spec.required, met: null, detail: `not measured: ${why}` });
+        continue;
+      }
+      const ratio = peer.medianSec! / nat.medianSec!;
+      const nanOk = !spec.noNaN || nat.nanCount === 0;
+      const met = ratio >= spec.required && nanOk;
+      const detail = `${ratio.toPrecision(3)}× (native ${fmt(nat.medianSec!)}, ${spec.peer} ${fmt(peer.medianSec!)})${spec.noNaN ? `, native NaN entries: ${nat.nanCount}` : ''}`;
+      out.push({ target: label, measured: ratio, required: spec.required, met, detail });
+    }
+  }
+  return out;
+}
+
+function fmt(sec: number): string {
+  return sec < 1 ? `${(sec * 1e3).toPrecision(3)} ms` : `${sec.toPrecision(3)} s`;
+}
+
+export function formatTargets(checks: TargetCheck[]): string[] {
+  return checks.map((t) => `${t.met === null ? 'n/a ' : t.met ? 'MET ' : 'MISS'}  ${t.target}: ${t.detail}`);
+}
