@@ -11,13 +11,13 @@ namespace {
 // torch.nn.functional.cosine_similarity clamps each norm at eps = 1e-8.
 constexpr double kNormFloor = 1e-8;
 
-inline float dot(const float* __restrict a, const float* __restrict b, int64_t d) {
+OT_INLINE float dot(const float* __restrict a, const float* __restrict b, int64_t d) {
   float s = 0.0f;
   for (int64_t k = 0; k < d; ++k) s += a[k] * b[k];
   return s;
 }
 
-inline float sqdist(const float* __restrict a, const float* __restrict b, int64_t d) {
+OT_INLINE float sqdist(const float* __restrict a, const float* __restrict b, int64_t d) {
   float s = 0.0f;
   for (int64_t k = 0; k < d; ++k) {
     const float t = a[k] - b[k];

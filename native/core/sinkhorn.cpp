@@ -35,6 +35,11 @@ constexpr float kStrictBound = FLT_MAX;
 // fewer of them than threads; smaller ones are handed out whole, one problem per task.
 constexpr int64_t kSplitCells = int64_t{1} << 17;
 
+// Log domain: for rows of at most this many columns the f update runs as column sums over a
+// transposed copy of C (vectorised across rows); the horizontal reductions of short rows would
+// otherwise dominate. Wider rows amortise them and need no copy.
+constexpr int64_t kTransposeMaxCols = 256;
+
 class Solver {
  public:
   Solver(const ProblemView& p, const SinkhornOptions& o, const Splitter& par)
@@ -64,7 +69,8 @@ class Solver {
   double epsCur_ = 0;  // eps of the latest iteration (the plan is defined with it)
 
   // Log-domain state.
-  std::vector<float> f_, g_, loga_, logb_, lseRow_, lseCol_, h_, acc_;
+  std::vector<float> f_, g_, loga_, logb_, lseRow_, lseCol_, h_, acc_, accRow_;
+  std::vector<float> CT_;  // Cᵀ, only for narrow blocks in the log domain (see kTransposeMaxCols)
   bool haveShiftRow_ = false, haveShiftCol_ = false;
 
   // Scaling state: P = diag(a∘x) K diag(b∘y) with K = exp(−(C − c0)/eps) stored in the plan buffer,
@@ -78,12 +84,23 @@ class Solver {
 };
 
 void Solver::log_iteration(double eps, double tau) {
+  if (CT_.empty() && m_ <= kTransposeMaxCols && n_ > 1) {
+    CT_.resize(static_cast<size_t>(n_) * m_);
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::transpose(p_.C, n_, m_, r0, r1, CT_.data()); });
+  }
   const float invEps = static_cast<float>(1.0 / eps);
   const float epsF = static_cast<float>(eps);
   for (int64_t j = 0; j < m_; ++j) h_[j] = g_[j] + epsF * logb_[j];
-  par_(n_, m_, [&](int64_t r0, int64_t r1, int) {
-    kernels::log_rows(p_.C, m_, r0, r1, h_.data(), invEps, lseRow_.data(), haveShiftRow_);
-  });
+  if (!CT_.empty()) {
+    // Narrow blocks: the f update reduces columns of Cᵀ (vertical sums, no horizontal reductions).
+    par_(n_, m_, [&](int64_t c0, int64_t c1, int) {
+      kernels::log_cols(CT_.data(), m_, n_, c0, c1, h_.data(), invEps, lseRow_.data(), haveShiftRow_, accRow_.data());
+    });
+  } else {
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int) {
+      kernels::log_rows(p_.C, m_, r0, r1, h_.data(), invEps, lseRow_.data(), haveShiftRow_, accRow_.data());
+    });
+  }
   haveShiftRow_ = true;
   for (int64_t i = 0; i < n_; ++i) f_[i] = to_float(-tau * eps * lseRow_[i]);
   for (int64_t i = 0; i < n_; ++i) h_[i] = f_[i] + epsF * loga_[i];
@@ -245,6 +262,7 @@ ProblemResult Solver::run() {
   lseCol_.assign(m_, 0.0f);
   h_.assign(std::max(n_, m_), 0.0f);
   acc_.assign(m_, 0.0f);
+  accRow_.assign(n_, 0.0f);
 
   bool wantScaling = o_.method != Method::Log;
   std::vector<double> fBefore, gBefore, fNow, gNow, rowSum, colSum;
@@ -255,7 +273,8 @@ ProblemResult Solver::run() {
   while (it < o_.maxIter) {
     const double eps = eps_at(o_, it);
     const bool atTarget = eps == o_.eps;
-    const bool checkHere = ((it + 1) % o_.checkEvery == 0) || it + 1 == o_.maxIter;
+    // With tol = 0 nothing can stop early: only the last iteration's error is needed.
+    const bool checkHere = (o_.tol > 0 && (it + 1) % o_.checkEvery == 0) || it + 1 == o_.maxIter;
     if (mode_ == Mode::Log && wantScaling && atTarget && !enter_scaling()) wantScaling = false;
     if (!balanced_ && checkHere) potentials(fBefore, gBefore);
     if (mode_ == Mode::Scaling) {

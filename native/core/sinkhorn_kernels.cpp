@@ -20,7 +20,7 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 inline bool sum_ok(float s) { return s >= kSumLo && s <= kSumHi; }
 
-inline float row_sum_exp(const float* __restrict c, const float* __restrict h, float invEps, float shift, int64_t m) {
+OT_INLINE float row_sum_exp(const float* __restrict c, const float* __restrict h, float invEps, float shift, int64_t m) {
   float s = 0.0f;
   for (int64_t j = 0; j < m; ++j) s += fast_exp((h[j] - c[j]) * invEps - shift);
   return s;
@@ -29,7 +29,7 @@ inline float row_sum_exp(const float* __restrict c, const float* __restrict h, f
 // Max of (h[j] − c[j])·invEps. gcc does not vectorise float max reductions without
 // -ffinite-math-only (which would break the NaN/Inf checks elsewhere), so this runs eight
 // independent lanes that the SLP vectoriser can map onto one register.
-inline float row_max(const float* __restrict c, const float* __restrict h, float invEps, int64_t m) {
+OT_INLINE float row_max(const float* __restrict c, const float* __restrict h, float invEps, int64_t m) {
   float lane[8];
   for (float& l : lane) l = kNegInf;
   int64_t j = 0;
@@ -51,18 +51,53 @@ inline float row_max(const float* __restrict c, const float* __restrict h, float
 
 OT_KERNEL
 void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* lse,
-              bool haveShift) {
+              bool haveShift, float* acc) {
+  float* __restrict s = acc;
   for (int64_t i = r0; i < r1; ++i) {
     const float* __restrict c = C + i * m;
     float shift = haveShift ? lse[i] : 0.0f;
-    float s = haveShift && std::isfinite(shift) ? row_sum_exp(c, h, invEps, shift, m) : 0.0f;
-    if (!sum_ok(s)) {
+    float si = haveShift && std::isfinite(shift) ? row_sum_exp(c, h, invEps, shift, m) : 0.0f;
+    if (!sum_ok(si)) {
       shift = row_max(c, h, invEps, m);
-      s = row_sum_exp(c, h, invEps, shift, m);
+      si = row_sum_exp(c, h, invEps, shift, m);
     }
-    lse[i] = shift + std::log(s);
+    lse[i] = shift;
+    s[i] = si;
+  }
+  // The logs in one vectorised pass (one libm call per row would cost as much as the row itself).
+  for (int64_t i = r0; i < r1; ++i) lse[i] += fast_log(s[i]);
+}
+
+namespace {
+
+// s[j] += Σ_{i in rows} exp((h[i] − C[i,j])·invEps − sh[j]) over columns [c0, c1), four rows per
+// sweep so that the accumulators are loaded and stored once per four rows. Rows with h = −inf
+// contribute exact zeros (fast_exp(−inf) = 0).
+OT_INLINE void accumulate_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h,
+                            float invEps, const float* __restrict sh, float* __restrict s) {
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const float h0 = h[i], h1 = h[i + 1], h2 = h[i + 2], h3 = h[i + 3];
+    if (h0 == kNegInf && h1 == kNegInf && h2 == kNegInf && h3 == kNegInf) continue;
+    const float* __restrict a0 = C + i * m;
+    const float* __restrict a1 = a0 + m;
+    const float* __restrict a2 = a1 + m;
+    const float* __restrict a3 = a2 + m;
+    for (int64_t j = c0; j < c1; ++j) {
+      const float t = sh[j];
+      s[j] += (fast_exp((h0 - a0[j]) * invEps - t) + fast_exp((h1 - a1[j]) * invEps - t)) +
+              (fast_exp((h2 - a2[j]) * invEps - t) + fast_exp((h3 - a3[j]) * invEps - t));
+    }
+  }
+  for (; i < n; ++i) {
+    const float hi = h[i];
+    if (hi == kNegInf) continue;
+    const float* __restrict c = C + i * m;
+    for (int64_t j = c0; j < c1; ++j) s[j] += fast_exp((hi - c[j]) * invEps - sh[j]);
   }
 }
+
+}  // namespace
 
 OT_KERNEL
 void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h, float invEps,
@@ -76,12 +111,7 @@ void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, cons
       if (!std::isfinite(sh[j])) redo = true;
     }
     if (!redo) {
-      for (int64_t i = 0; i < n; ++i) {
-        const float hi = h[i];
-        if (hi == kNegInf) continue;
-        const float* __restrict c = C + i * m;
-        for (int64_t j = c0; j < c1; ++j) s[j] += fast_exp((hi - c[j]) * invEps - sh[j]);
-      }
+      accumulate_cols(C, n, m, c0, c1, h, invEps, sh, s);
       for (int64_t j = c0; j < c1; ++j) redo |= !sum_ok(s[j]);
     }
   }
@@ -100,14 +130,23 @@ void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, cons
         sh[j] = v > sh[j] ? v : sh[j];
       }
     }
-    for (int64_t i = 0; i < n; ++i) {
-      const float hi = h[i];
-      if (hi == kNegInf) continue;
-      const float* __restrict c = C + i * m;
-      for (int64_t j = c0; j < c1; ++j) s[j] += fast_exp((hi - c[j]) * invEps - sh[j]);
+    accumulate_cols(C, n, m, c0, c1, h, invEps, sh, s);
+  }
+  for (int64_t j = c0; j < c1; ++j) lse[j] = sh[j] + fast_log(s[j]);
+}
+
+OT_KERNEL
+void transpose(const float* C, int64_t n, int64_t m, int64_t r0, int64_t r1, float* CT) {
+  // Tiles keep both the reads and the writes within a few cache lines.
+  constexpr int64_t kTile = 32;
+  for (int64_t i0 = r0; i0 < r1; i0 += kTile) {
+    const int64_t i1 = std::min(i0 + kTile, r1);
+    for (int64_t j0 = 0; j0 < m; j0 += kTile) {
+      const int64_t j1 = std::min(j0 + kTile, m);
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j) CT[j * n + i] = C[i * m + j];
     }
   }
-  for (int64_t j = c0; j < c1; ++j) lse[j] = sh[j] + std::log(s[j]);
 }
 
 OT_KERNEL

@@ -12,13 +12,17 @@ namespace kernels {
 // h[j] may be −inf (zero marginal). When haveShift, lse[i] holds the previous value and is used as
 // the shift in a single pass; if the shifted sum leaves a safe range the row is redone with the
 // exact max shift (always so when !haveShift).
+// `acc` is scratch of length ≥ r1 (only [r0, r1) is touched).
 void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* lse,
-              bool haveShift);
+              bool haveShift, float* acc);
 
 // Log domain, column reductions: lse[j] = log Σ_i exp((h[i] − C[i,j]) · invEps) for j in [c0, c1).
 // Rows with h[i] = −inf are skipped. `acc` is scratch of length ≥ m (only [c0, c1) is touched).
 void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h, float invEps,
               float* lse, bool haveShift, float* acc);
+
+// CT[j, i] = C[i, j] for rows i in [r0, r1) of the n × m block C (CT is m × n).
+void transpose(const float* C, int64_t n, int64_t m, int64_t r0, int64_t r1, float* CT);
 
 // Scaling form: S[i] = Σ_j K[i,j] · w[j] for i in [r0, r1).
 void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, float* S);
