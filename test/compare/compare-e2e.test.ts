@@ -5,7 +5,7 @@
  * TREC runs, resume after an interruption, and refusal to mix configs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateCompareConfig, type CompareConfig } from '../../src/compare/config.js';
@@ -18,7 +18,13 @@ import { sotuEnglishPairs } from '../../src/compare/english-pairs.js';
 
 const englishPairs = (count: number, seed: number, exclude: ReadonlySet<string>) => sotuEnglishPairs(Math.min(count, 120), seed, exclude);
 
-function miniConfig(name = 'mini'): CompareConfig {
+function miniConfig(name = 'mini', only?: string[]): CompareConfig {
+  const methods = [
+    { name: 'bm25-lex', kind: 'bm25', translate: 'lexicon' },
+    { name: 'zero-shot', kind: 'zero-shot' },
+    { name: 'bl-cs', kind: 'cs-finetune', p: 0.5 },
+    { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20 },
+  ].filter((m) => !only || only.includes(m.name));
   return validateCompareConfig({
     name,
     languages: ['sw'],
@@ -26,12 +32,7 @@ function miniConfig(name = 'mini'): CompareConfig {
     model: { size: 'tiny', vocabSize: 600 },
     teacher: { steps: 4, batchSize: 4, pairs: 60 },
     budget: { steps: 2, batchSize: 4, maxLength: 24 },
-    methods: [
-      { name: 'bm25-lex', kind: 'bm25', translate: 'lexicon' },
-      { name: 'zero-shot', kind: 'zero-shot' },
-      { name: 'bl-cs', kind: 'cs-finetune', p: 0.5 },
-      { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20 },
-    ],
+    methods,
     seeds: [1, 2],
     stats: { bootstrap: 200 },
   });
@@ -153,6 +154,17 @@ describe('optical compare (miniature, end to end)', () => {
     const third = await runCompare(miniConfig(), { outRoot: root, englishPairs });
     expect(third.computed).toBe(1);
     expect(JSON.parse(readFileSync(join(unitDir, 'result.json'), 'utf8')).runs.clir.sha256).toBe(before);
+  }, 120_000);
+
+  it('shares the teacher between compares with the same data and teacher settings', async () => {
+    const other = await runCompare(miniConfig('mini-zero-shot', ['zero-shot']), { outRoot: root, englishPairs });
+    const a = JSON.parse(readFileSync(join(second.dir, 'manifest.json'), 'utf8')).teacher;
+    const b = JSON.parse(readFileSync(join(other.dir, 'manifest.json'), 'utf8')).teacher;
+    expect(b.key).toBe(a.key);
+    expect(b.modelSha256).toBe(a.modelSha256);
+    expect(readdirSync(join(root, '.teachers'))).toEqual([a.key]);
+    // Same teacher, same data: the zero-shot runs are identical.
+    expect(readFileSync(join(other.dir, 'trec', 'zero-shot.seed1.clir.run'), 'utf8')).toBe(readFileSync(join(second.dir, 'trec', 'zero-shot.seed1.clir.run'), 'utf8'));
   }, 120_000);
 
   it('refuses to resume a run folder written with a different config', async () => {
