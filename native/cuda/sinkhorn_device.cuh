@@ -127,7 +127,7 @@ __device__ __forceinline__ void cols_sum(int n, int m, Term term, Finish finish,
 }  // namespace sinkhorn_detail
 
 template <bool kShared>
-__global__ void __launch_bounds__(kMaxThreads, 1) sinkhorn_kernel(SinkhornParams p) {
+__global__ void __launch_bounds__(kShared ? kMaxOnChipThreads : kMaxThreads, kShared ? 3 : 1) sinkhorn_kernel(SinkhornParams p) {
   using namespace sinkhorn_detail;
   __shared__ double scratch[kMaxThreads];
   __shared__ double redD[kMaxThreads / kWarp];

@@ -61,6 +61,10 @@ struct SinkhornParams {
   bool l2;
 };
 
+/** Largest block of the on-chip launch. Its launch bounds (≤ 80 registers: three 256-thread
+ *  blocks per SM, no spills under ptxas 13) matter for occupancy when problems are small. */
+constexpr int kMaxOnChipThreads = 256;
+
 /** Floats of per-problem storage besides M: f, f', g, g', log2 a, log2 b, a, b, wa, wb. */
 __host__ __device__ inline int64_t sinkhorn_vector_floats(int64_t n, int64_t m) { return 5 * (n + m); }
 

@@ -13,7 +13,7 @@ namespace {
 int on_chip_block_size(int64_t maxDim) {
   if (maxDim <= 64) return 64;
   if (maxDim <= 128) return 128;
-  return 256;
+  return kMaxOnChipThreads;
 }
 
 }  // namespace
