@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { tf } from './tf.js';
 import { type BertConfig, fromHfConfig, isRobertaFamily, toHfConfig, validateBertConfig } from './bert-config.js';
 import { embeddingLookup } from './embedding-lookup.js';
+import { fastMatMul } from './fast-matmul.js';
 import { readSafetensors, writeSafetensors, type TensorMap } from './safetensors.js';
 import { Rng } from '../train/rng.js';
 
@@ -90,7 +91,7 @@ export function splitEncoderTensors(tensors: TensorMap): { encoder: TensorMap; r
 function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1];
   const lead = x.shape.slice(0, -1);
-  const y = tf.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D, false, true).add(b);
+  const y = fastMatMul(x.reshape([-1, inDim]), w, false, true).add(b);
   return y.reshape([...lead, w.shape[0]]);
 }
 
@@ -229,9 +230,9 @@ export class BertModel {
       const q = splitHeads(dense(h, p('attention.self.query.weight'), p('attention.self.query.bias')));
       const k = splitHeads(dense(h, p('attention.self.key.weight'), p('attention.self.key.bias')));
       const v = splitHeads(dense(h, p('attention.self.value.weight'), p('attention.self.value.bias')));
-      const scores = tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true).mul(scale).add(maskAdd);
+      const scores = fastMatMul(q, k, false, true).mul(scale).add(maskAdd);
       const probs = dropout(tf.softmax(scores, -1), c.attentionProbsDropoutProb);
-      const context = tf.matMul(probs as tf.Tensor4D, v as tf.Tensor4D).transpose([0, 2, 1, 3]).reshape([batch, length, H]);
+      const context = fastMatMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch, length, H]);
       const attnOut = dropout(dense(context, p('attention.output.dense.weight'), p('attention.output.dense.bias')), c.hiddenDropoutProb);
       const h1 = layerNorm(attnOut.add(h), p('attention.output.LayerNorm.weight'), p('attention.output.LayerNorm.bias'), c.layerNormEps);
       const inter = gelu(dense(h1, p('intermediate.dense.weight'), p('intermediate.dense.bias')));

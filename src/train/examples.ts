@@ -3,7 +3,9 @@
  *  - MS MARCO-style triples: `query \t positive \t negative` per line (.tsv; more tab-separated
  *    columns are further negatives);
  *  - JSONL `{"query", "positive", "negatives": [...]}`; `negatives` may be absent, which also covers
- *    generic `{query, positive}` pairs such as English inverse-cloze pre-training pairs.
+ *    generic `{query, positive}` pairs. The bitext records of src/data recipes (`{src, tgt, ...}`,
+ *    e.g. `optical data sotu` inverse-cloze pairs: src = sentence, tgt = its passage) are read as
+ *    query = src, positive = tgt.
  * Format is chosen from the extension (.tsv/.txt → triples, .jsonl/.json → JSONL) unless given.
  */
 import { createReadStream } from 'node:fs';
@@ -34,6 +36,9 @@ export function parseExampleLine(line: string, format: ExampleFormat, where: str
     throw new RangeError(`${where}: invalid JSON (${(err as Error).message})`);
   }
   if (obj === null || typeof obj !== 'object') throw new TypeError(`${where}: expected a JSON object`);
+  if (obj.query === undefined && obj.positive === undefined && typeof obj.src === 'string' && typeof obj.tgt === 'string') {
+    obj = { query: obj.src, positive: obj.tgt, negatives: obj.negatives };
+  }
   if (typeof obj.query !== 'string' || obj.query.trim() === '') throw new TypeError(`${where}: "query" must be a non-empty string`);
   if (typeof obj.positive !== 'string' || obj.positive.trim() === '') throw new TypeError(`${where}: "positive" must be a non-empty string`);
   const negatives = obj.negatives ?? (obj.negative !== undefined ? [obj.negative] : []);

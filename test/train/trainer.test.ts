@@ -162,7 +162,7 @@ describe('readTrainingExamples', () => {
   test('reads MS MARCO triples and JSONL (with and without negatives), with line-numbered errors', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'optical-ex-'));
     await writeFile(join(dir, 't.tsv'), 'q1\tp1\tn1\nq2\tp2\tn2\tn3\n\n');
-    await writeFile(join(dir, 'e.jsonl'), '{"query":"q","positive":"p","negatives":["a","b"]}\n{"query":"q2","positive":"p2"}\n');
+    await writeFile(join(dir, 'e.jsonl'), '{"query":"q","positive":"p","negatives":["a","b"]}\n{"query":"q2","positive":"p2"}\n{"id":"sotu-1","src":"s","tgt":"t","kind":"inverse-cloze"}\n');
     expect(await readTrainingExamples(join(dir, 't.tsv'))).toEqual([
       { query: 'q1', positive: 'p1', negatives: ['n1'] },
       { query: 'q2', positive: 'p2', negatives: ['n2', 'n3'] },
@@ -170,6 +170,7 @@ describe('readTrainingExamples', () => {
     expect(await readTrainingExamples(join(dir, 'e.jsonl'))).toEqual([
       { query: 'q', positive: 'p', negatives: ['a', 'b'] },
       { query: 'q2', positive: 'p2', negatives: [] },
+      { query: 's', positive: 't', negatives: [] },
     ]);
     await writeFile(join(dir, 'bad.jsonl'), '{"query":"q","positive":"p"}\n{"query":"q"}\n');
     await expect(readTrainingExamples(join(dir, 'bad.jsonl'))).rejects.toThrow(/bad.jsonl:2: "positive"/);
