@@ -67,7 +67,8 @@ export interface DataHooks {
   progress?: Progress;
 }
 
-async function buildLexicon(lang: string, config: CompareConfig, notes: string[], sources: SourceRecord[], progress: Progress): Promise<Lexicon> {
+/** EN → lang lexicon from the configured sources, merged; an absent optional source becomes a note. */
+export async function buildMergedLexicon(lang: string, config: CompareConfig, notes: string[], sources: SourceRecord[], progress: Progress): Promise<Lexicon> {
   const parts: { lexicon: Lexicon; weight?: number }[] = [];
   for (const src of config.data.lexicon) {
     if (src === 'cldr') {
@@ -191,7 +192,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
   const lexicons = new Map<string, Lexicon>();
   for (const lang of config.languages) {
     progress.log(`lexicon en→${lang}`);
-    const lex = await buildLexicon(lang, config, notes, sources, progress);
+    const lex = await buildMergedLexicon(lang, config, notes, sources, progress);
     lexicons.set(lang, lex);
     counts[`lexicon.${lang}.pairs`] = lex.size;
     counts[`lexicon.${lang}.headwords`] = lex.headwords;

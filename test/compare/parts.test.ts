@@ -11,6 +11,9 @@ import { codeSwitchedExamples } from '../../src/train/methods/codeswitched-examp
 import { crossLingualPool } from '../../src/train/methods/hybrid-batches.js';
 import { reverseLexicon, translateWords } from '../../src/train/methods/word-translation.js';
 import type { Run } from '../../src/ir/types.js';
+import { buildMergedLexicon } from '../../src/compare/experiment-data.js';
+import type { SourceRecord } from '../../src/data/manifest.js';
+import { silentProgress } from '../../src/data/progress.js';
 
 const doc = (docno: string, lang: string) => ({ docno, text: `${docno} text`, lang });
 
@@ -125,6 +128,18 @@ describe('plots', () => {
     expect(() => barChartSvg('t', [{ label: 'a', value: NaN }], 'AP')).toThrow(/bars\[0\] \(a\) has value NaN/);
     expect(() => scatterSvg('t', [{ x: 1, y: Infinity }], 'x', 'y')).toThrow(/point 0 is not finite/);
     expect(lineChartSvg('t', [{ label: 's', points: [{ x: 1, y: 2 }, { x: 2, y: 1 }] }], 'x', 'y')).toContain('<polyline');
+  });
+});
+
+describe('lexicon sources', () => {
+  it('uses FreeDict when present and notes its absence otherwise (no Oromo FreeDict exists)', async () => {
+    const config = validateCompareConfig({ name: 'x', languages: ['om'], methods: [{ name: 'z', kind: 'zero-shot' }], seeds: [1] });
+    const notes: string[] = [];
+    const sources: SourceRecord[] = [];
+    const lex = await buildMergedLexicon('om', config, notes, sources, silentProgress);
+    expect(lex.size).toBeGreaterThan(100);
+    expect(notes.join(' ')).toMatch(/FreeDict EN↔om is not installed here, so the lexicon is CLDR only/);
+    expect(sources.some((s) => s.package.startsWith('cldr-'))).toBe(true);
   });
 });
 
