@@ -39,6 +39,19 @@ describe('TREC runs', () => {
     expect(err).toBeInstanceOf(TypeError);
     expect((err as IrFormatError).message).toBe(`${path}:2: run line needs 6 fields 'qid Q0 docno rank score tag', got 5`);
   });
+  it('streams files larger than one read chunk, with exact line numbers across chunk boundaries', async () => {
+    const path = join(dir, 'big.trec');
+    const lines: string[] = [];
+    for (let i = 0; i < 60_000; i++) lines.push(`q${i % 7} Q0 doc-${i} ${i} ${(i % 997) / 7} run-with-a-long-tag-name\r`);
+    lines.push('q0 Q0 doc-x 1 not-a-number t');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    await expect(readRunFile(path)).rejects.toThrow(`${path}:60001: score 'not-a-number' is not a finite number`);
+    writeFileSync(path, lines.slice(0, -1).join('\n')); // CRLF endings, no final newline
+    const { run, tags } = await readRunFile(path);
+    expect([...run.values()].reduce((n, d) => n + d.size, 0)).toBe(60_000);
+    expect(run.get('q2')!.get('doc-59999')).toBe((59999 % 997) / 7);
+    expect(tags).toEqual(['run-with-a-long-tag-name']);
+  });
   it('rejects a missing file with the path in the message', async () => {
     await expect(readRunFile(join(dir, 'nope.trec'))).rejects.toThrow(/nope\.trec/);
   });

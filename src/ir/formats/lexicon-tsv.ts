@@ -9,23 +9,27 @@ import { readFileLines, splitLines, type LineSource } from './lines.js';
 
 async function collectLexicon(lines: LineSource, source: string): Promise<BilingualLexicon> {
   const lex: BilingualLexicon = new Map();
-  for await (const { text, lineNumber } of lines) {
-    if (text.trim() === '' || text.startsWith('#')) continue;
-    const f = text.split('\t');
-    if (f.length < 2 || f.length > 3) throw new IrFormatError(source, lineNumber, `lexicon line needs 'source<TAB>target[<TAB>weight]', got ${f.length} field(s)`);
-    const src = f[0].normalize('NFKC').trim().toLowerCase();
-    const term = f[1].normalize('NFKC').trim().toLowerCase();
-    if (src === '' || term === '') throw new IrFormatError(source, lineNumber, 'empty source or target');
-    const weight = f.length === 3 && f[2].trim() !== '' ? Number(f[2]) : 1;
-    if (!Number.isFinite(weight) || weight < 0) throw new IrFormatError(source, lineNumber, `weight '${f[2]}' must be a finite number ≥ 0`);
-    let senses = lex.get(src);
-    if (!senses) {
-      senses = [];
-      lex.set(src, senses);
+  for await (const batch of lines) {
+    for (let b = 0; b < batch.lines.length; b++) {
+      const text = batch.lines[b];
+      const lineNumber = batch.firstLineNumber + b;
+      if (text.trim() === '' || text.startsWith('#')) continue;
+      const f = text.split('\t');
+      if (f.length < 2 || f.length > 3) throw new IrFormatError(source, lineNumber, `lexicon line needs 'source<TAB>target[<TAB>weight]', got ${f.length} field(s)`);
+      const src = f[0].normalize('NFKC').trim().toLowerCase();
+      const term = f[1].normalize('NFKC').trim().toLowerCase();
+      if (src === '' || term === '') throw new IrFormatError(source, lineNumber, 'empty source or target');
+      const weight = f.length === 3 && f[2].trim() !== '' ? Number(f[2]) : 1;
+      if (!Number.isFinite(weight) || weight < 0) throw new IrFormatError(source, lineNumber, `weight '${f[2]}' must be a finite number ≥ 0`);
+      let senses = lex.get(src);
+      if (!senses) {
+        senses = [];
+        lex.set(src, senses);
+      }
+      const same = senses.find((s) => s.term === term);
+      if (same) same.weight += weight;
+      else senses.push({ term, weight });
     }
-    const same = senses.find((s) => s.term === term);
-    if (same) same.weight += weight;
-    else senses.push({ term, weight });
   }
   return lex;
 }

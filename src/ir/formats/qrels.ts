@@ -6,34 +6,38 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Qrels } from '../types.js';
 import { IrFormatError } from './format-error.js';
-import { isSkippableTrecLine, readFileLines, splitLines, type LineSource } from './lines.js';
+import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
 
 async function collectQrels(lines: LineSource, source: string): Promise<Qrels> {
   const qrels: Qrels = new Map();
   const firstLine = new Map<string, number>();
-  for await (const { text, lineNumber } of lines) {
-    if (isSkippableTrecLine(text)) continue;
-    const fields = text.trim().split(/\s+/);
-    if (fields.length !== 4) {
-      throw new IrFormatError(source, lineNumber, `qrels line needs 4 fields 'qid iter docno rel', got ${fields.length}`);
+  for await (const batch of lines) {
+    for (let b = 0; b < batch.lines.length; b++) {
+      const text = batch.lines[b];
+      const lineNumber = batch.firstLineNumber + b;
+      if (isSkippableTrecLine(text)) continue;
+      const fields = splitWhitespace(text);
+      if (fields.length !== 4) {
+        throw new IrFormatError(source, lineNumber, `qrels line needs 4 fields 'qid iter docno rel', got ${fields.length}`);
+      }
+      const [qid, , docno, relText] = fields;
+      // trec_eval reads rel with atol; a fractional or non-numeric value is almost always a mistake.
+      if (!/^[+-]?\d+$/.test(relText)) {
+        throw new IrFormatError(source, lineNumber, `relevance '${relText}' is not an integer`);
+      }
+      const rel = Number(relText);
+      let docs = qrels.get(qid);
+      if (!docs) {
+        docs = new Map();
+        qrels.set(qid, docs);
+      }
+      const key = `${qid}\u0000${docno}`;
+      if (docs.has(docno)) {
+        throw new IrFormatError(source, lineNumber, `duplicate (qid, docno) = (${qid}, ${docno}); first seen on line ${firstLine.get(key)}`);
+      }
+      docs.set(docno, rel);
+      firstLine.set(key, lineNumber);
     }
-    const [qid, , docno, relText] = fields;
-    // trec_eval reads rel with atol; a fractional or non-numeric value is almost always a mistake.
-    if (!/^[+-]?\d+$/.test(relText)) {
-      throw new IrFormatError(source, lineNumber, `relevance '${relText}' is not an integer`);
-    }
-    const rel = Number(relText);
-    let docs = qrels.get(qid);
-    if (!docs) {
-      docs = new Map();
-      qrels.set(qid, docs);
-    }
-    const key = `${qid}\u0000${docno}`;
-    if (docs.has(docno)) {
-      throw new IrFormatError(source, lineNumber, `duplicate (qid, docno) = (${qid}, ${docno}); first seen on line ${firstLine.get(key)}`);
-    }
-    docs.set(docno, rel);
-    firstLine.set(key, lineNumber);
   }
   return qrels;
 }

@@ -30,15 +30,19 @@ export async function* iterateRecords(
   idField: 'qid' | 'docno',
 ): AsyncGenerator<TextRecord & { lineNumber: number }> {
   const seen = new Map<string, number>();
-  for await (const { text, lineNumber } of lines) {
-    if (text.trim() === '') continue;
-    const rec = format === 'jsonl' ? parseJsonRecord(text, source, lineNumber, idField) : parseTsvRecord(text, source, lineNumber, idField);
-    const first = seen.get(rec.id);
-    if (first !== undefined) {
-      throw new IrFormatError(source, lineNumber, `duplicate ${idField} '${rec.id}'; first seen on line ${first}`);
+  for await (const batch of lines) {
+    for (let b = 0; b < batch.lines.length; b++) {
+      const text = batch.lines[b];
+      const lineNumber = batch.firstLineNumber + b;
+      if (text.trim() === '') continue;
+      const rec = format === 'jsonl' ? parseJsonRecord(text, source, lineNumber, idField) : parseTsvRecord(text, source, lineNumber, idField);
+      const first = seen.get(rec.id);
+      if (first !== undefined) {
+        throw new IrFormatError(source, lineNumber, `duplicate ${idField} '${rec.id}'; first seen on line ${first}`);
+      }
+      seen.set(rec.id, lineNumber);
+      yield { ...rec, lineNumber };
     }
-    seen.set(rec.id, lineNumber);
-    yield { ...rec, lineNumber };
   }
 }
 

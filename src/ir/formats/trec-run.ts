@@ -7,7 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Run } from '../types.js';
 import { IrFormatError } from './format-error.js';
-import { isSkippableTrecLine, readFileLines, splitLines, type LineSource } from './lines.js';
+import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
 import { rankQuery } from '../ranking.js';
 
 /** One parsed run line. */
@@ -21,7 +21,7 @@ export interface RunEntry {
 /** Parses one line; `source`/`lineNumber` only label errors. Returns undefined for blank/comment lines. */
 export function parseRunLine(text: string, source: string, lineNumber: number): RunEntry | undefined {
   if (isSkippableTrecLine(text)) return undefined;
-  const fields = text.trim().split(/\s+/);
+  const fields = splitWhitespace(text);
   if (fields.length !== 6) {
     throw new IrFormatError(source, lineNumber, `run line needs 6 fields 'qid Q0 docno rank score tag', got ${fields.length}`);
   }
@@ -35,9 +35,12 @@ export function parseRunLine(text: string, source: string, lineNumber: number): 
 
 /** Streams entries of a run from any line source, checking each line. */
 export async function* iterateRunEntries(lines: LineSource, source: string): AsyncGenerator<RunEntry & { lineNumber: number }> {
-  for await (const { text, lineNumber } of lines) {
-    const entry = parseRunLine(text, source, lineNumber);
-    if (entry) yield { ...entry, lineNumber };
+  for await (const batch of lines) {
+    for (let b = 0; b < batch.lines.length; b++) {
+      const lineNumber = batch.firstLineNumber + b;
+      const entry = parseRunLine(batch.lines[b], source, lineNumber);
+      if (entry) yield { ...entry, lineNumber };
+    }
   }
 }
 
@@ -51,19 +54,25 @@ export interface ParsedRun {
 async function collectRun(lines: LineSource, source: string): Promise<ParsedRun> {
   const run: Run = new Map();
   const tags: string[] = [];
-  for await (const e of iterateRunEntries(lines, source)) {
-    let docs = run.get(e.qid);
-    if (!docs) {
-      docs = new Map();
-      run.set(e.qid, docs);
+  // Loops over batches directly (no per-line async step): this is the hot path for big runs.
+  for await (const batch of lines) {
+    for (let b = 0; b < batch.lines.length; b++) {
+      const lineNumber = batch.firstLineNumber + b;
+      const e = parseRunLine(batch.lines[b], source, lineNumber);
+      if (!e) continue;
+      let docs = run.get(e.qid);
+      if (!docs) {
+        docs = new Map();
+        run.set(e.qid, docs);
+      }
+      if (docs.has(e.docno)) {
+        // trec_eval refuses duplicates too ("duplicate docs"). The first line is not remembered:
+        // a line-number map would double the memory of million-line runs.
+        throw new IrFormatError(source, lineNumber, `duplicate (qid, docno) = (${e.qid}, ${e.docno}): this document is already ranked for this query earlier in the file`);
+      }
+      docs.set(e.docno, e.score);
+      if (!tags.includes(e.tag)) tags.push(e.tag);
     }
-    if (docs.has(e.docno)) {
-      // trec_eval refuses duplicates too ("duplicate docs"). The first line is not remembered:
-      // a line-number map would double the memory of million-line runs.
-      throw new IrFormatError(source, e.lineNumber, `duplicate (qid, docno) = (${e.qid}, ${e.docno}): this document is already ranked for this query earlier in the file`);
-    }
-    docs.set(e.docno, e.score);
-    if (!tags.includes(e.tag)) tags.push(e.tag);
   }
   return { run, tags };
 }
