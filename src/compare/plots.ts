@@ -11,7 +11,7 @@ function esc(s: string): string {
 }
 
 function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(3);
+  return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(3)));
 }
 
 function niceMax(x: number): number {
@@ -89,8 +89,8 @@ function frame(title: string, xs: number[], ys: number[], xLabel: string, yLabel
   for (let t = 0; t <= 4; t++) {
     const xv = x0 + ((x1 - x0) * t) / 4;
     const yv = y0 + ((y1 - y0) * t) / 4;
-    out.push(`<text x="${X(xv)}" y="${height - m.b + 15}" text-anchor="middle">${fmt(Number(xv.toPrecision(3)))}</text>`,
-      `<text x="${m.l - 5}" y="${Y(yv) + 4}" text-anchor="end">${fmt(Number(yv.toPrecision(3)))}</text>`);
+    out.push(`<text x="${X(xv)}" y="${height - m.b + 15}" text-anchor="middle">${fmt(xv)}</text>`,
+      `<text x="${m.l - 5}" y="${Y(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`);
   }
   out.push(`<text x="${(width - m.r + m.l) / 2}" y="${height - 8}" text-anchor="middle">${esc(xLabel)}</text>`,
     `<text x="14" y="${(height - m.b + m.t) / 2}" text-anchor="middle" transform="rotate(-90 14 ${(height - m.b + m.t) / 2})">${esc(yLabel)}</text>`);
