@@ -9,6 +9,7 @@
 #include "cuda/reduce.cuh"
 #include "cuda/sinkhorn_device.cuh"
 #include "cuda/sinkhorn_plan.h"
+#include "cuda/wide_driver.h"
 
 namespace optical::cuda {
 
@@ -23,6 +24,58 @@ DeviceLayout upload_layout(DeviceJob& job, const ot::RaggedLayout& L) {
   return d;
 }
 
+namespace {
+
+/** The multi-block path for the few problems too large for one block (wide_driver.h). */
+void launch_wide(DeviceJob& job, const ot::RaggedLayout& L, const std::vector<int32_t>& problems,
+                 const SinkhornParams& p, const ot::SinkhornOptions& o) {
+  const WideTasks tasks = build_wide_tasks(L, problems);
+  const auto slots = static_cast<int32_t>(problems.size());
+  const auto rowsTotal = static_cast<std::size_t>(L.totalRows());
+  const auto colsTotal = static_cast<std::size_t>(L.totalCols());
+  const auto parts = static_cast<std::size_t>(tasks.partCount);
+  WideState w{};
+  w.rowTasks = job.upload(tasks.rows.data(), tasks.rows.size());
+  w.colTasks = job.upload(tasks.cols.data(), tasks.cols.size());
+  w.combineTasks = job.upload(tasks.combine.data(), tasks.combine.size());
+  w.problems = job.upload(problems.data(), problems.size());
+  w.partOffset = job.upload(tasks.partOffset.data(), tasks.partOffset.size());
+  w.partMx = job.alloc<float>(parts);
+  w.partSum = job.alloc<double>(parts);
+  w.f = job.alloc<float>(rowsTotal);
+  w.fn = job.alloc<float>(rowsTotal);
+  w.la = job.alloc<float>(rowsTotal);
+  w.rowVal = job.alloc<float>(rowsTotal);
+  w.rowMass = job.alloc<double>(rowsTotal);
+  w.rowCost = job.alloc<double>(rowsTotal);
+  w.g = job.alloc<float>(colsTotal);
+  w.gn = job.alloc<float>(colsTotal);
+  w.lb = job.alloc<float>(colsTotal);
+  w.colVal = job.alloc<float>(colsTotal);
+  w.colMass = job.alloc<double>(colsTotal);
+  w.active = job.alloc<int32_t>(problems.size());
+  w.lastIter = job.alloc<int32_t>(problems.size());
+  w.convergedFlag = job.alloc<uint8_t>(problems.size());
+  w.err = job.alloc<float>(problems.size());
+  std::vector<int32_t> active(problems.size());
+  auto launch = [&](auto kernel, std::size_t grid, int block, const SinkhornParams& params, const WideState& state) {
+    if (grid == 0) return;
+    if (grid > 0x7fffffffu) throw CudaError(cudaErrorInvalidConfiguration, "wide Sinkhorn: the problem needs more than 2^31−1 blocks");
+    kernel<<<static_cast<unsigned>(grid), block, 0, job.stream()>>>(params, state);
+    job.checkLaunch("wide Sinkhorn kernel");
+  };
+  auto active_count = [&]() {
+    job.download(active.data(), w.active, active.size());
+    job.synchronize("wide Sinkhorn convergence check");
+    int count = 0;
+    for (int32_t a : active) count += a != 0;
+    return count;
+  };
+  run_wide(o, slots, tasks, p, w, launch, active_count);
+}
+
+}  // namespace
+
 void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, const float* cost,
                      const float* a, const float* b, const ot::SinkhornOptions& o, const DeviceSinkhornOutputs& out) {
   // Shared memory a block may use: the opt-in maximum minus the kernel's static scratch.
@@ -34,7 +87,10 @@ void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayo
   check(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device),
         "cudaDeviceGetAttribute(MaxSharedMemoryPerBlockOptin)");
   const int64_t sharedBudget = static_cast<int64_t>(optin) - static_cast<int64_t>(attr.sharedSizeBytes);
-  const SinkhornLaunchPlan plan = plan_sinkhorn_launch(L, kernel_method(o.method), sharedBudget);
+  int multiprocessors = 1;
+  check(cudaDeviceGetAttribute(&multiprocessors, cudaDevAttrMultiProcessorCount, device),
+        "cudaDeviceGetAttribute(MultiProcessorCount)");
+  const SinkhornLaunchPlan plan = plan_sinkhorn_launch(L, kernel_method(o.method), sharedBudget, multiprocessors);
 
   SinkhornParams p = sinkhorn_option_params(o);
   p.rows = dL.rows;
@@ -72,6 +128,7 @@ void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayo
     sinkhorn_kernel<false><<<static_cast<unsigned>(plan.streaming.size()), plan.streamingThreads, 0, job.stream()>>>(q);
     job.checkLaunch("sinkhorn_kernel<streaming>");
   }
+  if (!plan.wide.empty()) launch_wide(job, L, plan.wide, p, o);
 }
 
 void sinkhorn(const ot::RaggedLayout& L, const ot::SinkhornInputs& in, const ot::SinkhornOptions& o,

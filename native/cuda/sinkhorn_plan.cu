@@ -27,7 +27,8 @@ KernelMethod kernel_method(ot::Method m) {
   return KernelMethod::Auto;
 }
 
-SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod method, int64_t sharedBudget) {
+SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod method, int64_t sharedBudget,
+                                        int multiprocessors) {
   SinkhornLaunchPlan plan;
   int64_t maxDim = 1;
   for (int64_t k = 0; k < L.batch; ++k) {
@@ -42,6 +43,12 @@ SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod 
       plan.workspaceOffset.push_back(plan.workspaceFloats);
       plan.workspaceFloats += (sinkhorn_needs_k(method) ? n * m : 0) + sinkhorn_vector_floats(n, m);
     }
+  }
+  if (!plan.streaming.empty() && plan.streaming.size() < static_cast<std::size_t>(multiprocessors)) {
+    // Too few large problems to occupy every SM with one block each: split each across blocks.
+    plan.wide.swap(plan.streaming);
+    plan.workspaceOffset.clear();
+    plan.workspaceFloats = 0;
   }
   plan.onChipThreads = on_chip_block_size(maxDim);
   // Streaming problems are large: the biggest block the kernel allows.

@@ -1,7 +1,7 @@
 // How a batch is mapped onto the Sinkhorn kernel launches (host code, no CUDA calls, so the kernel
 // emulator in test/cuda plans exactly like the real launcher): problems whose matrix and vectors fit
 // the shared-memory budget go to the on-chip launch, the rest to the streaming launch with a global
-// workspace; plus the block sizes and the kernel parameters that do not depend on device buffers.
+// workspace or, when they are too few to fill the GPU, to the multi-block path; plus the block sizes and the kernel parameters that do not depend on device buffers.
 #pragma once
 
 #include <cstdint>
@@ -16,15 +16,18 @@ struct SinkhornLaunchPlan {
   std::vector<int32_t> onChip;           // problem indices of the shared-memory launch
   int64_t sharedBytes = 0;               // its dynamic shared memory per block
   int onChipThreads = 0;                 // its block size
-  std::vector<int32_t> streaming;        // problem indices of the streaming launch
+  std::vector<int32_t> streaming;        // problem indices of the streaming launch (one block each)
+  std::vector<int32_t> wide;             // problem indices of the multi-block path (wide_driver.h)
   std::vector<int64_t> workspaceOffset;  // per streaming block, floats into the workspace
   int64_t workspaceFloats = 0;
   int streamingThreads = 0;
 };
 
 /** sharedBudget: bytes of dynamic shared memory a block may use (opt-in maximum minus the kernel's
- *  static shared memory). */
-SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod method, int64_t sharedBudget);
+ *  static shared memory). Problems that do not fit stream from global memory: one block each when
+ *  there are at least `multiprocessors` of them (the GPU is full), else the multi-block path. */
+SinkhornLaunchPlan plan_sinkhorn_launch(const ot::RaggedLayout& L, KernelMethod method, int64_t sharedBudget,
+                                        int multiprocessors);
 
 KernelMethod kernel_method(ot::Method m);
 

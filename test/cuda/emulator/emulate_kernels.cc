@@ -16,6 +16,7 @@
 #include "cuda/marginals.h"
 #include "cuda/sinkhorn_device.cuh"
 #include "cuda/sinkhorn_plan.h"
+#include "cuda/wide_driver.h"
 // The launch planning is host code in a .cu file: compile it here, with the emulator's keywords.
 #include "cuda/sinkhorn_plan.cu"
 
@@ -68,11 +69,13 @@ ot::RaggedLayout layout_of(const Batch& b, int64_t dim = 0) {
 }
 
 /** The emulated optical::cuda::sinkhorn: same marginals, same launch plan, same kernel. */
+/** `multiprocessors` decides streaming (one block per problem) vs the multi-block path, as on a GPU
+ *  with that many SMs. */
 void emulated_sinkhorn(const ot::RaggedLayout& L, const float* cost, const float* a, const float* b,
-                       const ot::SinkhornOptions& o, Outputs& out, int64_t budget) {
+                       const ot::SinkhornOptions& o, Outputs& out, int64_t budget, int multiprocessors = 1) {
   std::vector<float> A, B;
   materialise_marginals(L, a, b, std::isinf(o.rho), A, B);
-  const SinkhornLaunchPlan plan = plan_sinkhorn_launch(L, kernel_method(o.method), budget);
+  const SinkhornLaunchPlan plan = plan_sinkhorn_launch(L, kernel_method(o.method), budget, multiprocessors);
   SinkhornParams p = sinkhorn_option_params(o);
   p.rows = L.rows.data();
   p.cols = L.cols.data();
@@ -110,6 +113,48 @@ void emulated_sinkhorn(const ot::RaggedLayout& L, const float* cost, const float
     emu::launch(static_cast<unsigned>(plan.streaming.size()), static_cast<unsigned>(plan.streamingThreads), 0,
                 [&] { sinkhorn_kernel<false>(q); });
   }
+  if (!plan.wide.empty()) {
+    const WideTasks tasks = build_wide_tasks(L, plan.wide);
+    const std::size_t slots = plan.wide.size(), rowsTotal = L.totalRows(), colsTotal = L.totalCols();
+    std::vector<float> partMx(tasks.partCount, nanF), f(rowsTotal, nanF), fn(rowsTotal, nanF), la(rowsTotal, nanF),
+        rowVal(rowsTotal, nanF), g(colsTotal, nanF), gn(colsTotal, nanF), lb(colsTotal, nanF), colVal(colsTotal, nanF),
+        err(slots, nanF);
+    std::vector<double> partSum(tasks.partCount), rowMass(rowsTotal), rowCost(rowsTotal), colMass(colsTotal);
+    std::vector<int32_t> active(slots, -1), lastIter(slots, -1);
+    std::vector<uint8_t> convergedFlag(slots, 7);
+    WideState w{};
+    w.rowTasks = tasks.rows.data();
+    w.colTasks = tasks.cols.data();
+    w.combineTasks = tasks.combine.data();
+    w.problems = plan.wide.data();
+    w.partOffset = tasks.partOffset.data();
+    w.partMx = partMx.data();
+    w.partSum = partSum.data();
+    w.f = f.data();
+    w.fn = fn.data();
+    w.la = la.data();
+    w.rowVal = rowVal.data();
+    w.rowMass = rowMass.data();
+    w.rowCost = rowCost.data();
+    w.g = g.data();
+    w.gn = gn.data();
+    w.lb = lb.data();
+    w.colVal = colVal.data();
+    w.colMass = colMass.data();
+    w.active = active.data();
+    w.lastIter = lastIter.data();
+    w.convergedFlag = convergedFlag.data();
+    w.err = err.data();
+    auto launch = [](auto kernel, std::size_t grid, int block, const SinkhornParams& params, const WideState& state) {
+      emu::launch(static_cast<unsigned>(grid), static_cast<unsigned>(block), 0, [&] { kernel(params, state); });
+    };
+    auto active_count = [&] {
+      int c = 0;
+      for (int32_t x : active) c += x != 0;
+      return c;
+    };
+    run_wide(o, static_cast<int32_t>(slots), tasks, p, w, launch, active_count);
+  }
 }
 
 struct Diff {
@@ -130,7 +175,7 @@ void report(const std::string& name, bool ok, const std::string& detail) {
 /** Compares against ot::sinkhorn on the same batch. Tolerances: float32 kernels with different
  *  summation orders; plan and potentials agree to ~1e-5 of their scale when both converge. */
 void check_sinkhorn(const std::string& name, const Batch& batch, const ot::SinkhornOptions& o, int64_t budget,
-                    bool expectSameIterations = true) {
+                    bool expectSameIterations = true, int multiprocessors = 1) {
   const ot::RaggedLayout L = layout_of(batch);
   Outputs ref, got;
   ref.resize(L);
@@ -141,7 +186,7 @@ void check_sinkhorn(const std::string& name, const Batch& batch, const ot::Sinkh
   in.b = batch.hasB ? batch.b.data() : nullptr;
   ot::sinkhorn(L, in, o, ref.view(), ot::default_pool());
   try {
-    emulated_sinkhorn(L, in.cost, in.a, in.b, o, got, budget);
+    emulated_sinkhorn(L, in.cost, in.a, in.b, o, got, budget, multiprocessors);
   } catch (const std::exception& e) {
     report(name, false, e.what());
     return;
@@ -405,6 +450,23 @@ int main() {
     const Batch wide = random_batch(rng, {{6, 600}, {130, 20}}, true, false);
     check_sinkhorn("sinkhorn streaming wide (m ≥ T) log", wide, options(ot::Method::Log, 0.05, 1e-6, 200), 0);
     check_sinkhorn("sinkhorn streaming wide (m ≥ T) auto", wide, options(ot::Method::Auto, 0.05, 1e-6, 200), 0);
+  }
+
+  {
+    // The multi-block path (fewer large problems than SMs): rows in several 8-row blocks, columns
+    // in several 256-row chunks (n = 300 > 256) and 256-column tiles (m = 600 > 256).
+    const Batch large = random_batch(rng, {{300, 40}, {6, 600}, {1, 1}}, true, true);
+    check_sinkhorn("sinkhorn multi-block log", large, options(ot::Method::Log, 0.05, 1e-6, 300), 0, true, 132);
+    check_sinkhorn("sinkhorn multi-block auto (log iterates)", large, options(ot::Method::Auto, 0.05, 1e-6, 300), 0, true, 132);
+    ot::SinkhornOptions o = options(ot::Method::Log, 0.05, 1e-6, 300);
+    o.rho = 0.5;
+    check_sinkhorn("sinkhorn multi-block unbalanced", large, o, 0, true, 132);
+    o = options(ot::Method::Log, 0.02, 0.0, 45);
+    o.epsInit = 0.5;
+    o.epsDecay = 0.9;
+    o.errorNorm = ot::ErrorNorm::L2;
+    o.checkEvery = 7;
+    check_sinkhorn("sinkhorn multi-block schedule, tol=0, L2", large, o, 0, true, 132);
   }
 
   const std::vector<std::pair<int, int>> tokens = {{5, 7}, {33, 40}, {1, 3}};
