@@ -137,7 +137,7 @@ export class BertModel {
       if (name === 'embeddings.word_embeddings.weight' && config.padTokenId < config.vocabSize) {
         data.fill(0, config.padTokenId * config.hiddenSize, (config.padTokenId + 1) * config.hiddenSize);
       }
-      params.set(name, tf.variable(tf.tensor(data, shape), true));
+      params.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true)));
     }
     return new BertModel(config, params);
   }
@@ -156,7 +156,7 @@ export class BertModel {
         if (t.shape.join(',') !== shape.join(',')) {
           throw new RangeError(`tensor '${name}' has shape [${t.shape}], config implies [${shape}]`);
         }
-        params.set(name, tf.variable(tf.tensor(t.data, shape), true));
+        params.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, shape), true)));
       }
     } catch (err) {
       for (const v of params.values()) v.dispose();
@@ -263,7 +263,7 @@ export class BertModel {
       const t = encoder.get(name);
       if (!t) throw new RangeError(`assign: missing tensor '${name}'`);
       if (t.shape.join(',') !== v.shape.join(',')) throw new RangeError(`assign: '${name}' has shape [${t.shape}], expected [${v.shape}]`);
-      v.assign(tf.tensor(t.data, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
     }
   }
 

@@ -57,7 +57,8 @@ export class AdamW {
   private slot(v: tf.Variable): Slot {
     let s = this.slots.get(v.name);
     if (!s) {
-      s = { m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) };
+      // tidy frees the initial-value tensors; variables survive it.
+      s = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) }));
       this.slots.set(v.name, s);
     }
     return s;
@@ -107,7 +108,7 @@ export class AdamW {
         if (step > 0) throw new RangeError(`optimizer state lacks moments for '${stable}'`);
         continue;
       }
-      this.slots.set(variable.name, { m: tf.variable(tf.tensor(m.data, m.shape), false), v: tf.variable(tf.tensor(v.data, v.shape), false) });
+      this.slots.set(variable.name, tf.tidy(() => ({ m: tf.variable(tf.tensor(m.data, m.shape), false), v: tf.variable(tf.tensor(v.data, v.shape), false) })));
     }
   }
 

@@ -42,8 +42,8 @@ export class CrossEncoder implements RankingModel {
       weight = Float32Array.from({ length: H }, () => rng.normal() * encoder.config.initializerRange);
     }
     if (weight.length !== H) throw new RangeError(`classifier.weight has ${weight.length} values, expected [1, ${H}]`);
-    this.classifierWeight = tf.variable(tf.tensor2d(weight, [1, H]), true);
-    this.classifierBias = tf.variable(tf.tensor1d(head?.bias ?? new Float32Array(1)), true);
+    this.classifierWeight = tf.tidy(() => tf.variable(tf.tensor2d(weight, [1, H]), true));
+    this.classifierBias = tf.tidy(() => tf.variable(tf.tensor1d(head?.bias ?? new Float32Array(1)), true));
   }
 
   /** Loads a folder saved by `save` (or any HF BertForSequenceClassification with num_labels 1; or a bare BertModel, adding a fresh head). */

@@ -188,7 +188,7 @@ export class Trainer {
     for (const [name, v] of variables) {
       const t = weights.get(name);
       if (!t || t.shape.join(',') !== v.shape.join(',')) throw new RangeError(`checkpoint ${dir} lacks '${name}' with shape [${v.shape}]`);
-      v.assign(tf.tensor(t.data, v.shape));
+      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
     }
     this.optimizer.importState(await readSafetensors(join(dir, 'optimizer.safetensors')), variables, saved.optimizerStep);
     this.sampler.setState(saved.sampler);

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initTf } from '../../src/models/tf.js';
+import { initTf, tf } from '../../src/models/tf.js';
 import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT, type BertConfig } from '../../src/models/bert-config.js';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
@@ -144,6 +144,18 @@ describe('Trainer with ranking heads', () => {
     expect(r.step).toBe(6);
     expect(r.bestStep).toBe(2);
     model.dispose();
+  });
+
+  test('no tensors leak: training, evaluation, checkpointing and dispose leave the tensor count unchanged', async () => {
+    const before = tf.memory().numTensors;
+    for (const make of [() => crossEncoder(4), () => new BiEncoder(BertModel.random(config, 4, false), tokenizer, { maxLength: 16 })]) {
+      const model = make();
+      const trainer = new Trainer({ model, examples: train.slice(0, 12), outputDir: await mkdtemp(join(tmpdir(), 'optical-leak-')), steps: 3, batchSize: 4, evalEvery: 2, evaluate: pairwiseAccuracy });
+      await trainer.run();
+      trainer.dispose();
+      model.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   test('rejects bad settings with named errors', () => {
