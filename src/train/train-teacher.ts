@@ -16,6 +16,7 @@ import { rerankMrr } from './dev-eval.js';
 import { readTrainingExamples } from './examples.js';
 import type { RankingModel, TrainingExample } from './ranking-model.js';
 import type { TeacherConfig } from './teacher-config.js';
+import type { BertConfig } from '../models/bert-config.js';
 import { Trainer, type LogRecord, type TrainResult } from './trainer.js';
 
 export interface TrainTeacherHooks {
@@ -96,6 +97,18 @@ async function buildModel(config: TeacherConfig, tokenizer: TextTokenizer): Prom
     : new BiEncoder(encoder, tokenizer, { maxLength: config.maxLength, temperature: config.temperature });
 }
 
+/**
+ * Rough bytes of tensor memory per training step: weights, gradients and two AdamW moments (plus the
+ * transposed weight copies kept for the backward pass), and the activations kept for backprop
+ * (≈ 20·H + 2·I floats per token per layer, and 3 attention maps per head). Only for a warning: the
+ * wasm heap is capped at 4 GB and overflowing it aborts the process without a JS error.
+ */
+export function wasmMemoryEstimate(c: BertConfig, parameters: number, batchSize: number, maxLength: number): number {
+  const tokens = batchSize * 2 * maxLength;
+  const perToken = 20 * c.hiddenSize + 2 * c.intermediateSize + 3 * c.numAttentionHeads * maxLength;
+  return 4 * (5 * parameters + c.numHiddenLayers * tokens * perToken);
+}
+
 export async function trainTeacher(config: TeacherConfig, hooks: TrainTeacherHooks = {}): Promise<TrainTeacherResult> {
   const info = hooks.onInfo ?? (() => {});
   const backend = await initTf(config.backend ? { backend: config.backend } : {});
@@ -109,6 +122,14 @@ export async function trainTeacher(config: TeacherConfig, hooks: TrainTeacherHoo
   const model = await buildModel(config, tokenizer);
   if (model.tokenizer.vocabSize > model.encoder.config.vocabSize) {
     throw new RangeError(`tokenizer has ${model.tokenizer.vocabSize} tokens but the model's vocab_size is ${model.encoder.config.vocabSize}`);
+  }
+  if (backend === 'wasm') {
+    const parameters = [...model.namedVariables().values()].reduce((n, v) => n + v.size, 0);
+    const bytes = wasmMemoryEstimate(model.encoder.config, parameters, config.batchSize, config.maxLength);
+    if (bytes > 3.5e9) {
+      info(`warning: this configuration needs roughly ${(bytes / 1e9).toFixed(1)} GB of tensor memory, more than the wasm heap (4 GB) holds; `
+        + `if the process stops with 'Aborted()', lower batchSize or maxLength (or install @tensorflow/tfjs-node)`);
+    }
   }
   await writeJsonAtomic(join(config.output, 'run-config.json'), { ...config, backend, encoder: model.encoder.config });
   const trainer = new Trainer({

@@ -6,6 +6,8 @@ import { command } from '../../src/cli/commands/train-teacher.js';
 import { parseTeacherConfig } from '../../src/train/teacher-config.js';
 import { UsageError } from '../../src/cli/command.js';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
+import { wasmMemoryEstimate } from '../../src/train/train-teacher.js';
+import { BASE_BERT, TINY_BERT } from '../../src/models/bert-config.js';
 
 const TRIPLES = [
   'maji safi\tkila mtu ana haki ya maji safi\twatoto wanasoma vitabu shuleni',
@@ -85,5 +87,11 @@ describe('optical train-teacher', () => {
     expect(() => parseTeacherConfig({ ...base, vocab: { lowercase: 'yes' } }, '/')).toThrow(/vocab.lowercase/);
     expect(parseTeacherConfig({ ...base, model: { size: 'base' } }, '/data').model.hiddenSize).toBe(768);
     expect(parseTeacherConfig(base, '/data').train).toEqual(['/data/a.tsv']);
+  });
+
+  test('wasm memory estimate flags base-size configs that cannot fit the 4 GB heap', () => {
+    // bert-base, batch 16 × 256: far beyond the heap; the tiny default fits easily.
+    expect(wasmMemoryEstimate({ ...BASE_BERT, vocabSize: 30522 }, 110e6, 16, 256)).toBeGreaterThan(4e9);
+    expect(wasmMemoryEstimate({ ...TINY_BERT, vocabSize: 8000 }, 1.5e6, 16, 256)).toBeLessThan(1e9);
   });
 });
