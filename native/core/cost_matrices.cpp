@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "cost_kernels.h"
+#include "fast_math.h"
 #include "ot.h"
 #include "sinkhorn_internal.h"
 
@@ -9,6 +10,7 @@ namespace ot {
 
 void build_cost_block(CostKind kind, const float* x, const float* y, int64_t n, int64_t m, int64_t dim, float* out,
                       const Splitter& par) {
+  const FlushDenormals ftz;
   std::vector<float> xn, yn;
   if (kind == CostKind::Cosine) {
     xn.resize(n);

@@ -142,10 +142,14 @@ struct SinkhornOutputs {
 
 // Solves all problems. Inputs must already be validated (validate_* above); options too.
 // Problems are spread over the pool's threads; a single large problem is split by rows/cols.
-// method Auto: scaling form, falling back per problem to the log domain when the scaling iterates
-// under/overflow (never returns NaN for finite costs). method Scaling: pure Sinkhorn–Knopp; if it
-// breaks down the last finite iterate is returned with converged = 0 and the iteration count at
-// the breakdown. method Log: log-domain with max-shifted log-sum-exp.
+// All methods run the same iterates (the reference's log-domain updates); they differ in form:
+//   Log:     log domain, max-shifted log-sum-exp (shift reused from the previous iteration).
+//   Scaling: Sinkhorn–Knopp u/v updates on a kernel K = exp((f̄ + ḡ − C)/eps) built once, after one
+//            log-domain iteration at eps (f̄, ḡ its potentials, so K does not underflow at small
+//            eps). If an iterate still overflows, the problem continues in the log domain.
+//   Auto:    scaling, stabilised: when x, y leave [.., 1e15] they are absorbed into f̄, ḡ and K
+//            is rebuilt; only if that cannot help does the problem continue in the log domain.
+// No method returns NaN for finite costs. The annealing phase of an eps schedule is log domain.
 void sinkhorn(const RaggedLayout& L, const SinkhornInputs& in, const SinkhornOptions& o, const SinkhornOutputs& out,
               ThreadPool& pool);
 

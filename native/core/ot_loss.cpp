@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cost_kernels.h"
+#include "fast_math.h"
 #include "ot.h"
 #include "sinkhorn_internal.h"
 
@@ -18,6 +19,7 @@ namespace {
 //   dot:         grad_j = −Σ_i P_ij t_i
 void student_gradient(CostKind kind, const float* T, const float* S, const float* P, const float* C, int64_t n,
                       int64_t m, int64_t dim, float* grad, const Splitter& par) {
+  const FlushDenormals ftz;
   std::vector<float> tn, sn, that;
   const float* tt = T;
   if (kind == CostKind::Cosine) {

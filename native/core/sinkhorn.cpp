@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "fast_math.h"
 #include "ot.h"
 #include "sinkhorn_internal.h"
 #include "sinkhorn_kernels.h"
@@ -24,10 +25,11 @@ inline float to_float(double d) {
   return static_cast<float>(d);
 }
 
-// The scaling iterates x, y (see ScalingState) must stay inside (0, bound]. 'auto' uses a
-// conservative bound: with x, y ≤ 1e15 the Gibbs entries that fast_exp flushes to zero (< e^−87)
-// change any plan entry by less than ~1e-8 · a_i·b_j, so the scaling result matches the log-domain
-// one. 'scaling' only gives up on a genuine float overflow/underflow.
+// The scaling iterates x, y must stay inside (0, bound]. 'auto' uses a conservative bound: with
+// x, y ≤ 1e15 the kernel entries that fast_exp flushes to zero (< e^−87) change any plan entry by
+// less than ~1e-8 · a_i·b_j, so the scaling result matches the log-domain one; when an iterate
+// leaves it, 'auto' absorbs x, y into the potentials and rebuilds the kernel (stabilised scaling).
+// 'scaling' keeps its kernel and only gives up on a genuine float overflow/underflow.
 constexpr float kAutoBound = 1e15f;
 constexpr float kStrictBound = FLT_MAX;
 
@@ -53,7 +55,9 @@ class Solver {
   double tau_at(double eps) const { return balanced_ ? 1.0 : o_.rho / (o_.rho + eps); }
   void log_iteration(double eps, double tau);
   bool enter_scaling();
+  bool build_kernel();
   bool scaling_iteration(double tau);
+  void absorb();
   void leave_scaling();
   void potentials(std::vector<double>& f, std::vector<double>& g) const;
   // Plan pass: row/col sums (and <P,C>) of the current plan; stores it when `store`.
@@ -73,14 +77,13 @@ class Solver {
   std::vector<float> CT_;  // Cᵀ, only for narrow blocks in the log domain (see kTransposeMaxCols)
   bool haveShiftRow_ = false, haveShiftCol_ = false;
 
-  // Scaling state: P = diag(a∘x) K diag(b∘y) with K = exp(−(C − c0)/eps) stored in the plan buffer,
-  // f = eps·log x + c0 + delta, g = eps·log y − delta (delta centres the iterates in float range).
-  bool kBuilt_ = false;
-  float c0_ = 0;
-  double delta_ = 0;
-  float kx_ = 1, ky_ = 1;  // unbalanced constant factors (1 when balanced)
+  // Scaling state: P = diag(a∘x) K diag(b∘y) with K_ij = exp((fbar_i + gbar_j − C_ij)/eps) stored in
+  // the plan buffer, f = fbar + eps·log x, g = gbar + eps·log y. The absorbed potentials fbar, gbar
+  // keep K's entries and x, y near 1 (a kernel built from C alone underflows at small eps).
+  std::vector<double> fbar_, gbar_;
+  std::vector<float> kx_, ky_;  // unbalanced: exp((tau − 1)·fbar/eps), exp((tau − 1)·gbar/eps)
   std::vector<float> x_, y_, xPrev_, yPrev_, w_, z_, S_, T_;
-  bool xValid_ = false, xPrevValid_ = false;
+  int64_t sinceAbsorb_ = 0;  // scaling iterations since the kernel was (re)built
 };
 
 void Solver::log_iteration(double eps, double tau) {
@@ -111,78 +114,97 @@ void Solver::log_iteration(double eps, double tau) {
   for (int64_t j = 0; j < m_; ++j) g_[j] = to_float(-tau * eps * lseCol_[j]);
 }
 
-// Switches to the scaling form at eps = o.eps, starting from the current g. False when the
-// starting iterate is not representable (then the problem stays in the log domain).
+// Switches to the scaling form at eps = o.eps, absorbing the current log-domain potentials into
+// the kernel (so x = y = 1). False when that kernel is not usable (the problem stays in the log
+// domain).
 bool Solver::enter_scaling() {
-  const double eps = o_.eps;
-  if (!kBuilt_) {
-    c0_ = *std::min_element(p_.C, p_.C + n_ * m_);
-    const float invEps = static_cast<float>(1.0 / eps);
-    par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::gibbs_kernel(p_.C, m_, r0, r1, c0_, invEps, p_.plan); });
-    kBuilt_ = true;
-    x_.assign(n_, 0);
-    y_.assign(m_, 0);
-    xPrev_.assign(n_, 0);
-    yPrev_.assign(m_, 0);
+  if (x_.empty()) {
+    fbar_.assign(n_, 0);
+    gbar_.assign(m_, 0);
+    kx_.assign(n_, 1);
+    ky_.assign(m_, 1);
+    x_.assign(n_, 1);
+    y_.assign(m_, 1);
+    xPrev_.assign(n_, 1);
+    yPrev_.assign(m_, 1);
     w_.assign(m_, 0);
     z_.assign(n_, 0);
     S_.assign(n_, 0);
     T_.assign(m_, 0);
   }
-  const auto [gmin, gmax] = std::minmax_element(g_.begin(), g_.end());
-  delta_ = -0.5 * (static_cast<double>(*gmin) + static_cast<double>(*gmax));
-  const float bound = o_.method == Method::Auto ? kAutoBound : kStrictBound;
-  for (int64_t j = 0; j < m_; ++j) {
-    const float y = to_float(std::exp((g_[j] + delta_) / eps));
-    if (!(y > 0 && y <= bound)) return false;
-    y_[j] = y;
-  }
-  const double tau = tau_at(eps);
-  kx_ = to_float(std::exp((tau - 1) * (c0_ + delta_) / eps));
-  ky_ = to_float(std::exp((1 - tau) * delta_ / eps));
-  if (!(kx_ > 0 && kx_ <= bound && ky_ > 0 && ky_ <= bound)) return false;
-  xValid_ = false;
+  for (int64_t i = 0; i < n_; ++i) fbar_[i] = f_[i];
+  for (int64_t j = 0; j < m_; ++j) gbar_[j] = g_[j];
+  if (!build_kernel()) return false;
   mode_ = Mode::Scaling;
   return true;
 }
 
-// One scaling iteration at eps = o.eps. False (state untouched apart from x, y, which the caller
-// restores from xPrev/yPrev) when an iterate leaves the representable range.
+// K from fbar, gbar; x = y = 1. False if the unbalanced factors are not representable.
+bool Solver::build_kernel() {
+  const double eps = o_.eps;
+  par_(n_, m_, [&](int64_t r0, int64_t r1, int) {
+    kernels::gibbs_kernel(p_.C, m_, r0, r1, fbar_.data(), gbar_.data(), 1.0 / eps, p_.plan);
+  });
+  std::fill(x_.begin(), x_.end(), 1.0f);
+  std::fill(y_.begin(), y_.end(), 1.0f);
+  sinceAbsorb_ = 0;
+  if (balanced_) return true;
+  const double tm1 = tau_at(eps) - 1;
+  bool ok = true;
+  for (int64_t i = 0; i < n_; ++i) {
+    kx_[i] = to_float(std::exp(tm1 * fbar_[i] / eps));
+    ok &= kx_[i] > 0 && kx_[i] <= kAutoBound;
+  }
+  for (int64_t j = 0; j < m_; ++j) {
+    ky_[j] = to_float(std::exp(tm1 * gbar_[j] / eps));
+    ok &= ky_[j] > 0 && ky_[j] <= kAutoBound;
+  }
+  return ok;
+}
+
+// One scaling iteration at eps = o.eps. False when an iterate leaves the allowed range; x, y are
+// then garbage and the caller restarts from xPrev, yPrev (the state before this iteration).
 bool Solver::scaling_iteration(double tau) {
   const float bound = o_.method == Method::Auto ? kAutoBound : kStrictBound;
   const float t = static_cast<float>(tau);
   std::copy(y_.begin(), y_.end(), yPrev_.begin());
-  if (xValid_) std::copy(x_.begin(), x_.end(), xPrev_.begin());
-  xPrevValid_ = xValid_;
+  std::copy(x_.begin(), x_.end(), xPrev_.begin());
   for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
   par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::scale_rows(p_.plan, m_, r0, r1, w_.data(), S_.data()); });
   bool ok = true;
   for (int64_t i = 0; i < n_; ++i) {
-    const float x = balanced_ ? 1.0f / S_[i] : kx_ * std::pow(S_[i], -t);
+    const float x = balanced_ ? 1.0f / S_[i] : kx_[i] * std::pow(S_[i], -t);
     ok &= x > 0 && x <= bound;
     x_[i] = x;
   }
   if (!ok) return false;
-  xValid_ = true;
   for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
   par_(m_, n_, [&](int64_t c0, int64_t c1, int) { kernels::scale_cols(p_.plan, n_, m_, c0, c1, z_.data(), T_.data()); });
   for (int64_t j = 0; j < m_; ++j) {
-    const float y = balanced_ ? 1.0f / T_[j] : ky_ * std::pow(T_[j], -t);
+    const float y = balanced_ ? 1.0f / T_[j] : ky_[j] * std::pow(T_[j], -t);
     ok &= y > 0 && y <= bound;
     y_[j] = y;
   }
+  if (ok) ++sinceAbsorb_;
   return ok;
+}
+
+// Stabilisation ('auto'): fold the last good iterate into fbar, gbar and rebuild the kernel.
+void Solver::absorb() {
+  const double eps = o_.eps;
+  for (int64_t i = 0; i < n_; ++i) fbar_[i] += eps * std::log(static_cast<double>(xPrev_[i]));
+  for (int64_t j = 0; j < m_; ++j) gbar_[j] += eps * std::log(static_cast<double>(yPrev_[j]));
+  std::fill(xPrev_.begin(), xPrev_.end(), 1.0f);  // now folded into fbar, gbar
+  std::fill(yPrev_.begin(), yPrev_.end(), 1.0f);
+  if (!build_kernel()) leave_scaling();
 }
 
 // Back to the log domain from the last good scaling iterate (the start of the failed iteration).
 void Solver::leave_scaling() {
   const double eps = o_.eps;
-  for (int64_t j = 0; j < m_; ++j) g_[j] = to_float(eps * std::log(static_cast<double>(yPrev_[j])) - delta_);
-  if (xPrevValid_)
-    for (int64_t i = 0; i < n_; ++i)
-      f_[i] = to_float(eps * std::log(static_cast<double>(xPrev_[i])) + c0_ + delta_);
+  for (int64_t j = 0; j < m_; ++j) g_[j] = to_float(gbar_[j] + eps * std::log(static_cast<double>(yPrev_[j])));
+  for (int64_t i = 0; i < n_; ++i) f_[i] = to_float(fbar_[i] + eps * std::log(static_cast<double>(xPrev_[i])));
   haveShiftRow_ = haveShiftCol_ = false;
-  xValid_ = false;
   mode_ = Mode::Log;
 }
 
@@ -191,9 +213,8 @@ void Solver::potentials(std::vector<double>& f, std::vector<double>& g) const {
   g.resize(m_);
   if (mode_ == Mode::Scaling) {
     const double eps = o_.eps;
-    for (int64_t i = 0; i < n_; ++i)
-      f[i] = xValid_ ? eps * std::log(static_cast<double>(x_[i])) + c0_ + delta_ : f_[i];
-    for (int64_t j = 0; j < m_; ++j) g[j] = eps * std::log(static_cast<double>(y_[j])) - delta_;
+    for (int64_t i = 0; i < n_; ++i) f[i] = fbar_[i] + eps * std::log(static_cast<double>(x_[i]));
+    for (int64_t j = 0; j < m_; ++j) g[j] = gbar_[j] + eps * std::log(static_cast<double>(y_[j]));
   } else {
     for (int64_t i = 0; i < n_; ++i) f[i] = f_[i];
     for (int64_t j = 0; j < m_; ++j) g[j] = g_[j];
@@ -275,13 +296,22 @@ ProblemResult Solver::run() {
     const bool atTarget = eps == o_.eps;
     // With tol = 0 nothing can stop early: only the last iteration's error is needed.
     const bool checkHere = (o_.tol > 0 && (it + 1) % o_.checkEvery == 0) || it + 1 == o_.maxIter;
-    if (mode_ == Mode::Log && wantScaling && atTarget && !enter_scaling()) wantScaling = false;
+    // The scaling form starts after one log-domain iteration at eps, from potentials that are
+    // already adapted to C (exp(−C/eps) alone would underflow at small eps).
+    if (mode_ == Mode::Log && wantScaling && atTarget && it > 0 && eps_at(o_, it - 1) == o_.eps && !enter_scaling()) {
+      wantScaling = false;  // f_, g_ are untouched: carry on in the log domain
+    }
     if (!balanced_ && checkHere) potentials(fBefore, gBefore);
     if (mode_ == Mode::Scaling) {
       if (!scaling_iteration(tau_at(eps))) {
-        leave_scaling();
-        wantScaling = false;
-        continue;  // redo this iteration in the log domain
+        // Redo this iteration: stabilised (fresh kernel) if that can help, else in the log domain.
+        if (o_.method == Method::Auto && sinceAbsorb_ > 0) {
+          absorb();
+        } else {
+          leave_scaling();
+          wantScaling = false;
+        }
+        continue;
       }
     } else {
       log_iteration(eps, tau_at(eps));
@@ -372,6 +402,7 @@ int Splitter::chunks_for(int64_t total, int64_t cellsPerItem) {
 }
 
 ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par) {
+  const FlushDenormals ftz;
   Solver s(p, o, par);
   return s.run();
 }

@@ -173,11 +173,15 @@ void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, co
 }
 
 OT_KERNEL
-void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, float c0, float invEps, float* K) {
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
+                  float* K) {
+  const double* __restrict gv = G;
   for (int64_t i = r0; i < r1; ++i) {
     const float* __restrict c = C + i * m;
     float* __restrict k = K + i * m;
-    for (int64_t j = 0; j < m; ++j) k[j] = fast_exp(-(c[j] - c0) * invEps);
+    const double fi = F[i];
+    for (int64_t j = 0; j < m; ++j)
+      k[j] = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
   }
 }
 

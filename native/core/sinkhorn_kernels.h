@@ -30,8 +30,9 @@ void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* 
 // Scaling form: T[j] = Σ_i z[i] · K[i,j] for j in [c0, c1); rows with z[i] = 0 are skipped.
 void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* z, float* T);
 
-// K[i,j] = exp(−(C[i,j] − c0) · invEps) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
-void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, float c0, float invEps, float* K);
+// K[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
+                  float* K);
 
 // Plan statistics over rows [r0, r1) of one problem. The plan entry is
 //   log form:     P[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps)      (F, G in double; F = f + eps·log a)

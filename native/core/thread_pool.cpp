@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include "fast_math.h"
+
 #include <algorithm>
 
 namespace ot {
@@ -38,6 +40,8 @@ void ThreadPool::run_tasks(Job& job, int slot) {
     if (i >= job.count) return;
     if (!job.failed.load(std::memory_order_relaxed)) {
       try {
+        // Per task: the guard restores the caller thread's floating-point mode when the task ends.
+        const FlushDenormals ftz;
         (*job.task)(i, slot);
       } catch (...) {
         std::lock_guard<std::mutex> lock(m_);
