@@ -343,6 +343,22 @@ export class TextTokenizer {
   }
 }
 
+/**
+ * Word → token spans of one sequence of an encoding: spans[w] = [start, end) positions in
+ * encoding.ids of word w of `sequence` (0 = first text, 1 = pair), or null when the word produced no
+ * token or was truncated away entirely. The inverse of `wordIds`.
+ */
+export function wordTokenSpans(encoding: Encoding, sequence: 0 | 1 = 0): ([number, number] | null)[] {
+  const spans: ([number, number] | null)[] = encoding.words[sequence].map(() => null);
+  encoding.wordIds.forEach((w, i) => {
+    if (w === null || encoding.sequenceIds[i] !== sequence) return;
+    const span = spans[w];
+    if (span === null) spans[w] = [i, i + 1];
+    else span[1] = i + 1;
+  });
+  return spans;
+}
+
 /** Loads a tokenizer from a tokenizer.json path, a model folder, or an already parsed object. */
 export async function createTokenizer(source: string | Record<string, any>): Promise<TextTokenizer> {
   return typeof source === 'string' ? TextTokenizer.fromFile(source) : new TextTokenizer(source);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { trainWordPiece, saveTokenizerJson } from '../../src/models/wordpiece-trainer.js';
 import { WordPieceEncoder } from '../../src/models/wordpiece.js';
-import { createTokenizer, TextTokenizer } from '../../src/models/tokenizer.js';
+import { createTokenizer, TextTokenizer, wordTokenSpans } from '../../src/models/tokenizer.js';
 
 const TRAIN = [
   'Everyone has the right to education. Education shall be free, at least in the elementary stages.',
@@ -115,6 +115,17 @@ describe('TextTokenizer', () => {
     const last = enc.tokens.filter((_, i) => enc.wordIds[i] === 5);
     expect(last.map((p) => p.replace(/^##/, '')).join('')).toBe('education.');
     expect(enc.ids).toEqual(tok.encode(words.join(' ')).ids);
+    const spans = wordTokenSpans(enc);
+    expect(spans[0]![0]).toBe(1); // after [CLS]
+    spans.forEach((span, w) => {
+      for (let i = span![0]; i < span![1]; i++) expect(enc.wordIds[i]).toBe(w);
+    });
+    expect(spans[5]![1]).toBe(enc.ids.length - 1); // last word ends before [SEP]
+    // In a pair, spans of the second text index into it; truncated-away words get null.
+    const pair = tok.encode('kila mtu', words, { maxLength: 7 });
+    const second = wordTokenSpans(pair, 1);
+    expect(second[0]).not.toBeNull();
+    expect(second[5]).toBeNull();
   });
 
   test('longest-first truncation and padding', () => {
