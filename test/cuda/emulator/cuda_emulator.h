@@ -8,8 +8,11 @@
 // shuffle that not every lane of the warp reaches) is a deadlock or undefined behaviour on a GPU;
 // here it throws a std::logic_error naming the block. Dynamic shared memory starts filled with NaN,
 // so reads of never-written storage show up in the results.
-// What it cannot check: races between barriers (the fibers switch only at barriers, so a missing
-// barrier between a write and a read by another thread may go unnoticed), timing, occupancy.
+// Races: between two scheduling points each fiber runs alone, in thread order. A missing barrier
+// between a write and another thread's read therefore shows up as a result that depends on that
+// order; run_in_order(Order::Reverse) lets a test run a kernel again with the opposite order and
+// demand bit-identical output (the kernels reduce in fixed orders, so only a race can differ).
+// What it cannot check: timing, occupancy, the rounding of the GPU's own exp2f/log2f.
 #pragma once
 
 #define OPTICAL_CUDA_EMULATION 1
@@ -110,6 +113,13 @@ struct Block {
   const std::function<void()>* body = nullptr;
 };
 
+enum class Order { Forward, Reverse };
+
+inline Order& schedule_order() {
+  static Order o = Order::Forward;
+  return o;
+}
+
 inline Block*& active() {
   static Block* b = nullptr;
   return b;
@@ -197,7 +207,9 @@ inline void run_block(unsigned blockIdx, unsigned threads, std::size_t dynamicBy
   const unsigned warps = threads / 32;
   for (;;) {
     bool ran = false;
-    for (unsigned t = 0; t < threads; ++t) {
+    const bool reverse = schedule_order() == Order::Reverse;
+    for (unsigned q = 0; q < threads; ++q) {
+      const unsigned t = reverse ? threads - 1 - q : q;
       Fiber& f = b.fibers[t];
       if (f.done || f.wait != Wait::None) continue;
       b.current = static_cast<int>(t);
@@ -231,6 +243,20 @@ inline void run_block(unsigned blockIdx, unsigned threads, std::size_t dynamicBy
                            " have exited, the rest wait at a warp shuffle that not all lanes reach");
   }
   active() = saved;
+}
+
+/** Runs fn with the given scheduling order, restoring the previous one. */
+template <class F>
+void run_in_order(Order order, F&& fn) {
+  const Order saved = schedule_order();
+  schedule_order() = order;
+  try {
+    fn();
+  } catch (...) {
+    schedule_order() = saved;
+    throw;
+  }
+  schedule_order() = saved;
 }
 
 /** kernel<<<grid, threads, dynamicBytes>>>: blocks run in order. */
