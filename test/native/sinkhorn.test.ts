@@ -224,4 +224,18 @@ describe('native sinkhorn: basic properties', () => {
     const got = await pending;
     expect(got.plan).toEqual(expected.plan);
   });
+
+  it('many concurrent async calls (mixed operations and sizes) each equal their sync result', async () => {
+    const jobs = Array.from({ length: 12 }, (_, q) => {
+      const shapes: Shape[] = q % 3 === 0 ? [[300, 200]] : [[5 + q, 9], [17, 3 + q], [1, 1]];
+      const p = randomCosts(200 + q, shapes);
+      const o = opts({ method: METHODS[q % 3], eps: 0.05 + 0.01 * q, maxIter: 150, threads: q % 2 });
+      return { p, o, expected: addon.sinkhornSync(p, o) };
+    });
+    const results = await Promise.all(jobs.map(({ p, o }) => addon.sinkhorn(p, o)));
+    results.forEach((r, q) => {
+      expect(sameBits(r.plan, jobs[q].expected.plan), `job ${q} plan`).toBe(true);
+      expect(sameBits(r.value, jobs[q].expected.value), `job ${q} value`).toBe(true);
+    });
+  });
 });
