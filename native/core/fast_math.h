@@ -40,9 +40,10 @@ namespace ot {
 constexpr float kExpLowest = -87.0f;   // below: result flushed to 0
 constexpr float kExpHighest = 88.0f;   // above: clamped (e^88 ≈ 1.65e38 < FLT_MAX)
 
-OT_INLINE float fast_exp(float x) {
+// exp of the clamped argument: the core of fast_exp without the flush to zero.
+OT_INLINE float exp_clamped(float x) {
   const float xc = std::min(std::max(x, kExpLowest), kExpHighest);
-  const float n = std::floor(xc * 1.44269504088896341f + 0.5f);
+  const float n = std::nearbyint(xc * 1.44269504088896341f);
   float r = xc - n * 0.693359375f;   // ln2 high part (exact in float)
   r = r - n * -2.12194440e-4f;       // ln2 low part
   float p = 1.9875691500e-4f;
@@ -55,8 +56,14 @@ OT_INLINE float fast_exp(float x) {
   const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return x < kExpLowest ? 0.0f : p * scale;
+  return p * scale;
 }
+
+OT_INLINE float fast_exp(float x) { return x < kExpLowest ? 0.0f : exp_clamped(x); }
+
+// For terms of a shifted sum of exponentials: below e^−87 it returns ≈1.6e-38 instead of 0, which
+// is invisible next to the sum (≥ e^−60 by construction) and saves the flush.
+OT_INLINE float exp_term(float x) { return exp_clamped(x); }
 
 // Branch-free natural log for positive normal floats (the shifted sums of the log-domain updates
 // lie in [e^-60, e^60]). x = 2^e · m with m in [√½, √2), log m = 2·atanh((m−1)/(m+1)) by its odd
