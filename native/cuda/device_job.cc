@@ -22,7 +22,10 @@ DeviceJob::~DeviceJob() {
   // Best effort on every path: after a sticky error these calls fail, and the reset in
   // run_on_device reclaims everything instead.
   if (stream_) cudaStreamSynchronize(stream_);
+  for (cudaStream_t s : sides_) cudaStreamSynchronize(s);
   for (void* ptr : allocations_) cudaFree(ptr);
+  for (cudaEvent_t e : events_) cudaEventDestroy(e);
+  for (cudaStream_t s : sides_) cudaStreamDestroy(s);
   if (stream_) cudaStreamDestroy(stream_);
   cudaGetLastError();
 }
@@ -47,6 +50,36 @@ void DeviceJob::copyIn(void* device, const void* host, std::size_t bytes) {
 void DeviceJob::copyOut(void* host, const void* device, std::size_t bytes) {
   if (bytes == 0) return;
   check(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, stream_), "cudaMemcpyAsync (device to host)");
+}
+
+cudaStream_t DeviceJob::side(std::size_t i) {
+  while (sides_.size() <= i) {
+    cudaStream_t s = nullptr;
+    check(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+    sides_.push_back(s);
+  }
+  return sides_[i];
+}
+
+cudaEvent_t DeviceJob::new_event() {
+  cudaEvent_t e = nullptr;
+  check(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "cudaEventCreateWithFlags");
+  events_.push_back(e);
+  return e;
+}
+
+void DeviceJob::fork(std::size_t count) {
+  cudaEvent_t e = new_event();
+  check(cudaEventRecord(e, stream_), "cudaEventRecord");
+  for (std::size_t i = 0; i < count; ++i) check(cudaStreamWaitEvent(side(i), e, 0), "cudaStreamWaitEvent");
+}
+
+void DeviceJob::join(std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    cudaEvent_t e = new_event();
+    check(cudaEventRecord(e, side(i)), "cudaEventRecord");
+    check(cudaStreamWaitEvent(stream_, e, 0), "cudaStreamWaitEvent");
+  }
 }
 
 void DeviceJob::checkLaunch(const char* kernel) {

@@ -41,6 +41,11 @@ class DeviceJob {
   void download(T* host, const T* device, std::size_t count) {
     copyOut(host, device, count * sizeof(T));
   }
+  /** Extra streams that run concurrently with stream(): fork(count) makes side streams 0..count−1
+   *  wait for the work queued so far on stream(); join(count) makes stream() wait for theirs. */
+  cudaStream_t side(std::size_t i);
+  void fork(std::size_t count);
+  void join(std::size_t count);
   /** Checks the launch that was just queued (configuration errors surface here). */
   void checkLaunch(const char* kernel);
   /** Waits for the stream; kernel faults surface here as CudaError. */
@@ -51,9 +56,13 @@ class DeviceJob {
   void copyIn(void* device, const void* host, std::size_t bytes);
   void copyOut(void* host, const void* device, std::size_t bytes);
 
+  cudaEvent_t new_event();
+
   cudaStream_t stream_ = nullptr;
   cudaDeviceProp props_{};
   std::vector<void*> allocations_;
+  std::vector<cudaStream_t> sides_;
+  std::vector<cudaEvent_t> events_;
 };
 
 /** Runs body(job) in a fresh DeviceJob. A sticky CUDA error (the context is lost) resets the device

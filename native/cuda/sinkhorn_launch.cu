@@ -110,16 +110,25 @@ void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayo
   p.error = out.error;
   p.converged = out.converged;
 
-  if (!plan.onChip.empty()) {
+  // On-chip bins run concurrently, each on its own stream (forked from and joined back into the
+  // job's stream), so the blocks of small problems fill the SMs next to those of large ones.
+  // The problem lists are uploaded first: the side streams only wait for work queued before fork.
+  std::vector<const int32_t*> binProblems;
+  for (const OnChipBin& bin : plan.onChip) binProblems.push_back(job.upload(bin.problems.data(), bin.problems.size()));
+  const bool concurrent = plan.onChip.size() > 1;
+  if (concurrent) job.fork(plan.onChip.size());
+  for (std::size_t b = 0; b < plan.onChip.size(); ++b) {
+    const OnChipBin& bin = plan.onChip[b];
     SinkhornParams q = p;
-    q.problems = job.upload(plan.onChip.data(), plan.onChip.size());
+    q.problems = binProblems[b];
     check(cudaFuncSetAttribute(sinkhorn_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(plan.sharedBytes)),
+                               static_cast<int>(bin.sharedBytes)),
           "cudaFuncSetAttribute(sinkhorn_kernel, MaxDynamicSharedMemorySize)");
-    sinkhorn_kernel<true><<<static_cast<unsigned>(plan.onChip.size()), plan.onChipThreads,
-                            static_cast<std::size_t>(plan.sharedBytes), job.stream()>>>(q);
+    sinkhorn_kernel<true><<<static_cast<unsigned>(bin.problems.size()), bin.threads,
+                            static_cast<std::size_t>(bin.sharedBytes), concurrent ? job.side(b) : job.stream()>>>(q);
     job.checkLaunch("sinkhorn_kernel<shared>");
   }
+  if (concurrent) job.join(plan.onChip.size());
   if (!plan.streaming.empty()) {
     SinkhornParams q = p;
     q.problems = job.upload(plan.streaming.data(), plan.streaming.size());

@@ -12,10 +12,19 @@
 
 namespace optical::cuda {
 
+/** One on-chip launch: problems of similar shared-memory size, so that small problems are not
+ *  charged the reservation of the largest one (which would cut the blocks resident per SM). */
+struct OnChipBin {
+  std::vector<int32_t> problems;
+  int64_t sharedBytes = 0;  // dynamic shared memory per block: the largest problem of the bin
+  int threads = 0;          // block size
+};
+
+/** At most this many on-chip launches (they run concurrently on their own streams). */
+constexpr std::size_t kMaxOnChipBins = 4;
+
 struct SinkhornLaunchPlan {
-  std::vector<int32_t> onChip;           // problem indices of the shared-memory launch
-  int64_t sharedBytes = 0;               // its dynamic shared memory per block
-  int onChipThreads = 0;                 // its block size
+  std::vector<OnChipBin> onChip;         // shared-memory launches, smallest problems first
   std::vector<int32_t> streaming;        // problem indices of the streaming launch (one block each)
   std::vector<int32_t> wide;             // problem indices of the multi-block path (wide_driver.h)
   std::vector<int64_t> workspaceOffset;  // per streaming block, floats into the workspace

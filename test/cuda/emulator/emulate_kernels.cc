@@ -98,11 +98,11 @@ void emulated_sinkhorn(const ot::RaggedLayout& L, const float* cost, const float
   p.iterations = out.iterations.data();
   p.error = out.error.data();
   p.converged = out.converged.data();
-  if (!plan.onChip.empty()) {
+  for (const OnChipBin& bin : plan.onChip) {
     SinkhornParams q = p;
-    q.problems = plan.onChip.data();
-    emu::launch(static_cast<unsigned>(plan.onChip.size()), static_cast<unsigned>(plan.onChipThreads),
-                static_cast<std::size_t>(plan.sharedBytes), [&] { sinkhorn_kernel<true>(q); });
+    q.problems = bin.problems.data();
+    emu::launch(static_cast<unsigned>(bin.problems.size()), static_cast<unsigned>(bin.threads),
+                static_cast<std::size_t>(bin.sharedBytes), [&] { sinkhorn_kernel<true>(q); });
   }
   if (!plan.streaming.empty()) {
     std::vector<float> workspace(static_cast<std::size_t>(plan.workspaceFloats), nanF);
@@ -421,8 +421,37 @@ void check_loss(const std::string& name, const Pairs& p, ot::CostKind kind, cons
 
 }  // namespace
 
+/** The launch plan: every problem exactly once, ≤ kMaxOnChipBins on-chip launches, each reserving
+ *  enough shared memory for its members, small problems not charged for large ones. */
+void check_plan() {
+  const std::vector<int32_t> rows = {1, 3, 17, 40, 70, 9, 300, 2}, cols = {1, 7, 5, 33, 129, 64, 400, 2};
+  const ot::RaggedLayout L = ot::RaggedLayout::build(rows.data(), 8, cols.data(), 8);
+  const SinkhornLaunchPlan plan = plan_sinkhorn_launch(L, KernelMethod::Auto, kH100Budget, 132);
+  std::vector<int> seen(8, 0);
+  bool ok = plan.onChip.size() <= kMaxOnChipBins && plan.onChip.size() >= 2;
+  for (const OnChipBin& bin : plan.onChip) {
+    ok &= bin.threads >= 64 && bin.threads <= kMaxOnChipThreads && bin.sharedBytes <= kH100Budget;
+    for (int32_t k : bin.problems) {
+      ++seen[k];
+      ok &= 4 * (int64_t{rows[k]} * cols[k] + sinkhorn_vector_floats(rows[k], cols[k])) <= bin.sharedBytes;
+    }
+  }
+  for (int32_t k : plan.streaming) ++seen[k];
+  for (int32_t k : plan.wide) ++seen[k];
+  for (int c : seen) ok &= c == 1;
+  // 300×400 (480 kB) does not fit; a single large problem is split across blocks (132 SMs).
+  ok &= plan.wide == std::vector<int32_t>{6} && plan.streaming.empty();
+  // The 1×1 problem's launch must not reserve the 70×129 problem's 40 kB.
+  for (const OnChipBin& bin : plan.onChip)
+    for (int32_t k : bin.problems)
+      if (k == 0) ok &= bin.sharedBytes < 4096;
+  report("launch plan (bins, streaming, multi-block)", ok,
+         std::to_string(plan.onChip.size()) + " on-chip launches, " + std::to_string(plan.wide.size()) + " multi-block");
+}
+
 int main() {
   std::mt19937 rng(20261122);
+  check_plan();
   // Shapes: 1×1, thin, m < 32 (one lane group), m > T/2 (one slice), tall, ≥ 64 in both.
   const std::vector<std::pair<int, int>> mixed = {{1, 1}, {3, 7}, {17, 5}, {40, 33}, {70, 129}, {9, 64}};
   const Batch uniform = random_batch(rng, mixed, false, false);
