@@ -43,8 +43,20 @@ def probe():
     try:
         import torch
         info['torch'] = torch.__version__
+        # How this torch was built matters as much as its version: the vector ISA its kernels use
+        # and its BLAS (BLAS_INFO=generic: the system libblas, reported as numpyBlas below).
+        import re
+        cfg = torch.__config__.show()
+        cap = re.search(r'CPU capability usage: (\S+)', cfg)
+        blas = re.search(r'BLAS_INFO=([^,\s]+)', cfg)
+        info['torchBuild'] = 'CPU capability %s, BLAS_INFO=%s' % (cap.group(1) if cap else '?',
+                                                            blas.group(1) if blas else '?')
     except Exception as e:  # noqa: BLE001
         info['missing'].append('torch (%s)' % e)
+    blas_lib = '/usr/lib/x86_64-linux-gnu/libblas.so.3'
+    if os.path.exists(blas_lib):
+        # Debian selects the BLAS behind numpy through alternatives (reference, OpenBLAS, BLIS...).
+        info['numpyBlas'] = os.path.realpath(blas_lib)
     try:
         import scipy
         info['scipy'] = scipy.__version__

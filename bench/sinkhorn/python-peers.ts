@@ -51,7 +51,7 @@ export function probePython(python: string): PythonProbe {
   if (r.status !== 0) return { ok: false, python, versions: {}, problem: `${python} peers.py probe exited ${r.status}: ${r.stderr.trim().split('\n').pop()}` };
   const info = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
   const versions: Record<string, string> = {};
-  for (const k of ['python', 'numpy', 'scipy', 'pot', 'torch']) if (typeof info[k] === 'string') versions[k] = info[k] as string;
+  for (const k of ['python', 'numpy', 'numpyBlas', 'scipy', 'pot', 'torch', 'torchBuild']) if (typeof info[k] === 'string') versions[k] = info[k] as string;
   const missing = (info.missing as string[] | undefined) ?? [];
   return { ok: missing.length === 0, python, versions, problem: missing.length ? `missing: ${missing.join(', ')}` : undefined };
 }
