@@ -3,6 +3,8 @@
 // public entry point optical::cuda::sinkhorn (upload → kernels → download, one GPU job).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
 #include "cuda/batch_device.h"
 #include "cuda/cuda_ot.h"
@@ -140,6 +142,24 @@ void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayo
   if (!plan.wide.empty()) launch_wide(job, L, plan.wide, p, o);
 }
 
+namespace {
+
+/** Writes through a null pointer: an illegal-address fault, which poisons the CUDA context. */
+__global__ void fault_kernel(int* target) { *target = 1; }
+
+/** Test hook: with OPTICAL_CUDA_TEST_FAULT=1 a sinkhorn call first runs a faulting kernel, so the
+ *  GPU tests can check that the error arrives as a JS Error named cudaErrorIllegalAddress and that
+ *  the next call works (run_on_device resets the device). Read per call; never set in normal use. */
+void maybe_inject_fault(DeviceJob& job) {
+  const char* v = std::getenv("OPTICAL_CUDA_TEST_FAULT");
+  if (v == nullptr || std::strcmp(v, "1") != 0) return;
+  fault_kernel<<<1, 1, 0, job.stream()>>>(nullptr);
+  job.checkLaunch("fault_kernel");
+  job.synchronize("fault_kernel (OPTICAL_CUDA_TEST_FAULT)");
+}
+
+}  // namespace
+
 void sinkhorn(const ot::RaggedLayout& L, const ot::SinkhornInputs& in, const ot::SinkhornOptions& o,
               const ot::SinkhornOutputs& out) {
   ot::validate_options(o);
@@ -150,6 +170,7 @@ void sinkhorn(const ot::RaggedLayout& L, const ot::SinkhornInputs& in, const ot:
   const auto colsTotal = static_cast<std::size_t>(L.totalCols());
   const auto batch = static_cast<std::size_t>(L.batch);
   run_on_device([&](DeviceJob& job) {
+    maybe_inject_fault(job);
     const DeviceLayout dL = upload_layout(job, L);
     const float* cost = job.upload(in.cost, cells);
     const float* a = job.upload(A.data(), A.size());

@@ -247,6 +247,26 @@ describe.skipIf(!gpu)('CUDA kernels on the GPU', () => {
     }
   });
 
+  it('a faulting kernel becomes an Error named after the CUDA error, and the next call works', async () => {
+    const p = problem(17, [[4, 5]]);
+    process.env.OPTICAL_CUDA_TEST_FAULT = '1';
+    let thrown: unknown;
+    try {
+      cuda!.sinkhornSync(p, opts());
+    } catch (e) {
+      thrown = e;
+    } finally {
+      delete process.env.OPTICAL_CUDA_TEST_FAULT;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as { code?: string }).code).toBe('cudaErrorIllegalAddress');
+    expect((thrown as Error).message).toMatch(/cudaErrorIllegalAddress/);
+    const after = cuda!.sinkhornSync(p, opts());
+    expect(after.converged[0]).toBe(1);
+    const again = await cuda!.sinkhorn(p, opts());
+    expect(Array.from(again.plan)).toEqual(Array.from(after.plan));
+  });
+
   it('bad arguments give the same TypeError/RangeError as the CPU addon, and the addon stays usable', () => {
     const p = problem(16, [[2, 3]]);
     expect(() => cuda!.sinkhornSync({ ...p, cost: new Float32Array(5) }, opts())).toThrow(RangeError);
