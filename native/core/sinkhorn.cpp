@@ -40,7 +40,9 @@ constexpr int64_t kSplitCells = int64_t{1} << 17;
 // Log domain: for rows of at most this many columns the f update runs as column sums over a
 // transposed copy of C (vectorised across rows); the horizontal reductions of short rows would
 // otherwise dominate. Wider rows amortise them and need no copy.
+// The copy is skipped for very large blocks (it would double their memory).
 constexpr int64_t kTransposeMaxCols = 256;
+constexpr int64_t kTransposeMaxCells = int64_t{1} << 24;
 
 class Solver {
  public:
@@ -87,7 +89,7 @@ class Solver {
 };
 
 void Solver::log_iteration(double eps, double tau) {
-  if (CT_.empty() && m_ <= kTransposeMaxCols && n_ > 1) {
+  if (CT_.empty() && m_ <= kTransposeMaxCols && n_ > 1 && n_ * m_ <= kTransposeMaxCells) {
     CT_.resize(static_cast<size_t>(n_) * m_);
     par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::transpose(p_.C, n_, m_, r0, r1, CT_.data()); });
   }

@@ -70,30 +70,50 @@ void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h,
 
 namespace {
 
-// s[j] += Σ_{i in rows} exp((h[i] − C[i,j])·invEps − sh[j]) over columns [c0, c1), four rows per
-// sweep so that the accumulators are loaded and stored once per four rows. Rows with h = −inf
+// Column sums run over row blocks of this size into a small tile of partial sums that is then
+// added to the total: float rounding grows with ~(block + n/block) additions instead of n, which
+// matters for tall problems (tens of thousands of rows).
+constexpr int64_t kRowBlock = 256;
+constexpr int64_t kColTile = 512;
+
+// out[j − j0] += Σ_{i in [i0, i1)} exp((h[i] − C[i,j])·invEps − sh[j]) for j in [j0, j1), four rows
+// per sweep so that the partial sums are loaded and stored once per four rows. Rows with h = −inf
 // (zero weight) inside a block of four contribute ≈1.6e-38 each (exp_term), nothing visible.
-OT_INLINE void accumulate_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h,
-                            float invEps, const float* __restrict sh, float* __restrict s) {
-  int64_t i = 0;
-  for (; i + 4 <= n; i += 4) {
+OT_INLINE void exp_rows_into(const float* C, int64_t m, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
+                             const float* h, float invEps, const float* __restrict sh, float* __restrict out) {
+  int64_t i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const float h0 = h[i], h1 = h[i + 1], h2 = h[i + 2], h3 = h[i + 3];
     if (h0 == kNegInf && h1 == kNegInf && h2 == kNegInf && h3 == kNegInf) continue;
     const float* __restrict a0 = C + i * m;
     const float* __restrict a1 = a0 + m;
     const float* __restrict a2 = a1 + m;
     const float* __restrict a3 = a2 + m;
-    for (int64_t j = c0; j < c1; ++j) {
+    for (int64_t j = j0; j < j1; ++j) {
       const float t = sh[j];
-      s[j] += (exp_term((h0 - a0[j]) * invEps - t) + exp_term((h1 - a1[j]) * invEps - t)) +
-              (exp_term((h2 - a2[j]) * invEps - t) + exp_term((h3 - a3[j]) * invEps - t));
+      out[j - j0] += (exp_term((h0 - a0[j]) * invEps - t) + exp_term((h1 - a1[j]) * invEps - t)) +
+                     (exp_term((h2 - a2[j]) * invEps - t) + exp_term((h3 - a3[j]) * invEps - t));
     }
   }
-  for (; i < n; ++i) {
+  for (; i < i1; ++i) {
     const float hi = h[i];
     if (hi == kNegInf) continue;
     const float* __restrict c = C + i * m;
-    for (int64_t j = c0; j < c1; ++j) s[j] += exp_term((hi - c[j]) * invEps - sh[j]);
+    for (int64_t j = j0; j < j1; ++j) out[j - j0] += exp_term((hi - c[j]) * invEps - sh[j]);
+  }
+}
+
+// s[j] += Σ_i exp((h[i] − C[i,j])·invEps − sh[j]) over columns [c0, c1), blocked (see kRowBlock).
+OT_INLINE void accumulate_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h,
+                               float invEps, const float* __restrict sh, float* __restrict s) {
+  float blk[kColTile];
+  for (int64_t j0 = c0; j0 < c1; j0 += kColTile) {
+    const int64_t j1 = std::min(c1, j0 + kColTile);
+    for (int64_t i0 = 0; i0 < n; i0 += kRowBlock) {
+      for (int64_t j = j0; j < j1; ++j) blk[j - j0] = 0.0f;
+      exp_rows_into(C, m, i0, std::min(n, i0 + kRowBlock), j0, j1, h, invEps, sh, blk);
+      for (int64_t j = j0; j < j1; ++j) s[j] += blk[j - j0];
+    }
   }
 }
 
@@ -163,12 +183,22 @@ void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* 
 OT_KERNEL
 void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* z, float* T) {
   float* __restrict t = T;
+  float blk[kColTile];
   for (int64_t j = c0; j < c1; ++j) t[j] = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    const float zi = z[i];
-    if (zi == 0.0f) continue;
-    const float* __restrict k = K + i * m;
-    for (int64_t j = c0; j < c1; ++j) t[j] += zi * k[j];
+  // Blocked like accumulate_cols, for the same rounding reason.
+  for (int64_t j0 = c0; j0 < c1; j0 += kColTile) {
+    const int64_t j1 = std::min(c1, j0 + kColTile);
+    for (int64_t i0 = 0; i0 < n; i0 += kRowBlock) {
+      const int64_t i1 = std::min(n, i0 + kRowBlock);
+      for (int64_t j = j0; j < j1; ++j) blk[j - j0] = 0.0f;
+      for (int64_t i = i0; i < i1; ++i) {
+        const float zi = z[i];
+        if (zi == 0.0f) continue;
+        const float* __restrict k = K + i * m;
+        for (int64_t j = j0; j < j1; ++j) blk[j - j0] += zi * k[j];
+      }
+      for (int64_t j = j0; j < j1; ++j) t[j] += blk[j - j0];
+    }
   }
 }
 
