@@ -107,6 +107,16 @@ describe('native sinkhorn = reference', () => {
     }
   });
 
+  it('tall and wide blocks (long float sums) stay within 1e-5', () => {
+    const q = randomCosts(1007, [[20000, 6], [5, 20000]]);
+    const o = opts({ eps: 0.1, tol: 0, maxIter: 20 });
+    const ref = sinkhornReference(q, o);
+    for (const method of ['auto', 'log'] as const) {
+      const native = addon.sinkhornSync(q, { ...o, method });
+      for (const key of ['plan', 'f', 'g', 'value'] as const) expect(maxRelDiff(native[key], ref[key]), `${method} ${key}`).toBeLessThan(TOL);
+    }
+  });
+
   it('with a tolerance both stop at the same check and report convergence', () => {
     const o: NativeOptions = opts({ method: 'auto', eps: 0.1, tol: 1e-4, checkEvery: 3, maxIter: 3000 });
     const native = addon.sinkhornSync({ ...p, a, b }, o);
