@@ -45,8 +45,12 @@ function onPath(name) {
 }
 
 function findNvcc() {
-  const candidates = [process.env.CUDACXX, onPath('nvcc'), '/usr/local/cuda/bin/nvcc'];
-  for (const c of candidates) if (c && existsSync(c)) return c;
+  // An explicit CUDACXX is obeyed (no silent fallback to another toolkit).
+  if (process.env.CUDACXX) {
+    if (!existsSync(process.env.CUDACXX)) fail(`CUDACXX=${process.env.CUDACXX} does not exist: point it at nvcc of the CUDA 13 toolkit, or unset it`);
+    return process.env.CUDACXX;
+  }
+  for (const c of [onPath('nvcc'), '/usr/local/cuda/bin/nvcc']) if (c && existsSync(c)) return c;
   return null;
 }
 
