@@ -175,7 +175,8 @@ describe.skipIf(!gpu)('CUDA kernels on the GPU', () => {
   for (const method of ['log', 'scaling', 'auto'] as const) {
     it(`${method}: matches the TS oracle (ragged batch, masked weights)`, () => {
       const p = problem(10, shapes, true);
-      const o = opts({ method, eps: 0.05, tol: 1e-7, maxIter: 3000, checkEvery: 10 });
+      // tol 1e-6: the float32 kernels' marginal error has a floor near 1e-7 (as on the CPU).
+      const o = opts({ method, eps: 0.05, tol: 1e-6, maxIter: 3000, checkEvery: 10 });
       const got = cuda!.sinkhornSync(p, o);
       const ref = sinkhornReference(p, o);
       expect(maxRelDiff(ref.plan, got.plan)).toBeLessThan(2e-4);
@@ -183,7 +184,7 @@ describe.skipIf(!gpu)('CUDA kernels on the GPU', () => {
         expect(Math.abs(got.cost[k] - ref.cost[k]), `cost ${k}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref.cost[k])));
         expect(Math.abs(got.value[k] - ref.value[k]), `value ${k}`).toBeLessThan(1e-4 * Math.max(1, Math.abs(ref.value[k])));
         expect(got.converged[k], `problem ${k}`).toBe(1);
-        expect(got.error[k]).toBeLessThanOrEqual(1e-7);
+        expect(got.error[k]).toBeLessThanOrEqual(1e-6);
       });
       for (const v of [...got.f, ...got.g]) expect(Number.isFinite(v)).toBe(true);
     });
@@ -238,7 +239,7 @@ describe.skipIf(!gpu)('CUDA kernels on the GPU', () => {
     const e = embeddings(15, [[6, 9], [20, 13]], 40);
     const input = { rows: e.rows, cols: e.cols, dim: e.dim, teacher: e.x, student: e.y };
     for (const kind of ['cosine', 'sqeuclidean', 'dot'] as const) {
-      const o = { ...opts({ eps: 0.1, tol: 1e-7, maxIter: 3000 }), kind, returnPlan: true };
+      const o = { ...opts({ eps: 0.1, tol: 1e-6, maxIter: 3000 }), kind, returnPlan: true };
       const got = cuda!.otLossSync(input, o);
       const ref = otLossReference(input, o);
       expect(maxRelDiff(ref.grad, got.grad), kind).toBeLessThan(5e-4);
