@@ -78,18 +78,21 @@ class Solver {
   std::vector<float> f_, g_, loga_, logb_, lseRow_, lseCol_, h_, acc_, accRow_;
   std::vector<float> CT_;  // Cᵀ, only for narrow blocks in the log domain (see kTransposeMaxCols)
   bool haveShiftRow_ = false, haveShiftCol_ = false;
+  int64_t logIterations_ = 0;
 
   // Scaling state: P = diag(a∘x) K diag(b∘y) with K_ij = exp((fbar_i + gbar_j − C_ij)/eps) stored in
   // the plan buffer, f = fbar + eps·log x, g = gbar + eps·log y. The absorbed potentials fbar, gbar
   // keep K's entries and x, y near 1 (a kernel built from C alone underflows at small eps).
   std::vector<double> fbar_, gbar_;
   std::vector<float> kx_, ky_;  // unbalanced: exp((tau − 1)·fbar/eps), exp((tau − 1)·gbar/eps)
-  std::vector<float> x_, y_, xPrev_, yPrev_, w_, z_, S_, T_;
+  std::vector<float> x_, y_, xPrev_, yPrev_, w_, z_, S_, T_;  // w = b∘y, z = a∘x
+  std::vector<float> KT_;  // Kᵀ for narrow blocks (see kTransposeMaxCols)
   int64_t sinceAbsorb_ = 0;  // scaling iterations since the kernel was (re)built
 };
 
 void Solver::log_iteration(double eps, double tau) {
-  if (CT_.empty() && m_ <= kTransposeMaxCols && n_ > 1 && n_ * m_ <= kTransposeMaxCells) {
+  // Cᵀ pays off from the second log iteration on ('auto'/'scaling' usually run just one).
+  if (CT_.empty() && logIterations_ > 0 && m_ <= kTransposeMaxCols && n_ > 1 && n_ * m_ <= kTransposeMaxCells) {
     CT_.resize(static_cast<size_t>(n_) * m_);
     par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::transpose(p_.C, n_, m_, r0, r1, CT_.data()); });
   }
@@ -114,6 +117,7 @@ void Solver::log_iteration(double eps, double tau) {
   });
   haveShiftCol_ = true;
   for (int64_t j = 0; j < m_; ++j) g_[j] = to_float(-tau * eps * lseCol_[j]);
+  ++logIterations_;
 }
 
 // Switches to the scaling form at eps = o.eps, absorbing the current log-domain potentials into
@@ -149,6 +153,12 @@ bool Solver::build_kernel() {
   });
   std::fill(x_.begin(), x_.end(), 1.0f);
   std::fill(y_.begin(), y_.end(), 1.0f);
+  for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j];  // b∘y
+  if (m_ <= kTransposeMaxCols && n_ > 1 && n_ * m_ <= kTransposeMaxCells) {
+    // Narrow blocks: K·w as column sums of Kᵀ (vectorised across rows, like CT_ in the log domain).
+    KT_.resize(static_cast<size_t>(n_) * m_);
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::transpose(p_.plan, n_, m_, r0, r1, KT_.data()); });
+  }
   sinceAbsorb_ = 0;
   if (balanced_) return true;
   const double tm1 = tau_at(eps) - 1;
@@ -171,24 +181,17 @@ bool Solver::scaling_iteration(double tau) {
   const float t = static_cast<float>(tau);
   std::copy(y_.begin(), y_.end(), yPrev_.begin());
   std::copy(x_.begin(), x_.end(), xPrev_.begin());
-  for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
-  par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::scale_rows(p_.plan, m_, r0, r1, w_.data(), S_.data()); });
-  bool ok = true;
-  for (int64_t i = 0; i < n_; ++i) {
-    const float x = balanced_ ? 1.0f / S_[i] : kx_[i] * std::pow(S_[i], -t);
-    ok &= x > 0 && x <= bound;
-    x_[i] = x;
+  // w_ = b∘y is kept up to date by the previous y update (and build_kernel).
+  if (!KT_.empty()) {
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::scale_cols(KT_.data(), m_, n_, r0, r1, w_.data(), S_.data()); });
+  } else {
+    par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::scale_rows(p_.plan, m_, r0, r1, w_.data(), S_.data()); });
   }
-  if (!ok) return false;
-  for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
+  if (!kernels::scaling_update(S_.data(), kx_.data(), p_.a, n_, balanced_, t, bound, x_.data(), z_.data())) return false;
   par_(m_, n_, [&](int64_t c0, int64_t c1, int) { kernels::scale_cols(p_.plan, n_, m_, c0, c1, z_.data(), T_.data()); });
-  for (int64_t j = 0; j < m_; ++j) {
-    const float y = balanced_ ? 1.0f / T_[j] : ky_[j] * std::pow(T_[j], -t);
-    ok &= y > 0 && y <= bound;
-    y_[j] = y;
-  }
-  if (ok) ++sinceAbsorb_;
-  return ok;
+  if (!kernels::scaling_update(T_.data(), ky_.data(), p_.b, m_, balanced_, t, bound, y_.data(), w_.data())) return false;
+  ++sinceAbsorb_;
+  return true;
 }
 
 // Stabilisation ('auto'): fold the last good iterate into fbar, gbar and rebuild the kernel.
@@ -230,9 +233,7 @@ double Solver::plan_pass(bool store, std::vector<double>& rowSum, std::vector<do
   std::vector<double> partCol(static_cast<size_t>(parts) * m_), partCost(parts, 0.0);
   float* plan = store ? p_.plan : nullptr;
   if (mode_ == Mode::Scaling) {
-    // u = a∘x, v = b∘y (reuse z_ and w_).
-    for (int64_t i = 0; i < n_; ++i) z_[i] = p_.a[i] * x_[i];
-    for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j] * y_[j];
+    // u = a∘x, v = b∘y: z_ and w_ already hold them.
     par_(n_, m_, [&](int64_t r0, int64_t r1, int part) {
       kernels::plan_scaling(p_.C, p_.plan, m_, r0, r1, z_.data(), w_.data(), plan, rowSum.data(),
                             partCol.data() + static_cast<size_t>(part) * m_, &partCost[part]);

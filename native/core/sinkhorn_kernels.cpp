@@ -1,6 +1,7 @@
 #include "sinkhorn_kernels.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <limits>
 
@@ -191,7 +192,17 @@ void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, co
     for (int64_t i0 = 0; i0 < n; i0 += kRowBlock) {
       const int64_t i1 = std::min(n, i0 + kRowBlock);
       for (int64_t j = j0; j < j1; ++j) blk[j - j0] = 0.0f;
-      for (int64_t i = i0; i < i1; ++i) {
+      int64_t i = i0;
+      // Four rows per sweep: the partial sums are loaded and stored once per four rows.
+      for (; i + 4 <= i1; i += 4) {
+        const float z0 = z[i], z1 = z[i + 1], z2 = z[i + 2], z3 = z[i + 3];
+        const float* __restrict k0 = K + i * m;
+        const float* __restrict k1 = k0 + m;
+        const float* __restrict k2 = k1 + m;
+        const float* __restrict k3 = k2 + m;
+        for (int64_t j = j0; j < j1; ++j) blk[j - j0] += (z0 * k0[j] + z1 * k1[j]) + (z2 * k2[j] + z3 * k3[j]);
+      }
+      for (; i < i1; ++i) {
         const float zi = z[i];
         if (zi == 0.0f) continue;
         const float* __restrict k = K + i * m;
@@ -200,6 +211,31 @@ void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, co
       for (int64_t j = j0; j < j1; ++j) t[j] += blk[j - j0];
     }
   }
+}
+
+OT_KERNEL
+bool scaling_update(const float* R, const float* k, const float* wgt, int64_t len, bool balanced, float tau, float bound,
+                    float* x, float* u) {
+  int bad = 0;
+  if (balanced) {
+    for (int64_t i = 0; i < len; ++i) {
+      const float r = R[i];
+      const float xi = 1.0f / r;
+      // Non-short-circuit tests keep the loop branch-free (vectorised); NaN fails every test.
+      bad |= static_cast<int>(!(r >= FLT_MIN)) | static_cast<int>(!(xi > 0.0f)) | static_cast<int>(!(xi <= bound));
+      x[i] = xi;
+      u[i] = wgt[i] * xi;
+    }
+  } else {
+    for (int64_t i = 0; i < len; ++i) {
+      const float r = R[i];
+      const float xi = k[i] * std::pow(r, -tau);
+      bad |= static_cast<int>(!(r >= FLT_MIN && r <= FLT_MAX)) | static_cast<int>(!(xi > 0.0f && xi <= bound));
+      x[i] = xi;
+      u[i] = wgt[i] * xi;
+    }
+  }
+  return bad == 0;
 }
 
 OT_KERNEL

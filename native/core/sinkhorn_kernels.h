@@ -27,8 +27,14 @@ void transpose(const float* C, int64_t n, int64_t m, int64_t r0, int64_t r1, flo
 // Scaling form: S[i] = Σ_j K[i,j] · w[j] for i in [r0, r1).
 void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, float* S);
 
-// Scaling form: T[j] = Σ_i z[i] · K[i,j] for j in [c0, c1); rows with z[i] = 0 are skipped.
+// Scaling form: T[j] = Σ_i z[i] · K[i,j] for j in [c0, c1).
 void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* z, float* T);
+
+// The scaling-form vector update after a kernel product R (= K·(b∘y) or Kᵀ·(a∘x)):
+//   x[i] = 1/R[i] (balanced) or k[i]·R[i]^−tau (unbalanced),  u[i] = wgt[i]·x[i].
+// True when every R is a positive normal float and every x lies in (0, bound].
+bool scaling_update(const float* R, const float* k, const float* wgt, int64_t len, bool balanced, float tau, float bound,
+                    float* x, float* u);
 
 // K[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
 void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
