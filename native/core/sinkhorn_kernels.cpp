@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "fast_math.h"
@@ -28,23 +29,27 @@ OT_INLINE float row_sum_exp(const float* __restrict c, const float* __restrict h
 }
 
 // Max of (h[j] − c[j])·invEps. gcc does not vectorise float max reductions without
-// -ffinite-math-only (which would break the NaN/Inf checks elsewhere), so this runs eight
-// independent lanes that the SLP vectoriser can map onto one register.
+// -ffinite-math-only (which would break the NaN/Inf checks elsewhere), so the lanes are explicit
+// GCC vector-extension values (8 floats: one AVX register, two SSE ones on the baseline clone).
+typedef float v8sf __attribute__((vector_size(32)));
+
 OT_INLINE float row_max(const float* __restrict c, const float* __restrict h, float invEps, int64_t m) {
-  float lane[8];
-  for (float& l : lane) l = kNegInf;
+  v8sf lane = {kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf};
+  const v8sf inv = {invEps, invEps, invEps, invEps, invEps, invEps, invEps, invEps};
   int64_t j = 0;
-  for (; j + 8 <= m; j += 8)
-    for (int q = 0; q < 8; ++q) {
-      const float v = (h[j + q] - c[j + q]) * invEps;
-      lane[q] = v > lane[q] ? v : lane[q];
-    }
+  for (; j + 8 <= m; j += 8) {
+    v8sf hv, cv;
+    std::memcpy(&hv, h + j, sizeof hv);
+    std::memcpy(&cv, c + j, sizeof cv);
+    const v8sf v = (hv - cv) * inv;
+    lane = v > lane ? v : lane;
+  }
   float mx = kNegInf;
   for (; j < m; ++j) {
     const float v = (h[j] - c[j]) * invEps;
     mx = v > mx ? v : mx;
   }
-  for (float l : lane) mx = l > mx ? l : mx;
+  for (int q = 0; q < 8; ++q) mx = lane[q] > mx ? lane[q] : mx;
   return mx;
 }
 
