@@ -7,7 +7,8 @@
  *     HBM once, then every half-iteration reads it from shared memory — 6 bytes per entry and pass
  *     on average (the row pass also streams h_j = log2 b_j + g_j/eps per entry, the column pass
  *     broadcasts h_i);
- *   streaming problems: every half-iteration reads the matrix from global memory, 4 bytes per entry
+ *   streaming problems (one block each, or split over many blocks when there are fewer of them than
+ *     SMs): every half-iteration reads the matrix from global memory, 4 bytes per entry
  *     (HBM; the vectors stay in L1/L2, and L2 hits on the matrix are ignored: an upper bound on
  *     traffic);
  *   log domain: one exp per matrix entry per half-iteration (2·n·m per iteration) plus, for balanced
@@ -15,6 +16,9 @@
  *   scaling form (also `auto` once eps is at its target): one FMA per entry per half-iteration and
  *     no exps in the matrix passes (a power per row/column when unbalanced); the check is two FMA
  *     passes; building K' costs n·m exps once.
+ *
+ * The model assumes the GPU is full (enough blocks per SM); it does not model occupancy, launch
+ * overheads (one launch per batch on-chip, ~4 per iteration on the multi-block path) or L2 reuse.
  *
  * Time per iteration = the largest of bytes / HBM bandwidth, exps / SFU rate, FMAs / FP32 rate and
  * shared-memory bytes / shared bandwidth; the one-time part (loading C, the final plan pass) and the
