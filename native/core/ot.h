@@ -11,6 +11,9 @@
 // concatenated; marginals concatenated; embeddings (cost builders, OT loss) are Σrows × dim and
 // Σcols × dim row-major. All storage is float32; reductions that feed reported values use double.
 //
+// Floating point: the kernels run with flush-to-zero/denormals-are-zero (restored on return) and
+// are compiled with reassociation (vectorised sums) but never -ffinite-math-only.
+//
 // Errors: every entry point validates its arguments and throws ot::ArgumentError whose message names
 // the argument (JS spelling, e.g. "options.eps", "a") and the problem index where it applies. Callers
 // map ArgumentError::Kind::Type / Range to JS TypeError / RangeError. std::bad_alloc may escape from
@@ -59,7 +62,7 @@ const char* to_string(Method m);
 const char* to_string(CostKind k);
 
 struct SinkhornOptions {
-  double eps = 0.05;                                        // > 0, finite
+  double eps = 0.05;                                        // in [kMinEps, kMaxEps] (1/eps must be a float)
   int64_t maxIter = 1000;                                   // ≥ 1
   double tol = 1e-6;                                        // ≥ 0 (0 = run exactly maxIter)
   int64_t checkEvery = 10;                                  // ≥ 1
