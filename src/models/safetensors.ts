@@ -66,12 +66,18 @@ export function parseSafetensors(buf: Uint8Array, source = 'safetensors buffer')
     if (!(begin >= 0 && end <= dataLen && end - begin === count * width)) {
       throw new RangeError(`${source}: tensor '${name}' offsets [${begin}, ${end}] do not match shape [${entry.shape}] × ${entry.dtype} within ${dataLen} data bytes`);
     }
-    const out = new Float32Array(count);
     const off = dataStart + begin;
+    if (entry.dtype === 'F32') {
+      // Fast path (checkpoints are mostly F32): one copy of the bytes; the data section may be
+      // unaligned for a Float32Array view, so copy first, then view (Buffer.slice would not copy).
+      // Node runs on little-endian hosts only, so the bytes need no swapping.
+      tensors.set(name, { shape: [...entry.shape], data: new Float32Array(new Uint8Array(buf.subarray(off, off + count * 4)).buffer) });
+      continue;
+    }
+    const out = new Float32Array(count);
     for (let i = 0; i < count; i++) {
       const p = off + i * width;
       switch (entry.dtype) {
-        case 'F32': out[i] = view.getFloat32(p, true); break;
         case 'F64': out[i] = view.getFloat64(p, true); break;
         case 'F16': out[i] = halfToFloat(view.getUint16(p, true)); break;
         // bfloat16 is the top half of a float32.

@@ -81,6 +81,24 @@ describe('BertModel', () => {
     model.dispose(); again.dispose(); third.dispose();
   });
 
+  test('RoBERTa-family checkpoints (roberta. prefix) offset positions by pad_token_id + 1', () => {
+    const base = { ...TINY_BERT, vocabSize: 30, hiddenSize: 16, intermediateSize: 32, maxPositionEmbeddings: 12, padTokenId: 1 };
+    const bert = BertModel.random(base, 4);
+    const tensors = bert.tensorMap('roberta.');
+    // Same weights, but the RoBERTa table is the BERT table shifted down by padTokenId + 1 = 2 rows.
+    const pos = tensors.get('roberta.embeddings.position_embeddings.weight')!;
+    const shifted = new Float32Array(pos.data.length);
+    shifted.set(pos.data.subarray(0, pos.data.length - 2 * 16), 2 * 16);
+    tensors.set('roberta.embeddings.position_embeddings.weight', { shape: pos.shape, data: shifted });
+    const roberta = BertModel.fromTensors({ ...base, modelType: 'xlm-roberta' }, tensors);
+    const ids = tf.tensor2d([[0, 5, 7, 2]], undefined, 'int32');
+    const mask = tf.onesLike(ids);
+    expect(maxAbsDiff(roberta.apply(ids, mask).lastHidden.dataSync(), bert.apply(ids, mask).lastHidden.dataSync())).toBeLessThan(1e-6);
+    // 12 positions minus the offset of 2 leave room for 10 tokens.
+    expect(() => roberta.apply(tf.zeros([1, 11], 'int32') as tf.Tensor2D, tf.ones([1, 11], 'int32') as tf.Tensor2D)).toThrow(/max_position_embeddings 10/);
+    bert.dispose(); roberta.dispose();
+  });
+
   test('padding does not change the hidden states of real tokens', () => {
     const model = BertModel.random({ ...TINY_BERT, vocabSize: 50, hiddenSize: 16, intermediateSize: 32 }, 7);
     const short = model.apply(tf.tensor2d([[2, 9, 11, 3]], undefined, 'int32'), tf.tensor2d([[1, 1, 1, 1]], undefined, 'int32')).lastHidden;
