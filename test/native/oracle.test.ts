@@ -107,6 +107,17 @@ describe('native sinkhorn = reference', () => {
     }
   });
 
+  it('unbalanced with an eps schedule and a tolerance (auto and log)', () => {
+    const o = opts({ eps: 0.05, epsInit: 0.8, epsDecay: 0.7, rho: 0.3, tol: 1e-5, checkEvery: 4, maxIter: 400 });
+    const ref = sinkhornReference({ ...p, a, b }, o);
+    for (const method of ['auto', 'log'] as const) {
+      const native = addon.sinkhornSync({ ...p, a, b }, { ...o, method });
+      expect(Array.from(native.converged), method).toEqual(Array.from(ref.converged));
+      expect(Array.from(native.iterations), method).toEqual(Array.from(ref.iterations));
+      for (const key of ['plan', 'f', 'g', 'value'] as const) expect(maxRelDiff(native[key], ref[key]), `${method} ${key}`).toBeLessThan(TOL);
+    }
+  });
+
   it('tall and wide blocks (long float sums) stay within 1e-5', () => {
     const q = randomCosts(1007, [[20000, 6], [5, 20000]]);
     const o = opts({ eps: 0.1, tol: 0, maxIter: 20 });
