@@ -8,8 +8,9 @@
 // cost_kernel: one 32×32 output tile per block (a ragged batch becomes a flat list of tiles, so the
 // whole batch is one launch); the block stages 32-wide slices of the 32 x rows and 32 y rows in
 // shared memory (stride 33: conflict-free column reads) and each of the 256 threads owns 4 outputs.
-// grad_kernel: one warp per student token j; lanes run over the embedding dimension, so the reads of
-// the teacher rows are coalesced and the plan entry P_ij is a broadcast.
+// grad_kernel: the gradient is a batched small GEMM, Z = Pᵀ T̃ per problem, followed by a per-entry
+// combination with the student token; one 32-token × 64-dim tile per block, tiles of P and T staged
+// in shared memory, the whole batch one launch.
 // Device code only; launched from cost_kernels.cu (and run by the host emulator in test/cuda).
 #pragma once
 
@@ -27,8 +28,11 @@ struct CostTile {
   int32_t k, i0, j0;
 };
 
+/** Embedding dimensions per gradient tile (two per thread). */
+constexpr int kGradDims = 64;
+
 struct GradTile {
-  int32_t k, j0;  // 8 student tokens j0 … j0+7 of problem k, one warp each
+  int32_t k, j0, d0;  // student tokens j0 … j0+31 and dimensions d0 … d0+63 of problem k
 };
 
 enum Kind : int { kCosine = 0, kSqEuclidean = 1, kDot = 2 };
@@ -103,50 +107,92 @@ __global__ void __launch_bounds__(kTileThreads) cost_kernel(const CostTile* tile
 }
 
 template <int kKind>
-__global__ void __launch_bounds__(256) grad_kernel(const GradTile* tiles, const int32_t* rows, const int32_t* cols,
-                                                   const int64_t* rowOffset, const int64_t* colOffset,
-                                                   const int64_t* blockOffset, int64_t dim, const float* teacher,
-                                                   const float* student, const float* tNorms, const float* sNorms,
-                                                   const float* cost, const float* plan, float* grad) {
+__global__ void __launch_bounds__(kTileThreads) grad_kernel(const GradTile* tiles, const int32_t* rows,
+                                                            const int32_t* cols, const int64_t* rowOffset,
+                                                            const int64_t* colOffset, const int64_t* blockOffset,
+                                                            int64_t dim, const float* teacher, const float* student,
+                                                            const float* tNorms, const float* sNorms,
+                                                            const float* cost, const float* plan, float* grad) {
+  // Z = Pᵀ T̃ for a 32-column × 64-dim tile (T̃ = T, or T/‖T‖ for cosine), staged through shared
+  // memory 32 rows of P and T at a time; each thread owns 4 columns × 2 dims. The column scalars
+  // Σ_i P_ij and Σ_i P_ij cos_ij are summed on the way (partials per thread row, merged at the end).
+  __shared__ float ps[kTile][kTile];        // P_ij (/‖t_i‖ for cosine), [i][j]
+  __shared__ float xs[kTile][kGradDims];    // t_id, [i][d]
+  __shared__ float massPart[kTileThreads / kTile][kTile];
+  __shared__ float cosPart[kTileThreads / kTile][kTile];
   const GradTile tile = tiles[blockIdx.x];
-  const int lane = threadIdx.x % kWarp;
-  const int j = tile.j0 + threadIdx.x / kWarp;
-  const int n = rows[tile.k], m = cols[tile.k];
-  if (j >= m) return;  // warp-uniform exit, no barriers in this kernel
-  const int64_t ro = rowOffset[tile.k], sj = colOffset[tile.k] + j;
-  const float* P = plan + blockOffset[tile.k] + j;  // P[i·m] = P_ij
-  const float* C = cost + blockOffset[tile.k] + j;
-
-  // Column mass Σ_i P_ij (sqeuclidean) and Σ_i P_ij cos_ij (cosine).
-  float mass = 0.f, pcos = 0.f;
-  for (int i = lane; i < n; i += kWarp) {
-    const float pij = P[static_cast<int64_t>(i) * m];
-    mass += pij;
-    if constexpr (kKind == kCosine) pcos = fmaf(pij, 1.f - C[static_cast<int64_t>(i) * m], pcos);
+  const int k = tile.k;
+  const int n = rows[k], m = cols[k];
+  const int tx = threadIdx.x % kTile, ty = threadIdx.x / kTile;  // ty ∈ [0, 8)
+  const int64_t ro = rowOffset[k], co = colOffset[k];
+  const float* P = plan + blockOffset[k];
+  const float* C = cost + blockOffset[k];
+  const int jLoad = tile.j0 + tx;  // the column this thread loads
+  float acc[4][2] = {{0.f, 0.f}, {0.f, 0.f}, {0.f, 0.f}, {0.f, 0.f}};
+  float mass = 0.f, pcos = 0.f;  // partial column scalars of column jLoad
+  for (int i0 = 0; i0 < n; i0 += kTile) {
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int ii = ty + 8 * r, i = i0 + ii;
+      float pv = 0.f;
+      if (i < n && jLoad < m) {
+        const int64_t x = static_cast<int64_t>(i) * m + jLoad;
+        pv = P[x];
+        mass += pv;
+        if constexpr (kKind == kCosine) pcos = fmaf(pv, 1.f - C[x], pcos);
+        if constexpr (kKind == kCosine) pv /= tNorms[ro + i];
+      }
+      ps[ii][tx] = pv;
+      const float* t = teacher + (ro + i) * dim + tile.d0;
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int dd = tx + kTile * e;
+        xs[ii][dd] = (i < n && tile.d0 + dd < dim) ? t[dd] : 0.f;
+      }
+    }
+    __syncthreads();
+#pragma unroll 8
+    for (int ii = 0; ii < kTile; ++ii) {
+      const float x0 = xs[ii][tx], x1 = xs[ii][tx + kTile];
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        const float pv = ps[ii][ty + 8 * r];
+        acc[r][0] = fmaf(pv, x0, acc[r][0]);
+        acc[r][1] = fmaf(pv, x1, acc[r][1]);
+      }
+    }
+    __syncthreads();  // the tiles are overwritten by the next rows
   }
-  mass = warp_sum(mass);
-  pcos = warp_sum(pcos);
-
-  const float* s = student + sj * dim;
-  float* out = grad + sj * dim;
-  const float invS = kKind == kCosine ? 1.f / sNorms[sj] : 1.f;
-  for (int64_t d = lane; d < dim; d += kWarp) {
-    float z = 0.f;  // Σ_i P_ij t_id  (t̂ = t/‖t‖ for cosine)
-    for (int i = 0; i < n; ++i) {
-      float pij = P[static_cast<int64_t>(i) * m];
-      if (pij == 0.f) continue;
-      if constexpr (kKind == kCosine) pij /= tNorms[ro + i];
-      z = fmaf(pij, teacher[(ro + i) * dim + d], z);
+  massPart[ty][tx] = mass;
+  cosPart[ty][tx] = pcos;
+  __syncthreads();
+#pragma unroll
+  for (int r = 0; r < 4; ++r) {
+    const int jj = ty + 8 * r, j = tile.j0 + jj;
+    if (j >= m) continue;
+    float cm = 0.f, cc = 0.f;
+    for (int q = 0; q < kTileThreads / kTile; ++q) {
+      cm += massPart[q][jj];
+      cc += cosPart[q][jj];
     }
-    float gd;
-    if constexpr (kKind == kCosine) {
-      gd = -(z - pcos * s[d] * invS) * invS;  // −Σ_i P_ij (t̂_i − cos_ij ŝ_j)/‖s_j‖
-    } else if constexpr (kKind == kSqEuclidean) {
-      gd = 2.f * (mass * s[d] - z);           // Σ_i 2 P_ij (s_j − t_i)
-    } else {
-      gd = -z;                                // −Σ_i P_ij t_i
+    const float* s = student + (co + j) * dim;
+    float* out = grad + (co + j) * dim;
+    const float invS = kKind == kCosine ? 1.f / sNorms[co + j] : 1.f;
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const int64_t d = tile.d0 + tx + kTile * e;
+      if (d >= dim) continue;
+      const float z = acc[r][e];
+      float gd;
+      if constexpr (kKind == kCosine) {
+        gd = -(z - cc * s[d] * invS) * invS;  // −Σ_i P_ij (t̂_i − cos_ij ŝ_j)/‖s_j‖
+      } else if constexpr (kKind == kSqEuclidean) {
+        gd = 2.f * (cm * s[d] - z);  // Σ_i 2 P_ij (s_j − t_i)
+      } else {
+        gd = -z;  // −Σ_i P_ij t_i
+      }
+      out[d] = gd;
     }
-    out[d] = gd;
   }
 }
 

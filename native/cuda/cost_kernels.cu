@@ -64,25 +64,26 @@ void launch_cost(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& 
 void launch_loss_grad(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim,
                       const float* teacher, const float* student, ot::CostKind kind, const float* tNorms,
                       const float* sNorms, const float* cost, const float* plan, float* grad) {
-  constexpr int kColsPerBlock = 256 / kWarp;
   std::vector<GradTile> tiles;
+  if (dim > 0x7fffffff) throw CudaError(cudaErrorInvalidValue, "otLoss gradient: dim must be < 2^31");
   for (int64_t k = 0; k < L.batch; ++k)
-    for (int32_t j0 = 0; j0 < L.cols[k]; j0 += kColsPerBlock) tiles.push_back({static_cast<int32_t>(k), j0});
+    for (int32_t j0 = 0; j0 < L.cols[k]; j0 += kTile)
+      for (int64_t d0 = 0; d0 < dim; d0 += kGradDims) tiles.push_back({static_cast<int32_t>(k), j0, static_cast<int32_t>(d0)});
   const GradTile* dTiles = job.upload(tiles.data(), tiles.size());
   const unsigned grid = grid_of(tiles.size(), "otLoss gradient");
   switch (kind_index(kind)) {
     case kCosine:
-      grad_kernel<kCosine><<<grid, 256, 0, job.stream()>>>(dTiles, dL.rows, dL.cols, dL.rowOffset, dL.colOffset,
+      grad_kernel<kCosine><<<grid, kTileThreads, 0, job.stream()>>>(dTiles, dL.rows, dL.cols, dL.rowOffset, dL.colOffset,
                                                            dL.blockOffset, dim, teacher, student, tNorms, sNorms, cost,
                                                            plan, grad);
       break;
     case kSqEuclidean:
-      grad_kernel<kSqEuclidean><<<grid, 256, 0, job.stream()>>>(dTiles, dL.rows, dL.cols, dL.rowOffset, dL.colOffset,
+      grad_kernel<kSqEuclidean><<<grid, kTileThreads, 0, job.stream()>>>(dTiles, dL.rows, dL.cols, dL.rowOffset, dL.colOffset,
                                                                 dL.blockOffset, dim, teacher, student, tNorms, sNorms,
                                                                 cost, plan, grad);
       break;
     default:
-      grad_kernel<kDot><<<grid, 256, 0, job.stream()>>>(dTiles, dL.rows, dL.cols, dL.rowOffset, dL.colOffset,
+      grad_kernel<kDot><<<grid, kTileThreads, 0, job.stream()>>>(dTiles, dL.rows, dL.cols, dL.rowOffset, dL.colOffset,
                                                         dL.blockOffset, dim, teacher, student, tNorms, sNorms, cost,
                                                         plan, grad);
       break;
