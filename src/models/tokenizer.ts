@@ -178,8 +178,16 @@ export class TextTokenizer {
     throw new TypeError(`post_processor type '${pp.type}' is not supported (TemplateProcessing, BertProcessing, RobertaProcessing, Sequence)`);
   }
 
+  private cachedVocabSize = -1;
+
+  /** Number of ids (vocabulary plus added tokens): the embedding table needs this many rows. */
   get vocabSize(): number {
-    return this.hf.get_vocab(true).size;
+    if (this.cachedVocabSize < 0) {
+      let max = -1;
+      for (const id of this.hf.get_vocab(true).values()) max = Math.max(max, id);
+      this.cachedVocabSize = max + 1;
+    }
+    return this.cachedVocabSize;
   }
 
   tokenToId(token: string): number | undefined {
