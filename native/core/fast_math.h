@@ -61,9 +61,24 @@ OT_INLINE float exp_clamped(float x) {
 
 OT_INLINE float fast_exp(float x) { return x < kExpLowest ? 0.0f : exp_clamped(x); }
 
-// For terms of a shifted sum of exponentials: below e^−87 it returns ≈1.6e-38 instead of 0, which
-// is invisible next to the sum (≥ e^−60 by construction) and saves the flush.
-OT_INLINE float exp_term(float x) { return exp_clamped(x); }
+// For terms of a shifted sum of exponentials (the log-domain inner loop): a degree-5 minimax
+// polynomial (relative error 1.8e-7 instead of 8e-8, two multiply-adds fewer), and below e^−87 it
+// returns ≈1.6e-38 instead of 0, which is invisible next to the sum (≥ e^−60 by construction).
+OT_INLINE float exp_term(float x) {
+  const float xc = std::min(std::max(x, kExpLowest), kExpHighest);
+  const float n = std::nearbyint(xc * 1.44269504088896341f);
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 0.00831253f;  // near-minimax for (e^r − 1 − r)/r² on |r| ≤ ln2/2
+  p = p * r + 0.04189011f;
+  p = p * r + 0.16667114f;
+  p = p * r + 0.49999232f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
 
 // Branch-free natural log for positive normal floats (the shifted sums of the log-domain updates
 // lie in [e^-60, e^60]). x = 2^e · m with m in [√½, √2), log m = 2·atanh((m−1)/(m+1)) by its odd
