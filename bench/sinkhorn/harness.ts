@@ -15,7 +15,7 @@ import type { SinkhornMethod, SinkhornResult, OtLossResult } from '../../src/ot/
 import { buildCases, makeCostBatch, makeStepEmbeddings, sizeLabel, type BatchSize, type SinkhornCase, type StepCase, type StepSize } from './cases.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { bytesPerIteration, countNaN, effectiveGBps, maxAbsDiff, maxMarginalError, planCosts } from './metrics.js';
-import { caseToManifest, probePython, readFloat32File, readFloat64File, runPeers, writeRaw, type PeerId, type PeerResult, type PythonProbe } from './python-peers.js';
+import { caseToManifest, probePython, readFloat32File, readFloat64File, runPeers, writeRaw, type PeerId, type PeerJob, type PeerResult, type PythonProbe } from './python-peers.js';
 import { describeRoofline, type RooflineNote } from './roofline.js';
 import { initTfjs } from './tfjs-backend.js';
 import { tfjsSinkhorn } from './tfjs-sinkhorn.js';
@@ -74,6 +74,8 @@ export interface ImplRow {
   threads?: string;
   timesSec?: number[];
   medianSec?: number;
+  /** Fastest timed run: less sensitive than the median to other processes sharing the cores. */
+  minSec?: number;
   warmupOnly?: boolean;
   iterationsMin?: number;
   iterationsMax?: number;
@@ -153,6 +155,7 @@ function ok(row: ImplRow, timesSec: number[], warmupOnly: boolean, iterations: A
   row.status = 'ok';
   row.timesSec = timesSec;
   row.medianSec = median(timesSec);
+  row.minSec = Math.min(...timesSec);
   row.warmupOnly = warmupOnly;
   let lo = Infinity;
   let hi = -Infinity;
@@ -229,25 +232,40 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   delete (report.config as { log?: unknown }).log;
 
   try {
-    const costs = new Map<number, Float32Array>();
-    const costFiles = new Map<number, string>();
-    const refs = new Map<string, { plan: Float32Array; costs: Float64Array }>();
+    // The Python peers of a case run right after its local rows (one interpreter per case), so
+    // that every row of a case is measured under the same machine load, and no plan has to be kept
+    // beyond its case.
+    const peerImpls: PeerId[] = ['pot-scaling', 'pot-log', 'torch-log'];
+    const pythonUsable = cfg.peers && 'versions' in python && (python.ok || Boolean(python.versions.pot || python.versions.torch));
+    const runPeerCase = async (cr: CaseReport, job: Omit<PeerJob, 'python' | 'workDir' | 'policy' | 'torchThreads'>): Promise<PeerResult[]> => {
+      if (!pythonUsable) {
+        const reason = `Python peers absent: ${python.problem}`;
+        const ids: PeerId[] = job.step ? ['torch-step'] : job.impls;
+        return ids.map((impl) => ({ caseId: cr.id, impl, status: 'absent' as const, reason }));
+      }
+      const run = await runPeers({ ...job, python: cfg.python, workDir, policy: cfg.policy, torchThreads: cfg.torchThreads });
+      torchThreads = run.torchThreads ?? torchThreads;
+      return run.results;
+    };
+    let torchThreads: number | undefined;
+    let costSize = -1;
+    let cost: Float32Array = new Float32Array(0);
+    let costFile = '';
 
     for (const c of cases) {
-      if (!costs.has(c.sizeIndex)) {
-        // Inputs of the previous size are no longer needed by the local runs; the Python peers read
-        // them from disk.
-        costs.set(c.sizeIndex, makeCostBatch(c, cfg.seed, c.sizeIndex));
+      if (costSize !== c.sizeIndex) {
+        // Cases are ordered sizes-outer, so each size's inputs are generated exactly once.
+        costSize = c.sizeIndex;
+        cost = makeCostBatch(c, cfg.seed, c.sizeIndex);
         if (cfg.peers) {
-          const file = join(workDir, `cost-${sizeLabel(c)}-${c.sizeIndex}.f32`);
-          writeRaw(file, costs.get(c.sizeIndex)!);
-          costFiles.set(c.sizeIndex, file);
+          costFile = join(workDir, `cost-${sizeLabel(c)}-${c.sizeIndex}.f32`);
+          writeRaw(costFile, cost);
         }
       }
-      const cost = costs.get(c.sizeIndex)!;
       const cr: CaseReport = { id: c.id, kind: 'sinkhorn', B: c.B, n: c.n, m: c.m, eps: c.eps, iters: c.iters, cells: c.B * c.n * c.m, bytesPerIteration: bytesPerIteration(c.B * c.n * c.m), rows: [] };
       report.cases.push(cr);
       const problem = { rows: new Int32Array(c.B).fill(c.n), cols: new Int32Array(c.B).fill(c.m), cost };
+      let ref: { plan: Float32Array; costs: Float64Array } | undefined;
 
       // The references run first so that every other row can be compared as soon as it finishes.
       const order = referencesFirst(cfg.backends);
@@ -270,75 +288,52 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
           const run = localRunner(impl, problem, c, cfg);
           const { out, timing } = await measure(run, cfg.policy);
           ok(row, timing.timesSec, timing.warmupOnly, out.iterations, cr);
-          const isRef = cr.reference === undefined && REFERENCE_ORDER.includes(impl);
-          if (isRef) {
+          if (cr.reference === undefined && REFERENCE_ORDER.includes(impl)) {
             cr.reference = impl;
-            refs.set(c.id, { plan: out.plan, costs: planCosts(out.plan, cost, c.B, c.n * c.m) });
+            ref = { plan: out.plan, costs: planCosts(out.plan, cost, c.B, c.n * c.m) };
           }
-          crossCheck(row, out.plan, cost, cr, refs.get(c.id));
+          crossCheck(row, out.plan, cost, cr, ref);
           if (impl === 'cuda') row.roofline = await describeRoofline(info?.cuda, c, row.medianSec!);
         } catch (err) {
           row.status = 'error';
           row.reason = (err as Error).message;
         }
-        log(`  ${c.id.padEnd(22)} ${row.label.padEnd(26)} ${row.status === 'ok' ? `${(row.medianSec! * 1000).toFixed(1)} ms` : `${row.status}: ${row.reason}`}`);
+        logRow(log, cr.id, row);
       }
-    }
 
-    let stepRef: { grad: Float32Array; cost: Float64Array } | undefined;
-    let stepCase: StepCase | undefined;
-    let stepFiles: { teacherFile: string; studentFile: string } | undefined;
-    if (cfg.step) {
-      stepCase = { ...cfg.step, id: `step-${cfg.step.B}x${cfg.step.n}x${cfg.step.m}x${cfg.step.d}-eps${cfg.stepEps}`, eps: cfg.stepEps, iters: cfg.iters };
-      const emb = makeStepEmbeddings(cfg.step, cfg.seed);
       if (cfg.peers) {
-        stepFiles = { teacherFile: join(workDir, 'step-teacher.f32'), studentFile: join(workDir, 'step-student.f32') };
-        writeRaw(stepFiles.teacherFile, emb.teacher);
-        writeRaw(stepFiles.studentFile, emb.student);
+        for (const pr of await runPeerCase(cr, { cases: [caseToManifest(c, costFile)], impls: peerImpls })) {
+          const row = peerRow(pr, info, cfg, torchThreads);
+          cr.rows.push(row);
+          if (pr.status !== 'ok') continue;
+          ok(row, pr.timesSec!, pr.warmupOnly ?? false, pr.iterations!, cr);
+          crossCheck(row, readFloat32File(pr.planFile!), cost, cr, ref);
+          logRow(log, cr.id, row);
+        }
       }
-      const cr = await runStepLocal(stepCase, emb, cfg, info, cpuOk, cpuAttempt?.reason, cudaOk, cudaAttempt?.reason, log);
-      report.cases.push(cr.report);
-      stepRef = cr.ref;
     }
 
-    if (cfg.peers) {
-      const peerImpls: PeerId[] = ['pot-scaling', 'pot-log', 'torch-log'];
-      const wantStep = stepCase !== undefined;
-      let peerResults: PeerResult[] = [];
-      let torchThreads: number | undefined;
-      if (python.ok || ('versions' in python && (python.versions.pot || python.versions.torch))) {
-        const run = await runPeers({
-          python: cfg.python,
-          workDir,
-          cases: cases.map((c) => caseToManifest(c, costFiles.get(c.sizeIndex)!)),
-          impls: peerImpls,
-          step: wantStep ? { ...stepCase!, ...stepFiles! } : undefined,
-          policy: cfg.policy,
-          torchThreads: cfg.torchThreads,
-        });
-        peerResults = run.results;
-        torchThreads = run.torchThreads;
-      } else {
-        const reason = `Python peers absent: ${python.problem}`;
-        for (const c of cases) for (const impl of peerImpls) peerResults.push({ caseId: c.id, impl, status: 'absent', reason });
-        if (wantStep) peerResults.push({ caseId: stepCase!.id, impl: 'torch-step', status: 'absent', reason });
-      }
-      for (const pr of peerResults) {
-        const cr = report.cases.find((x) => x.id === pr.caseId);
-        if (!cr) continue;
-        const row: ImplRow = { impl: pr.impl, label: IMPL_LABELS[pr.impl], status: pr.status, reason: pr.reason, threads: threadsLabel(pr.impl, info, cfg, torchThreads) };
-        cr.rows.push(row);
-        if (pr.status !== 'ok') continue;
-        ok(row, pr.timesSec!, pr.warmupOnly ?? false, pr.iterations!, cr);
-        if (cr.kind === 'sinkhorn') {
-          const c = cases.find((x) => x.id === cr.id)!;
-          crossCheck(row, readFloat32File(pr.planFile!), costs.get(c.sizeIndex)!, cr, refs.get(cr.id));
-        } else {
+    if (cfg.step) {
+      const stepCase: StepCase = { ...cfg.step, id: `step-${cfg.step.B}x${cfg.step.n}x${cfg.step.m}x${cfg.step.d}-eps${cfg.stepEps}`, eps: cfg.stepEps, iters: cfg.iters };
+      const emb = makeStepEmbeddings(cfg.step, cfg.seed);
+      const local = await runStepLocal(stepCase, emb, cfg, info, cpuOk, cpuAttempt?.reason, cudaOk, cudaAttempt?.reason, log);
+      const cr = local.report;
+      report.cases.push(cr);
+      if (cfg.peers) {
+        const files = { teacherFile: join(workDir, 'step-teacher.f32'), studentFile: join(workDir, 'step-student.f32') };
+        writeRaw(files.teacherFile, emb.teacher);
+        writeRaw(files.studentFile, emb.student);
+        for (const pr of await runPeerCase(cr, { cases: [], impls: ['torch-step'], step: { ...stepCase, ...files } })) {
+          const row = peerRow(pr, info, cfg, torchThreads);
+          cr.rows.push(row);
+          if (pr.status !== 'ok') continue;
+          ok(row, pr.timesSec!, pr.warmupOnly ?? false, pr.iterations!, cr);
           const grad = readFloat32File(pr.gradFile!);
           const pcost = readFloat64File(pr.costFile!);
           row.nanCount = countNaN(grad) + countNaN(pcost);
-          row.maxDiff = stepRef ? maxAbsDiff(grad, stepRef.grad) : null;
-          row.maxCostDiff = stepRef ? maxAbsDiff(pcost, stepRef.cost) : null;
+          row.maxDiff = local.ref ? maxAbsDiff(grad, local.ref.grad) : null;
+          row.maxCostDiff = local.ref ? maxAbsDiff(pcost, local.ref.cost) : null;
+          logRow(log, cr.id, row);
         }
       }
     }
@@ -353,6 +348,14 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+function peerRow(pr: PeerResult, info: BackendInfo | undefined, cfg: BenchConfig, torchThreads: number | undefined): ImplRow {
+  return { impl: pr.impl, label: IMPL_LABELS[pr.impl], status: pr.status, reason: pr.reason, threads: threadsLabel(pr.impl, info, cfg, torchThreads) };
+}
+
+function logRow(log: (line: string) => void, id: string, row: ImplRow): void {
+  log(`  ${id.padEnd(22)} ${row.label.padEnd(26)} ${row.status === 'ok' ? `${(row.medianSec! * 1000).toFixed(1)} ms` : `${row.status}: ${row.reason}`}`);
 }
 
 function referencesFirst(backends: LocalBackend[]): LocalBackend[] {
@@ -421,7 +424,7 @@ async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: 
       row.status = 'error';
       row.reason = (err as Error).message;
     }
-    log(`  ${s.id.padEnd(22)} ${row.label.padEnd(26)} ${row.status === 'ok' ? `${(row.medianSec! * 1000).toFixed(1)} ms` : `${row.status}: ${row.reason}`}`);
+    logRow(log, s.id, row);
   }
   return { report: cr, ref };
 }
@@ -429,7 +432,7 @@ async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: 
 function standardNotes(cfg: BenchConfig): string[] {
   return [
     `All runs: fp32 inputs, uniform marginals, tol = 0 (exactly ${cfg.iters} iterations; one iteration = one f update + one g update). Costs: points uniform in the unit square, squared Euclidean / max (C ∈ [0, 1]); seed ${cfg.seed}.`,
-    `Time = median of up to ${cfg.policy.reps} timed runs after ${cfg.policy.warmup} warm-up run(s), fewer when they would exceed ${cfg.policy.budgetSec} s per row ('1*' = the warm-up run itself was the only sample).`,
+    `median (and min) of up to ${cfg.policy.reps} timed runs after ${cfg.policy.warmup} warm-up run(s), fewer when they would exceed ${cfg.policy.budgetSec} s per row ('1*' = the warm-up run itself was the only sample). Ratios, it/s and GB/s use the median. The Python peers of a case run right after its local rows (timed inside Python, excluding interpreter start and file reading).`,
     'it/s = iterations / median time (each iteration advances every problem of the batch). GB/s (effective) = bytes of the cost matrix read per iteration (2 passes × 4 bytes × B·n·m: one for the f update, one for the g update) × iterations / time; small blocks stay in cache, so this is a work rate, not a DRAM measurement.',
     `× native = median time / median time of ${IMPL_LABELS[NATIVE_REFERENCE]} (higher = slower than native). max|ΔP| and max|Δcost| compare each plan with the reference named in the case title — the native one, or the float64 pure-TS reference when the addon is not built (cost = <P, C> per problem, recomputed here in float64 from each plan); NaN means the implementation returned NaN. marg.err = largest L1 marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ of its plan.`,
     'POT: numItermax = iters, stopThr = 0 (its test err < stopThr never holds), looped over the batch. POT counts one v update + one u update as one iteration (log["niter"] = iters − 1 after a full run); it updates v first, so it is given the transposed problem (prepared before timing) to follow our f-then-g order exactly. Its scaling loop stops early and rolls back when it detects a zero or NaN/inf — the iters column then shows fewer iterations. POT (and our native code) also evaluate the marginal error every 10 iterations; the torch and tfjs loops do not.',

@@ -76,7 +76,8 @@ export interface PeerJob {
   torchThreads: number;
 }
 
-/** Runs peers.py once for all cases (one interpreter start, one torch import). Progress goes to stderr. */
+/** Runs peers.py on the cases of one job (the harness sends one case at a time, so that peers and
+ * local rows of a case share the same machine load). Progress goes to stderr. */
 export async function runPeers(job: PeerJob): Promise<PeerRun> {
   const manifest = join(job.workDir, 'peers-manifest.json');
   const out = join(job.workDir, 'peers-out.json');

@@ -25,7 +25,7 @@ function fmtDiff(x: number | null | undefined): string {
   return x.toExponential(1);
 }
 
-const HEADERS = ['implementation', 'thr', 'time', 'runs', 'iters', 'it/s', 'GB/s', '× native', 'max|ΔP|', 'max|Δcost|', 'marg.err', 'NaN'];
+const HEADERS = ['implementation', 'thr', 'median', 'min', 'runs', 'iters', 'it/s', 'GB/s', '× native', 'max|ΔP|', 'max|Δcost|', 'marg.err', 'NaN'];
 
 function rowCells(r: ImplRow, kind: CaseReport['kind']): string[] {
   const iters = r.iterationsMin === r.iterationsMax ? String(r.iterationsMax) : `${r.iterationsMin}–${r.iterationsMax}`;
@@ -33,6 +33,7 @@ function rowCells(r: ImplRow, kind: CaseReport['kind']): string[] {
     r.label,
     r.threads ?? '',
     fmtTime(r.medianSec!),
+    fmtTime(r.minSec!),
     `${r.timesSec!.length}${r.warmupOnly ? '*' : ''}`,
     iters,
     kind === 'sinkhorn' ? fmtNum(r.itersPerSec) : '—',
