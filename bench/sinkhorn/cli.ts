@@ -81,7 +81,7 @@ export function parseSinkhornBenchArgs(argv: string[]): BenchConfig & { json?: s
     step,
     stepEps,
     threads: intOption('threads', v.threads, 0, 0),
-    torchThreads: intOption('torch-threads', v['torch-threads'], SINKHORN_DEFAULTS.torchThreads, 1),
+    torchThreads: [...new Set(listOption(v['torch-threads'], SINKHORN_DEFAULTS.torchThreads.split(',')).map((t) => intOption('torch-threads', t, 1, 1)))],
     workLimits: v.uncapped ? {} : { ...SINKHORN_DEFAULTS.workLimits },
     log: v.quiet ? () => {} : undefined,
     json: v.json,

@@ -58,7 +58,8 @@ export interface BenchConfig {
   stepEps: number;
   /** Native worker threads (0 = all cores). */
   threads: number;
-  torchThreads: number;
+  /** torch.set_num_threads values: one PyTorch row per entry. */
+  torchThreads: number[];
   /** Upper bounds on B·n·m·iters for the slow in-process implementations (pure TS, tfjs ops);
    * larger cases are skipped with the reason in the table. A missing entry = no cap. */
   workLimits: Partial<Record<'js' | 'tfjs', number>>;
@@ -145,7 +146,7 @@ function threadsLabel(impl: ImplId, info: BackendInfo | undefined, cfg: BenchCon
     case 'pot-scaling':
       return 'BLAS';
     case 'torch-log': case 'torch-step':
-      return String(torchThreads ?? cfg.torchThreads);
+      return torchThreads === undefined ? '?' : String(torchThreads);
     case 'cuda':
       return 'GPU';
   }
@@ -243,11 +244,8 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
         const ids: PeerId[] = job.step ? ['torch-step'] : job.impls;
         return ids.map((impl) => ({ caseId: cr.id, impl, status: 'absent' as const, reason }));
       }
-      const run = await runPeers({ ...job, python: cfg.python, workDir, policy: cfg.policy, torchThreads: cfg.torchThreads });
-      torchThreads = run.torchThreads ?? torchThreads;
-      return run.results;
+      return (await runPeers({ ...job, python: cfg.python, workDir, policy: cfg.policy, torchThreads: cfg.torchThreads })).results;
     };
-    let torchThreads: number | undefined;
     let costSize = -1;
     let cost: Float32Array = new Float32Array(0);
     let costFile = '';
@@ -303,7 +301,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
 
       if (cfg.peers) {
         for (const pr of await runPeerCase(cr, { cases: [caseToManifest(c, costFile)], impls: peerImpls })) {
-          const row = peerRow(pr, info, cfg, torchThreads);
+          const row = peerRow(pr, info, cfg);
           cr.rows.push(row);
           if (pr.status !== 'ok') continue;
           ok(row, pr.timesSec!, pr.warmupOnly ?? false, pr.iterations!, cr);
@@ -324,7 +322,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
         writeRaw(files.teacherFile, emb.teacher);
         writeRaw(files.studentFile, emb.student);
         for (const pr of await runPeerCase(cr, { cases: [], impls: ['torch-step'], step: { ...stepCase, ...files } })) {
-          const row = peerRow(pr, info, cfg, torchThreads);
+          const row = peerRow(pr, info, cfg);
           cr.rows.push(row);
           if (pr.status !== 'ok') continue;
           ok(row, pr.timesSec!, pr.warmupOnly ?? false, pr.iterations!, cr);
@@ -350,8 +348,8 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   }
 }
 
-function peerRow(pr: PeerResult, info: BackendInfo | undefined, cfg: BenchConfig, torchThreads: number | undefined): ImplRow {
-  return { impl: pr.impl, label: IMPL_LABELS[pr.impl], status: pr.status, reason: pr.reason, threads: threadsLabel(pr.impl, info, cfg, torchThreads) };
+function peerRow(pr: PeerResult, info: BackendInfo | undefined, cfg: BenchConfig): ImplRow {
+  return { impl: pr.impl, label: IMPL_LABELS[pr.impl], status: pr.status, reason: pr.reason, threads: threadsLabel(pr.impl, info, cfg, pr.threads) };
 }
 
 function logRow(log: (line: string) => void, id: string, row: ImplRow): void {
@@ -436,6 +434,6 @@ function standardNotes(cfg: BenchConfig): string[] {
     'it/s = iterations / median time (each iteration advances every problem of the batch). GB/s (effective) = bytes of the cost matrix read per iteration (2 passes × 4 bytes × B·n·m: one for the f update, one for the g update) × iterations / time; small blocks stay in cache, so this is a work rate, not a DRAM measurement.',
     `× native = median time / median time of ${IMPL_LABELS[NATIVE_REFERENCE]} (higher = slower than native). max|ΔP| and max|Δcost| compare each plan with the reference named in the case title — the native one, or the float64 pure-TS reference when the addon is not built (cost = <P, C> per problem, recomputed here in float64 from each plan); NaN means the implementation returned NaN. marg.err = largest L1 marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ of its plan.`,
     'POT: numItermax = iters, stopThr = 0 (its test err < stopThr never holds), looped over the batch. POT counts one v update + one u update as one iteration (log["niter"] = iters − 1 after a full run); it updates v first, so it is given the transposed problem (prepared before timing) to follow our f-then-g order exactly. Its scaling loop stops early and rolls back when it detects a zero or NaN/inf — the iters column then shows fewer iterations. POT (and our native code) also evaluate the marginal error every 10 iterations; the torch and tfjs loops do not.',
-    'torch: batched log-domain Sinkhorn with torch.logsumexp on [B, n, m], torch.set_num_threads(' + cfg.torchThreads + '). tfjs: the same loop with tf.logSumExp on padded [B, n, m] tensors. OPTICAL step: cosine cost + Sinkhorn + <P, C> + gradient w.r.t. the student tokens with P held fixed (torch: bmm of normalised tokens, Sinkhorn under no_grad, autograd backward); its max|Δ| column compares gradients.',
+    `torch: batched log-domain Sinkhorn with torch.logsumexp on [B, n, m]; one row per torch.set_num_threads value (${cfg.torchThreads.join(', ')}; thr column) — on a busy 2-core machine torch's OpenMP regions can be slower with 2 threads than with 1. tfjs: the same loop with tf.logSumExp on padded [B, n, m] tensors. OPTICAL step: cosine cost + Sinkhorn + <P, C> + gradient w.r.t. the student tokens with P held fixed (torch: bmm of normalised tokens, Sinkhorn under no_grad, autograd backward); its max|Δ| column compares gradients.`,
   ];
 }

@@ -195,13 +195,13 @@ def main_run(manifest_path, out_path):
         man = json.load(fh)
     reps, warmup, budget = man['reps'], man['warmup'], man['budgetSec']
     impls = man['impls']
+    # One torch row per thread count: on a busy 2-core machine torch's OpenMP regions can be much
+    # slower with 2 threads than with 1, and the table should show both rather than pick one.
+    torch_threads = [int(t) for t in man.get('torchThreads', [2])]
     out = {'results': []}
-    have_torch = False
+    torch = None
     try:
         import torch
-        torch.set_num_threads(int(man.get('torchThreads', 2)))
-        out['torchThreads'] = torch.get_num_threads()
-        have_torch = True
     except Exception:  # noqa: BLE001 - absence is reported per result below
         pass
     try:
@@ -210,53 +210,75 @@ def main_run(manifest_path, out_path):
     except Exception:  # noqa: BLE001
         have_pot = False
 
+    def variants(impl):
+        """(label suffix, thread count or None) for each run of `impl`."""
+        if impl.startswith('torch'):
+            return [('.t%d' % t, t) for t in torch_threads]
+        return [('', None)]
+
+    def absent(impl):
+        if impl.startswith('pot') and not have_pot:
+            return 'POT (import ot) is not installed'
+        if impl.startswith('torch') and torch is None:
+            return 'PyTorch (import torch) is not installed'
+        return None
+
     for case in man['cases']:
         B, n, m = case['B'], case['n'], case['m']
         C = read_f32(case['costFile'], B * n * m).reshape(B, n, m)
         for impl in impls:
-            res = {'caseId': case['id'], 'impl': impl}
-            if impl.startswith('pot') and not have_pot:
-                res.update(status='absent', reason='POT (import ot) is not installed')
-            elif impl.startswith('torch') and not have_torch:
-                res.update(status='absent', reason='PyTorch (import torch) is not installed')
-            else:
-                log('%s %s' % (case['id'], impl))
+            for suffix, threads in variants(impl):
+                res = {'caseId': case['id'], 'impl': impl}
+                why = absent(impl)
+                if why:
+                    res.update(status='absent', reason=why)
+                    out['results'].append(res)
+                    continue
+                if threads is not None:
+                    torch.set_num_threads(threads)
+                    res['threads'] = torch.get_num_threads()
+                log('%s %s%s' % (case['id'], impl, suffix))
                 try:
                     fn = run_torch(C, case['eps'], case['iters']) if impl == 'torch-log' \
                         else run_pot(impl, C, case['eps'], case['iters'])
                     (plan, its), times, warm_only = measure(fn, reps, warmup, budget)
-                    plan_file = os.path.join(man['outDir'], '%s.%s.plan.f32' % (case['id'], impl))
+                    plan_file = os.path.join(man['outDir'], '%s.%s%s.plan.f32' % (case['id'], impl, suffix))
                     np.ascontiguousarray(plan, dtype='<f4').tofile(plan_file)
                     res.update(status='ok', timesSec=times, warmupOnly=warm_only, planFile=plan_file,
                                iterations=(its.tolist() if its is not None
                                            else [case['iters']] * B))
                 except Exception as e:  # noqa: BLE001 - a failing peer is reported, not fatal
                     res.update(status='error', reason='%s: %s' % (type(e).__name__, e))
-            out['results'].append(res)
+                out['results'].append(res)
 
     step = man.get('step')
     if step is not None:
-        res = {'caseId': step['id'], 'impl': 'torch-step'}
-        if not have_torch:
-            res.update(status='absent', reason='PyTorch (import torch) is not installed')
-        else:
-            log('%s torch-step' % step['id'])
+        for suffix, threads in variants('torch-step'):
+            res = {'caseId': step['id'], 'impl': 'torch-step'}
+            why = absent('torch-step')
+            if why:
+                res.update(status='absent', reason=why)
+                out['results'].append(res)
+                continue
+            torch.set_num_threads(threads)
+            res['threads'] = torch.get_num_threads()
+            log('%s torch-step%s' % (step['id'], suffix))
             try:
                 B, n, m, d = step['B'], step['n'], step['m'], step['d']
                 T = read_f32(step['teacherFile'], B * n * d).reshape(B, n, d)
                 S = read_f32(step['studentFile'], B * m * d).reshape(B, m, d)
                 fn = run_torch_step(T, S, step['eps'], step['iters'])
                 (cost, grad), times, warm_only = measure(fn, reps, warmup, budget)
-                grad_file = os.path.join(man['outDir'], '%s.torch-step.grad.f32' % step['id'])
+                grad_file = os.path.join(man['outDir'], '%s.torch-step%s.grad.f32' % (step['id'], suffix))
                 np.ascontiguousarray(grad, dtype='<f4').tofile(grad_file)
                 # Per-pair costs go to a float64 file, not JSON: they may be NaN.
-                cost_file = os.path.join(man['outDir'], '%s.torch-step.cost.f64' % step['id'])
+                cost_file = os.path.join(man['outDir'], '%s.torch-step%s.cost.f64' % (step['id'], suffix))
                 np.ascontiguousarray(cost, dtype='<f8').tofile(cost_file)
                 res.update(status='ok', timesSec=times, warmupOnly=warm_only, gradFile=grad_file,
                            costFile=cost_file, iterations=[step['iters']] * B)
             except Exception as e:  # noqa: BLE001
                 res.update(status='error', reason='%s: %s' % (type(e).__name__, e))
-        out['results'].append(res)
+            out['results'].append(res)
 
     with open(out_path, 'w') as fh:
         # Plans, costs and gradients (which may hold NaN) live in binary files; the JSON must stay

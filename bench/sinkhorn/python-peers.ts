@@ -33,10 +33,11 @@ export interface PeerResult {
   gradFile?: string;
   costFile?: string;
   iterations?: number[];
+  /** torch rows: torch.get_num_threads() during the run. */
+  threads?: number;
 }
 
 export interface PeerRun {
-  torchThreads?: number;
   results: PeerResult[];
 }
 
@@ -73,7 +74,8 @@ export interface PeerJob {
   impls: PeerId[];
   step?: StepCase & { teacherFile: string; studentFile: string };
   policy: TimingPolicy;
-  torchThreads: number;
+  /** One torch row per entry (torch.set_num_threads before each). */
+  torchThreads: number[];
 }
 
 /** Runs peers.py on the cases of one job (the harness sends one case at a time, so that peers and

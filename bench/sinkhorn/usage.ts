@@ -18,7 +18,7 @@ export const SINKHORN_DEFAULTS = {
   seed: 42,
   step: '256x128x128x768',
   stepEps: 0.05,
-  torchThreads: 2,
+  torchThreads: '2,1',
   /** B·n·m·iters above which the slow in-process implementations are skipped by default, so that
    * the default run takes minutes: pure TS ≈ 3 s per 1e8 (float64 log-domain, one thread), tfjs
    * wasm ≈ 2 s per 1e8 and much worse on one 4096² matrix (each op allocates a 64 MB tensor). */
@@ -43,7 +43,7 @@ cross-checks their plans against the native CPU backend and prints a table.
   --step BxNxMxD|none OPTICAL step case: cost + Sinkhorn + loss + gradient (default ${SINKHORN_DEFAULTS.step})
   --step-eps X        eps of the step case (default ${SINKHORN_DEFAULTS.stepEps})
   --threads N         native worker threads, 0 = all cores (default 0)
-  --torch-threads N   torch.set_num_threads for the PyTorch peers (default ${SINKHORN_DEFAULTS.torchThreads})
+  --torch-threads L   torch.set_num_threads values, one PyTorch row each (default ${SINKHORN_DEFAULTS.torchThreads})
   --seed N            input PRNG seed (default ${SINKHORN_DEFAULTS.seed})
   --uncapped          run the slow implementations on every case (by default pure TS is skipped when
                       B·n·m·iters > ${SINKHORN_DEFAULTS.workLimits.js.toExponential(0)} and tfjs when > ${SINKHORN_DEFAULTS.workLimits.tfjs.toExponential(0)},
