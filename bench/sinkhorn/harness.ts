@@ -1,7 +1,8 @@
 /**
  * The Sinkhorn benchmark: runs every implementation on the same seeded inputs, times it (warm-up +
  * median of repetitions, see timing.ts), cross-checks its output against the native CPU backend
- * (method auto) and collects everything into a BenchReport (printed by table.ts, saved as JSON).
+ * (method auto; the float64 pure-TS reference when the addon is not built) and collects everything
+ * into a BenchReport (printed by table.ts, saved as JSON by cli.ts).
  *
  * All runs use tol = 0, so every implementation performs exactly `iters` iterations (POT and the
  * others report the count they actually did, and the table shows it).
@@ -203,7 +204,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   const cudaAttempt = info?.attempts.find((a) => a.backend === 'cuda');
   const cpuOk = cpuAttempt?.ok === true;
   const cudaOk = cudaAttempt?.ok === true;
-  if (wantsNative && !cpuOk) notes.push(`native cpu backend unavailable: ${cpuAttempt?.reason ?? 'backendInfo failed'}; ratios and cross-checks have no reference.`);
+  if (wantsNative && !cpuOk) notes.push(`native cpu backend unavailable: ${cpuAttempt?.reason ?? 'backendInfo failed'}; the × native column is empty and plans are cross-checked against the float64 pure-TS reference instead.`);
 
   let tfjsNote: string | undefined;
   if (cfg.backends.includes('tfjs')) {
@@ -222,7 +223,7 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: machineInfo(),
-    config: { ...cfg, log: undefined } as BenchReport['config'],
+    config: configForReport(cfg),
     backends,
     tfjs: tfjsNote,
     python,
@@ -230,7 +231,6 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
     notes,
     cases: [],
   };
-  delete (report.config as { log?: unknown }).log;
 
   try {
     // The Python peers of a case run right after its local rows (one interpreter per case), so
@@ -346,6 +346,12 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** The configuration as data (without the progress callback). */
+function configForReport(cfg: BenchConfig): BenchReport['config'] {
+  const { log: _log, ...config } = cfg;
+  return config;
 }
 
 function peerRow(pr: PeerResult, info: BackendInfo | undefined, cfg: BenchConfig): ImplRow {
