@@ -167,6 +167,17 @@ describe('optical compare (miniature, end to end)', () => {
     expect(readFileSync(join(other.dir, 'trec', 'zero-shot.seed1.clir.run'), 'utf8')).toBe(readFileSync(join(second.dir, 'trec', 'zero-shot.seed1.clir.run'), 'utf8'));
   }, 120_000);
 
+  it('uses a local Hugging Face model folder as the teacher (model.path, teacher.steps 0)', async () => {
+    const key = JSON.parse(readFileSync(join(second.dir, 'manifest.json'), 'utf8')).teacher.key;
+    const hfDir = join(root, '.teachers', key, 'final');
+    expect(existsSync(join(hfDir, 'tokenizer.json'))).toBe(true);
+    const base = miniConfig('mini-hf', ['zero-shot']);
+    const config = validateCompareConfig({ ...base, model: { path: hfDir }, teacher: { ...base.teacher, steps: 0 } });
+    const hf = await runCompare(config, { outRoot: root, englishPairs });
+    // The same weights and tokenizer loaded from the folder give the same ranking.
+    expect(readFileSync(join(hf.dir, 'trec', 'zero-shot.seed1.clir.run'), 'utf8')).toBe(readFileSync(join(second.dir, 'trec', 'zero-shot.seed1.clir.run'), 'utf8'));
+  }, 120_000);
+
   it('refuses to resume a run folder written with a different config', async () => {
     const other = miniConfig();
     other.seeds = [3];
