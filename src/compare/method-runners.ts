@@ -71,26 +71,24 @@ async function evaluateDense(ctx: MethodContext, model: BiEncoder, options: Dens
   });
 }
 
-function runBm25(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
+async function runBm25(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
   const target = ctx.config.languages[0];
   const lookup = new LexiconLookup(toBilingualLexicon(ctx.data.lexicons.get(target)!));
-  return (async () => {
-    const runs = await runAllScenarios(ctx, async (scenario) => {
-      const set = ctx.fold.sets.get(scenario)!;
-      // Mixed-language pools get a language-neutral analyzer (no stemming, no stopwords).
-      const docAnalyzer: Analyzer = scenario === 'mlir' ? createAnalyzer({ stopwords: false }) : createAnalyzer({ lang: target });
-      const index = await buildIndex(set.collection, docAnalyzer);
-      const queryLang = set.topics[0]?.lang ?? 'en';
-      const translate = m.translate === 'lexicon' && queryLang === 'en';
-      const run = retrieve(index, set.topics, {
-        queryAnalyzer: translate ? createAnalyzer({ lang: 'en', stopwords: true }) : docAnalyzer,
-        translation: translate ? { lookup, targetAnalyzer: docAnalyzer, keepUntranslated: true } : undefined,
-      });
-      for (const [qid, excluded] of set.exclude) for (const d of excluded) run.get(qid)?.delete(d);
-      return run;
+  const runs = await runAllScenarios(ctx, async (scenario) => {
+    const set = ctx.fold.sets.get(scenario)!;
+    // Mixed-language pools get a language-neutral analyzer (no stemming, no stopwords).
+    const docAnalyzer: Analyzer = scenario === 'mlir' ? createAnalyzer({ stopwords: false }) : createAnalyzer({ lang: target });
+    const index = await buildIndex(set.collection, docAnalyzer);
+    const queryLang = set.topics[0]?.lang ?? 'en';
+    const translate = m.translate === 'lexicon' && queryLang === 'en';
+    const run = retrieve(index, set.topics, {
+      queryAnalyzer: translate ? createAnalyzer({ lang: 'en', stopwords: true }) : docAnalyzer,
+      translation: translate ? { lookup, targetAnalyzer: docAnalyzer, keepUntranslated: true } : undefined,
     });
-    return { runs, curve: [], info: { translation: m.translate === 'lexicon' ? `word-by-word EN→${target} with the merged lexicon (all senses, weighted)` : 'none (English query terms)' } };
-  })();
+    for (const [qid, excluded] of set.exclude) for (const d of excluded) run.get(qid)?.delete(d);
+    return run;
+  });
+  return { runs, curve: [], info: { translation: m.translate === 'lexicon' ? `word-by-word EN→${target} with the merged lexicon (all senses, weighted)` : 'none (English query terms)' } };
 }
 
 async function runZeroShot(ctx: MethodContext): Promise<MethodOutput> {

@@ -6,7 +6,7 @@
  * `model.path` a local Hugging Face folder is loaded and, when teacher.steps > 0, fine-tuned.
  * The trainer checkpoints into the teacher folder, so an interrupted compare resumes mid-teacher.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BertModel } from '../models/bert.js';
 import { TINY_BERT, type BertConfig } from '../models/bert-config.js';
@@ -68,7 +68,6 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
     if (config.teacher.steps === 0) {
       await model.save(finalDir);
       model.dispose();
-      const { writeFileSync } = await import('node:fs');
       writeFileSync(join(dir, 'teacher.done'), '0');
       return { dir: finalDir, key: teacherKey(config, data), curve: [], seconds: 0 };
     }
@@ -91,7 +90,6 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   trainer.dispose();
   model.dispose();
   const seconds = (performance.now() - t0) / 1000;
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(join(dir, 'teacher.done'), String(seconds));
   return { dir: finalDir, key: teacherKey(config, data), curve: readCurve(dir), seconds };
 }

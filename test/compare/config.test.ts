@@ -57,6 +57,13 @@ describe('compare config validation', () => {
     });
   }
 
+  it('round-trips: the validated config written to runs/<name>/config.json validates to itself', () => {
+    for (const n of shippedConfigNames()) {
+      const c = loadCompareConfig(n);
+      expect(validateCompareConfig(JSON.parse(JSON.stringify(c)))).toEqual(c);
+    }
+  });
+
   it('loads every shipped config', () => {
     const names = shippedConfigNames();
     expect(names).toContain('demo-sw');
