@@ -4,7 +4,6 @@
  * and the full ranking becomes a Run. Collections here are small (≤ a few thousand documents), so
  * exact search is cheaper than building an ANN index and has no approximation error to explain.
  */
-import { tf } from '../models/tf.js';
 import type { BiEncoder } from '../train/bi-encoder.js';
 import type { Run } from '../ir/types.js';
 import type { Progress } from '../data/progress.js';
@@ -56,9 +55,4 @@ export async function denseRun(model: BiEncoder, set: EvalSet, options: DenseRet
     run.set(t.qid, scores);
   });
   return run;
-}
-
-/** Keeps tf memory bounded between methods. */
-export function tensorCount(): number {
-  return tf.memory().numTensors;
 }

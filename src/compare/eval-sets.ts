@@ -9,7 +9,7 @@
  * document is excluded from that query's ranking and judgements, otherwise the task is string
  * matching. Queries left with no relevant document are dropped.
  */
-import type { ClirSet, Doc, Qrel, Topic } from '../data/types.js';
+import type { Doc, Qrel, Topic } from '../data/types.js';
 
 /** 'shift' = the out-of-domain CLIR test (another recipe) for the domain-shift question. */
 export type Scenario = 'clir' | 'mlir' | 'moir' | 'shift';
@@ -95,9 +95,4 @@ export function buildEvalSets(units: readonly HeldOutUnit[], languages: readonly
     if (s.topics.length === 0) throw new RangeError(`scenario ${name}: no query has a relevant document in the held-out units`);
   }
   return out;
-}
-
-/** The CLIR part of a recipe's own test set, for checks: topics and qrels as the recipe wrote them. */
-export function asClirSet(set: EvalSet): ClirSet {
-  return { topics: set.topics, collection: set.collection, qrels: set.qrels };
 }
