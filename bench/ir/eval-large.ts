@@ -12,7 +12,7 @@ import { readRunFile } from '../../src/ir/formats/trec-run.js';
 import { readQrelsFile } from '../../src/ir/formats/qrels.js';
 import { evaluateRun } from '../../src/ir/evaluate.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
-import { SeededRandom } from '../../src/ir/stats/seeded-random.js';
+import { Rng } from '../../src/data/rng.js';
 
 const numQueries = Number(process.argv[2] ?? 5000);
 const depth = Number(process.argv[3] ?? 1000);
@@ -22,7 +22,7 @@ for (const [name, v] of [['queries', numQueries], ['depth', depth]] as const) {
 const dir = mkdtempSync(join(tmpdir(), 'optical-eval-bench-'));
 const runPath = join(dir, 'run.trec');
 const qrelsPath = join(dir, 'test.qrels');
-const rng = new SeededRandom(99);
+const rng = new Rng(99);
 
 async function writeLines(path: string, lines: () => Generator<string>): Promise<void> {
   const out = createWriteStream(path);
@@ -35,15 +35,15 @@ try {
   const tw0 = performance.now();
   await writeLines(qrelsPath, function* () {
     for (let q = 0; q < numQueries; q++) {
-      const judged = 1 + rng.nextInt(8);
+      const judged = 1 + rng.int(8);
       // Docnos D<q>_<k> with k = (37 j + q) mod 2·depth: distinct per query (37 is coprime to it).
-      for (let j = 0; j < judged; j++) yield `${q} 0 D${q}_${(37 * j + q) % (2 * depth)} ${rng.nextInt(4)}\n`;
+      for (let j = 0; j < judged; j++) yield `${q} 0 D${q}_${(37 * j + q) % (2 * depth)} ${rng.int(4)}\n`;
     }
   });
   await writeLines(runPath, function* () {
     for (let q = 0; q < numQueries; q++) {
       // A random affine permutation of [0, 2·depth) picks `depth` distinct documents per query.
-      const offset = rng.nextInt(2 * depth);
+      const offset = rng.int(2 * depth);
       for (let r = 0; r < depth; r++) yield `${q} Q0 D${q}_${(7919 * r + offset) % (2 * depth)} ${r + 1} ${(depth - r + rng.nextFloat()).toFixed(4)} bench\n`;
     }
   });

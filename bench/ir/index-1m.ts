@@ -8,12 +8,12 @@
  */
 import { InvertedIndexBuilder } from '../../src/ir/bm25/inverted-index.js';
 import { Bm25, countTerms } from '../../src/ir/bm25/bm25.js';
-import { SeededRandom } from '../../src/ir/stats/seeded-random.js';
+import { Rng } from '../../src/data/rng.js';
 
 const numDocs = Number(process.argv[2] ?? 1_000_000);
 if (!Number.isInteger(numDocs) || numDocs < 1) throw new RangeError(`numDocs must be a positive integer, got ${process.argv[2]}`);
 const VOCAB = 200_000;
-let rng = new SeededRandom(2024);
+let rng = new Rng(2024);
 
 // Zipf sampling by inverse CDF over precomputed cumulative weights (binary search).
 const cdf = new Float64Array(VOCAB);
@@ -42,12 +42,12 @@ const tg0 = performance.now();
 let generatedTokens = 0;
 for (let d = 0; d < numDocs; d++) {
   terms.length = 0;
-  const len = 5 + rng.nextInt(21);
+  const len = 5 + rng.int(21);
   for (let i = 0; i < len; i++) terms.push(sampleWord());
   generatedTokens += terms.length;
 }
 const generateSeconds = (performance.now() - tg0) / 1000;
-rng = new SeededRandom(2024);
+rng = new Rng(2024);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
@@ -56,7 +56,7 @@ const t0 = performance.now();
 const builder = new InvertedIndexBuilder();
 for (let d = 0; d < numDocs; d++) {
   terms.length = 0;
-  const len = 5 + rng.nextInt(21);
+  const len = 5 + rng.int(21);
   for (let i = 0; i < len; i++) terms.push(sampleWord());
   builder.add(`doc${d}`, terms);
 }
@@ -67,7 +67,7 @@ gc?.();
 const after = process.memoryUsage();
 
 const bm25 = new Bm25(index);
-const queries = Array.from({ length: 1000 }, () => countTerms(Array.from({ length: 3 + rng.nextInt(5) }, sampleWord)));
+const queries = Array.from({ length: 1000 }, () => countTerms(Array.from({ length: 3 + rng.int(5) }, sampleWord)));
 const tq0 = performance.now();
 let hits = 0;
 for (const q of queries) hits += bm25.search(q, 1000).length;

@@ -11,7 +11,7 @@
  * few concept vectors; tokens are a concept plus noise), so cosine costs spread over roughly [0.3, 1.1]
  * like real aligned token embeddings, instead of the flat ≈1 costs of independent Gaussian vectors.
  */
-import { SeededRandom } from './prng.js';
+import { Rng } from '../../src/data/rng.js';
 
 export interface BatchSize {
   B: number;
@@ -79,14 +79,14 @@ function subSeed(seed: number, index: number): number {
 /** B cost blocks, row-major [B, n, m]: squared Euclidean between uniform points, max-normalised. */
 export function makeCostBatch(size: BatchSize, seed: number, sizeIndex: number): Float32Array {
   const { B, n, m } = size;
-  const rng = new SeededRandom(subSeed(seed, sizeIndex));
+  const rng = new Rng(subSeed(seed, sizeIndex));
   const out = new Float32Array(B * n * m);
   const xs = new Float64Array(2 * n);
   const ys = new Float64Array(2 * m);
   const block = new Float64Array(n * m);
   for (let k = 0; k < B; k++) {
-    for (let i = 0; i < 2 * n; i++) xs[i] = rng.uniform();
-    for (let j = 0; j < 2 * m; j++) ys[j] = rng.uniform();
+    for (let i = 0; i < 2 * n; i++) xs[i] = rng.next();
+    for (let j = 0; j < 2 * m; j++) ys[j] = rng.next();
     let max = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < m; j++) {
@@ -108,7 +108,7 @@ export function makeCostBatch(size: BatchSize, seed: number, sizeIndex: number):
 /** Teacher [B, n, d] and student [B, m, d] token embeddings (see the file comment). */
 export function makeStepEmbeddings(size: StepSize, seed: number): { teacher: Float32Array; student: Float32Array } {
   const { B, n, m, d } = size;
-  const rng = new SeededRandom(subSeed(seed, 1000));
+  const rng = new Rng(subSeed(seed, 1000));
   const conceptsPerPair = 16;
   const noise = 0.75;
   const teacher = new Float32Array(B * n * d);

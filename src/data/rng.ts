@@ -65,6 +65,30 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
+  /** Uniform float in [0, 1) with 53 bits of resolution (two draws). */
+  nextFloat(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  private spareNormal: number | null = null;
+
+  /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
+  normal(): number {
+    if (this.spareNormal !== null) {
+      const v = this.spareNormal;
+      this.spareNormal = null;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
   /** Uniform integer in [0, n). Rejection sampling removes modulo bias. */
   int(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 4294967296) throw new RangeError(`Rng.int: n must be an integer in [1, 2^32], got ${n}`);

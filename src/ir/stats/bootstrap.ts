@@ -3,7 +3,7 @@
  * with replacement `resamples` times (seeded), take the (α/2, 1 − α/2) type-7 quantiles of the
  * resampled means. With a single query the interval collapses to that value.
  */
-import { SeededRandom } from './seeded-random.js';
+import { Rng } from '../../data/rng.js';
 import { quantileType7 } from './quantile.js';
 import { checkFiniteArray, checkPositiveInteger, checkProbability } from './validate-scores.js';
 
@@ -32,11 +32,11 @@ export function bootstrapMeanCI(values: ArrayLike<number>, options: BootstrapOpt
   const n = values.length;
   let total = 0;
   for (let i = 0; i < n; i++) total += values[i];
-  const rng = new SeededRandom(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
   const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += values[rng.nextInt(n)];
+    for (let i = 0; i < n; i++) s += values[Math.floor(rng.nextFloat() * n)];
     means[r] = s / n;
   }
   means.sort();

@@ -8,7 +8,7 @@
  * "≥" uses a relative tolerance of 1e-12 so that floating-point noise in sums of identical values
  * does not decide ties.
  */
-import { SeededRandom } from './seeded-random.js';
+import { Rng } from '../../data/rng.js';
 import { checkPaired, checkPositiveInteger } from './validate-scores.js';
 
 export interface RandomizationTestOptions {
@@ -51,7 +51,7 @@ export function randomizationTest(a: ArrayLike<number>, b: ArrayLike<number>, op
     }
     return { meanDifference: total / n, pValue: count / assignments, exact: true, samples: assignments };
   }
-  const rng = new SeededRandom(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
   let count = 0;
   for (let p = 0; p < permutations; p++) {
     let s = 0;
