@@ -30,45 +30,10 @@ export function opts(o: Partial<NativeOptions> = {}): NativeOptions {
   };
 }
 
-export function rng(seed: number): () => number {
-  // mulberry32
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng, randomMarginals, randomBatch as randomCosts } from '../ot/helpers.js';
+import { rng } from '../ot/helpers.js';
 
 export type Shape = [number, number];
-
-export function randomCosts(seed: number, shapes: Shape[], scale = 1) {
-  const r = rng(seed);
-  const rows = Int32Array.from(shapes.map((s) => s[0]));
-  const cols = Int32Array.from(shapes.map((s) => s[1]));
-  const total = shapes.reduce((acc, [n, m]) => acc + n * m, 0);
-  const cost = new Float32Array(total);
-  for (let i = 0; i < total; i++) cost[i] = r() * scale;
-  return { rows, cols, cost };
-}
-
-/** Positive weights normalised to mass 1 per problem. */
-export function randomMarginals(seed: number, sizes: ArrayLike<number>): Float32Array {
-  const r = rng(seed);
-  let total = 0;
-  for (let k = 0; k < sizes.length; k++) total += sizes[k];
-  const out = new Float32Array(total);
-  let o = 0;
-  for (let k = 0; k < sizes.length; k++) {
-    let s = 0;
-    for (let i = 0; i < sizes[k]; i++) { out[o + i] = 0.2 + r(); s += out[o + i]; }
-    for (let i = 0; i < sizes[k]; i++) out[o + i] /= s;
-    o += sizes[k];
-  }
-  return out;
-}
 
 export function randomEmbeddings(seed: number, shapes: Shape[], dim: number) {
   const r = rng(seed);
