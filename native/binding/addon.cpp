@@ -13,7 +13,7 @@ namespace optical {
 
 namespace {
 
-using JobFactory = std::unique_ptr<Job> (*)(const Napi::CallbackInfo&, bool);
+using JobFactory = std::unique_ptr<Job> (*)(const Napi::CallbackInfo&, bool, const Kernels&);
 
 // How a C++ failure is presented in JS.
 enum class Failure { None, Type, Range, Other };
@@ -83,7 +83,7 @@ Napi::Value run_sync(const Napi::CallbackInfo& info, JobFactory make) {
   std::string message;
   const Failure f = capture(
       [&] {
-        job = make(info, false);
+        job = make(info, false, cpu_kernels());
         job->execute();
       },
       message);
@@ -95,7 +95,7 @@ Napi::Value run_async(const Napi::CallbackInfo& info, JobFactory make) {
   const Napi::Env env = info.Env();
   std::unique_ptr<Job> job;
   std::string message;
-  const Failure f = capture([&] { job = make(info, true); }, message);
+  const Failure f = capture([&] { job = make(info, true, cpu_kernels()); }, message);
   if (f != Failure::None) {
     // Bad arguments reject the promise rather than throwing synchronously.
     auto d = Napi::Promise::Deferred::New(env);

@@ -20,20 +20,22 @@ struct Output {
   TA value() const { return ref.Value(); }
 };
 
-ot::RaggedLayout read_layout(const Napi::Object& input, int64_t dim = 0) {
+ot::RaggedLayout read_layout(const Napi::Object& input, const Kernels& k, int64_t dim = 0) {
   const IntInput rows = read_int32_array(input, "rows", "rows");
   const IntInput cols = read_int32_array(input, "cols", "cols");
-  return ot::RaggedLayout::build(rows.values.data(), static_cast<int64_t>(rows.values.size()), cols.values.data(),
-                                 static_cast<int64_t>(cols.values.size()), dim);
+  ot::RaggedLayout L = ot::RaggedLayout::build(rows.values.data(), static_cast<int64_t>(rows.values.size()),
+                                               cols.values.data(), static_cast<int64_t>(cols.values.size()), dim);
+  if (k.checkLayout) k.checkLayout(L);
+  return L;
 }
 
 class SinkhornJob : public Job {
  public:
-  SinkhornJob(const Napi::CallbackInfo& info, bool copy) {
+  SinkhornJob(const Napi::CallbackInfo& info, bool copy, const Kernels& k) : k_(k) {
     const Napi::Env env = info.Env();
     const Napi::Object problem = require_object(info[0], "problem");
     options_ = read_options(info[1]).sinkhorn;
-    layout_ = read_layout(problem);
+    layout_ = read_layout(problem, k);
     cost_ = read_float_array(problem, "cost", "cost", copy, false);
     ot::validate_cost(layout_, cost_.data, cost_.length, "cost");
     a_ = read_float_array(problem, "a", "a", copy, true);
@@ -66,7 +68,7 @@ class SinkhornJob : public Job {
     out.iterations = iterations_.data;
     out.error = error_.data;
     out.converged = converged_.data;
-    ot::sinkhorn(layout_, in, options_, out, ot::default_pool());
+    k_.sinkhorn(layout_, in, options_, out);
   }
 
   Napi::Value result(Napi::Env env) override {
@@ -83,6 +85,7 @@ class SinkhornJob : public Job {
   }
 
  private:
+  const Kernels& k_;
   ot::SinkhornOptions options_;
   ot::RaggedLayout layout_;
   FloatInput cost_, a_, b_;
@@ -94,14 +97,14 @@ class SinkhornJob : public Job {
 
 class CostJob : public Job {
  public:
-  CostJob(const Napi::CallbackInfo& info, bool copy) {
+  CostJob(const Napi::CallbackInfo& info, bool copy, const Kernels& k) : k_(k) {
     const Napi::Env env = info.Env();
     const Napi::Object pairs = require_object(info[0], "pairs");
     const ParsedOptions o = read_options(info[1]);
     kind_ = o.kind;
     threads_ = o.sinkhorn.threads;
     dim_ = read_positive_integer(pairs, "dim", "dim");
-    layout_ = read_layout(pairs, dim_);
+    layout_ = read_layout(pairs, k, dim_);
     x_ = read_float_array(pairs, "x", "x", copy, false);
     ot::validate_embeddings(layout_, dim_, x_.data, x_.length, true, "x");
     y_ = read_float_array(pairs, "y", "y", copy, false);
@@ -110,12 +113,13 @@ class CostJob : public Job {
   }
 
   void execute() override {
-    ot::cost_matrices(layout_, dim_, x_.data, y_.data, kind_, out_.data, ot::default_pool(), threads_);
+    k_.costMatrices(layout_, dim_, x_.data, y_.data, kind_, out_.data, threads_);
   }
 
   Napi::Value result(Napi::Env) override { return out_.value(); }
 
  private:
+  const Kernels& k_;
   ot::CostKind kind_ = ot::CostKind::Cosine;
   int threads_ = 0;
   int64_t dim_ = 0;
@@ -126,7 +130,7 @@ class CostJob : public Job {
 
 class OtLossJob : public Job {
  public:
-  OtLossJob(const Napi::CallbackInfo& info, bool copy) {
+  OtLossJob(const Napi::CallbackInfo& info, bool copy, const Kernels& k) : k_(k) {
     const Napi::Env env = info.Env();
     const Napi::Object input = require_object(info[0], "input");
     const ParsedOptions o = read_options(info[1]);
@@ -134,7 +138,7 @@ class OtLossJob : public Job {
     kind_ = o.kind;
     returnPlan_ = o.returnPlan;
     dim_ = read_positive_integer(input, "dim", "dim");
-    layout_ = read_layout(input, dim_);
+    layout_ = read_layout(input, k, dim_);
     teacher_ = read_float_array(input, "teacher", "teacher", copy, false);
     ot::validate_embeddings(layout_, dim_, teacher_.data, teacher_.length, true, "teacher");
     student_ = read_float_array(input, "student", "student", copy, false);
@@ -169,7 +173,7 @@ class OtLossJob : public Job {
     out.error = error_.data;
     out.converged = converged_.data;
     out.plan = returnPlan_ ? plan_.data : nullptr;
-    ot::ot_loss(layout_, in, kind_, options_, out, ot::default_pool());
+    k_.otLoss(layout_, in, kind_, options_, out);
   }
 
   Napi::Value result(Napi::Env env) override {
@@ -185,6 +189,7 @@ class OtLossJob : public Job {
   }
 
  private:
+  const Kernels& k_;
   ot::SinkhornOptions options_;
   ot::CostKind kind_ = ot::CostKind::Cosine;
   bool returnPlan_ = false;
@@ -199,14 +204,27 @@ class OtLossJob : public Job {
 
 }  // namespace
 
-std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs) {
-  return std::make_unique<SinkhornJob>(info, copyInputs);
+const Kernels& cpu_kernels() {
+  static const Kernels k{
+      [](const ot::RaggedLayout& L, const ot::SinkhornInputs& in, const ot::SinkhornOptions& o,
+         const ot::SinkhornOutputs& out) { ot::sinkhorn(L, in, o, out, ot::default_pool()); },
+      [](const ot::RaggedLayout& L, int64_t dim, const float* x, const float* y, ot::CostKind kind, float* out,
+         int threads) { ot::cost_matrices(L, dim, x, y, kind, out, ot::default_pool(), threads); },
+      [](const ot::RaggedLayout& L, const ot::OtLossInputs& in, ot::CostKind kind, const ot::SinkhornOptions& o,
+         const ot::OtLossOutputs& out) { ot::ot_loss(L, in, kind, o, out, ot::default_pool()); },
+      nullptr,
+  };
+  return k;
 }
-std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs) {
-  return std::make_unique<CostJob>(info, copyInputs);
+
+std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels) {
+  return std::make_unique<SinkhornJob>(info, copyInputs, kernels);
 }
-std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs) {
-  return std::make_unique<OtLossJob>(info, copyInputs);
+std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels) {
+  return std::make_unique<CostJob>(info, copyInputs, kernels);
+}
+std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels) {
+  return std::make_unique<OtLossJob>(info, copyInputs, kernels);
 }
 
 }  // namespace optical

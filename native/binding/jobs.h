@@ -21,10 +21,26 @@ class Job {
   virtual Napi::Value result(Napi::Env env) = 0;     // JS thread
 };
 
+// The compute step of each job. The CPU addon runs native/core on its thread pool; the CUDA addon
+// passes its kernels here, so both addons share the argument reading, the checks and the result
+// objects and differ only in where the arithmetic happens.
+struct Kernels {
+  void (*sinkhorn)(const ot::RaggedLayout&, const ot::SinkhornInputs&, const ot::SinkhornOptions&,
+                   const ot::SinkhornOutputs&);
+  void (*costMatrices)(const ot::RaggedLayout&, int64_t dim, const float* x, const float* y, ot::CostKind,
+                       float* out, int threads);
+  void (*otLoss)(const ot::RaggedLayout&, const ot::OtLossInputs&, ot::CostKind, const ot::SinkhornOptions&,
+                 const ot::OtLossOutputs&);
+  // Limits of this backend beyond the core's (throws ot::ArgumentError); may be null.
+  void (*checkLayout)(const ot::RaggedLayout&);
+};
+
+const Kernels& cpu_kernels();
+
 // `copyInputs`: true for async calls (JS may run and mutate the inputs while the job executes).
-std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs);
-std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs);
-std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs);
+std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels = cpu_kernels());
+std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels = cpu_kernels());
+std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels = cpu_kernels());
 
 }  // namespace optical
 

@@ -88,27 +88,6 @@ void require_device() {
 
 // ---- jobs ---------------------------------------------------------------------------------------
 
-// Keeps a JS output array alive from job creation until the result object is built.
-template <class TA>
-struct Output {
-  Napi::Reference<TA> ref;
-  decltype(std::declval<TA>().Data()) data = nullptr;
-
-  void create(Napi::Env env, int64_t length, const char* what) {
-    TA a = allocate<TA>(env, length, what);
-    data = a.Data();
-    ref = Napi::Persistent(a);
-  }
-  TA value() const { return ref.Value(); }
-};
-
-ot::RaggedLayout read_layout(const Napi::Object& input, int64_t dim = 0) {
-  const IntInput rows = read_int32_array(input, "rows", "rows");
-  const IntInput cols = read_int32_array(input, "cols", "cols");
-  return ot::RaggedLayout::build(rows.values.data(), static_cast<int64_t>(rows.values.size()), cols.values.data(),
-                                 static_cast<int64_t>(cols.values.size()), dim);
-}
-
 void check_problem_count(const ot::RaggedLayout& L) {
   // Problems become thread blocks indexed by int32.
   if (L.batch > 0x7fffffff)
@@ -117,178 +96,26 @@ void check_problem_count(const ot::RaggedLayout& L) {
                                 std::to_string(L.batch));
 }
 
-class SinkhornJob : public Job {
- public:
-  SinkhornJob(const Napi::CallbackInfo& info, bool copy) {
-    const Napi::Env env = info.Env();
-    const Napi::Object problem = require_object(info[0], "problem");
-    options_ = read_options(info[1]).sinkhorn;
-    layout_ = read_layout(problem);
-    check_problem_count(layout_);
-    cost_ = read_float_array(problem, "cost", "cost", copy, false);
-    ot::validate_cost(layout_, cost_.data, cost_.length, "cost");
-    a_ = read_float_array(problem, "a", "a", copy, true);
-    if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
-    b_ = read_float_array(problem, "b", "b", copy, true);
-    if (b_.present) ot::validate_marginal(layout_, b_.data, b_.length, false, "b");
-    if (std::isinf(options_.rho)) ot::validate_balanced_mass(layout_, a_.data, b_.data);
-    const int64_t B = layout_.batch;
-    plan_.create(env, layout_.totalCells(), "plan");
-    f_.create(env, layout_.totalRows(), "f");
-    g_.create(env, layout_.totalCols(), "g");
-    costOut_.create(env, B, "cost");
-    value_.create(env, B, "value");
-    iterations_.create(env, B, "iterations");
-    error_.create(env, B, "error");
-    converged_.create(env, B, "converged");
-  }
+// The CUDA kernels as the compute step of the shared jobs (native/binding/jobs.cpp).
+const Kernels& cuda_kernels() {
+  static const Kernels k{
+      [](const ot::RaggedLayout& L, const ot::SinkhornInputs& in, const ot::SinkhornOptions& o,
+         const ot::SinkhornOutputs& out) { optical::cuda::sinkhorn(L, in, o, out); },
+      [](const ot::RaggedLayout& L, int64_t dim, const float* x, const float* y, ot::CostKind kind, float* out,
+         int /*threads: the device decides*/) { optical::cuda::cost_matrices(L, dim, x, y, kind, out); },
+      [](const ot::RaggedLayout& L, const ot::OtLossInputs& in, ot::CostKind kind, const ot::SinkhornOptions& o,
+         const ot::OtLossOutputs& out) { optical::cuda::ot_loss(L, in, kind, o, out); },
+      check_problem_count,
+  };
+  return k;
+}
 
-  void execute() override {
-    ot::SinkhornInputs in;
-    in.cost = cost_.data;
-    in.a = a_.present ? a_.data : nullptr;
-    in.b = b_.present ? b_.data : nullptr;
-    ot::SinkhornOutputs out;
-    out.plan = plan_.data;
-    out.f = f_.data;
-    out.g = g_.data;
-    out.cost = costOut_.data;
-    out.value = value_.data;
-    out.iterations = iterations_.data;
-    out.error = error_.data;
-    out.converged = converged_.data;
-    optical::cuda::sinkhorn(layout_, in, options_, out);
-  }
+using MakeJob = std::unique_ptr<Job> (*)(const Napi::CallbackInfo&, bool, const Kernels&);
 
-  Napi::Value result(Napi::Env env) override {
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("plan", plan_.value());
-    r.Set("f", f_.value());
-    r.Set("g", g_.value());
-    r.Set("cost", costOut_.value());
-    r.Set("value", value_.value());
-    r.Set("iterations", iterations_.value());
-    r.Set("error", error_.value());
-    r.Set("converged", converged_.value());
-    return r;
-  }
-
- private:
-  ot::SinkhornOptions options_;
-  ot::RaggedLayout layout_;
-  FloatInput cost_, a_, b_;
-  Output<Napi::Float32Array> plan_, f_, g_;
-  Output<Napi::Float64Array> costOut_, value_, error_;
-  Output<Napi::Int32Array> iterations_;
-  Output<Napi::Uint8Array> converged_;
-};
-
-class CostJob : public Job {
- public:
-  CostJob(const Napi::CallbackInfo& info, bool copy) {
-    const Napi::Env env = info.Env();
-    const Napi::Object pairs = require_object(info[0], "pairs");
-    kind_ = read_options(info[1]).kind;
-    dim_ = read_positive_integer(pairs, "dim", "dim");
-    layout_ = read_layout(pairs, dim_);
-    check_problem_count(layout_);
-    x_ = read_float_array(pairs, "x", "x", copy, false);
-    ot::validate_embeddings(layout_, dim_, x_.data, x_.length, true, "x");
-    y_ = read_float_array(pairs, "y", "y", copy, false);
-    ot::validate_embeddings(layout_, dim_, y_.data, y_.length, false, "y");
-    out_.create(env, layout_.totalCells(), "cost");
-  }
-
-  void execute() override { optical::cuda::cost_matrices(layout_, dim_, x_.data, y_.data, kind_, out_.data); }
-
-  Napi::Value result(Napi::Env) override { return out_.value(); }
-
- private:
-  ot::CostKind kind_ = ot::CostKind::Cosine;
-  int64_t dim_ = 0;
-  ot::RaggedLayout layout_;
-  FloatInput x_, y_;
-  Output<Napi::Float32Array> out_;
-};
-
-class OtLossJob : public Job {
- public:
-  OtLossJob(const Napi::CallbackInfo& info, bool copy) {
-    const Napi::Env env = info.Env();
-    const Napi::Object input = require_object(info[0], "input");
-    const ParsedOptions o = read_options(info[1]);
-    options_ = o.sinkhorn;
-    kind_ = o.kind;
-    returnPlan_ = o.returnPlan;
-    dim_ = read_positive_integer(input, "dim", "dim");
-    layout_ = read_layout(input, dim_);
-    check_problem_count(layout_);
-    teacher_ = read_float_array(input, "teacher", "teacher", copy, false);
-    ot::validate_embeddings(layout_, dim_, teacher_.data, teacher_.length, true, "teacher");
-    student_ = read_float_array(input, "student", "student", copy, false);
-    ot::validate_embeddings(layout_, dim_, student_.data, student_.length, false, "student");
-    a_ = read_float_array(input, "a", "a", copy, true);
-    if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
-    b_ = read_float_array(input, "b", "b", copy, true);
-    if (b_.present) ot::validate_marginal(layout_, b_.data, b_.length, false, "b");
-    if (std::isinf(options_.rho)) ot::validate_balanced_mass(layout_, a_.data, b_.data);
-    const int64_t B = layout_.batch;
-    cost_.create(env, B, "cost");
-    value_.create(env, B, "value");
-    grad_.create(env, layout_.totalCols() * dim_, "grad");
-    iterations_.create(env, B, "iterations");
-    error_.create(env, B, "error");
-    converged_.create(env, B, "converged");
-    if (returnPlan_) plan_.create(env, layout_.totalCells(), "plan");
-  }
-
-  void execute() override {
-    ot::OtLossInputs in;
-    in.dim = dim_;
-    in.teacher = teacher_.data;
-    in.student = student_.data;
-    in.a = a_.present ? a_.data : nullptr;
-    in.b = b_.present ? b_.data : nullptr;
-    ot::OtLossOutputs out;
-    out.cost = cost_.data;
-    out.value = value_.data;
-    out.grad = grad_.data;
-    out.iterations = iterations_.data;
-    out.error = error_.data;
-    out.converged = converged_.data;
-    out.plan = returnPlan_ ? plan_.data : nullptr;
-    optical::cuda::ot_loss(layout_, in, kind_, options_, out);
-  }
-
-  Napi::Value result(Napi::Env env) override {
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("cost", cost_.value());
-    r.Set("value", value_.value());
-    r.Set("grad", grad_.value());
-    r.Set("iterations", iterations_.value());
-    r.Set("error", error_.value());
-    r.Set("converged", converged_.value());
-    if (returnPlan_) r.Set("plan", plan_.value());
-    return r;
-  }
-
- private:
-  ot::SinkhornOptions options_;
-  ot::CostKind kind_ = ot::CostKind::Cosine;
-  bool returnPlan_ = false;
-  int64_t dim_ = 0;
-  ot::RaggedLayout layout_;
-  FloatInput teacher_, student_, a_, b_;
-  Output<Napi::Float64Array> cost_, value_, error_;
-  Output<Napi::Float32Array> grad_, plan_;
-  Output<Napi::Int32Array> iterations_;
-  Output<Napi::Uint8Array> converged_;
-};
-
-template <class J>
+template <MakeJob Make>
 std::unique_ptr<Job> make(const Napi::CallbackInfo& info, bool copy) {
   require_device();
-  return std::make_unique<J>(info, copy);
+  return Make(info, copy, cuda_kernels());
 }
 
 using JobFactory = std::unique_ptr<Job> (*)(const Napi::CallbackInfo&, bool);
@@ -385,12 +212,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, ot::kCoreVersion));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
-  exports.Set("sinkhornSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<SinkhornJob>); }, "sinkhornSync"));
-  exports.Set("sinkhorn", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<SinkhornJob>); }, "sinkhorn"));
-  exports.Set("costMatricesSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<CostJob>); }, "costMatricesSync"));
-  exports.Set("costMatrices", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<CostJob>); }, "costMatrices"));
-  exports.Set("otLossSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<OtLossJob>); }, "otLossSync"));
-  exports.Set("otLoss", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<OtLossJob>); }, "otLoss"));
+  exports.Set("sinkhornSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<make_sinkhorn_job>); }, "sinkhornSync"));
+  exports.Set("sinkhorn", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<make_sinkhorn_job>); }, "sinkhorn"));
+  exports.Set("costMatricesSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<make_cost_job>); }, "costMatricesSync"));
+  exports.Set("costMatrices", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<make_cost_job>); }, "costMatrices"));
+  exports.Set("otLossSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<make_ot_loss_job>); }, "otLossSync"));
+  exports.Set("otLoss", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<make_ot_loss_job>); }, "otLoss"));
   return exports;
 }
 
