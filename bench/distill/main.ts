@@ -24,8 +24,8 @@ const { values } = parseArgs({
   options: {
     configs: { type: 'string', default: 'tiny,base' },
     steps: { type: 'string' },
-    'batch-size': { type: 'string', default: '16' },
-    'max-length': { type: 'string', default: '64' },
+    'batch-size': { type: 'string' },
+    'max-length': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -40,10 +40,12 @@ const bitext = sotu.pairs.slice(0, 512).map((p, i) => {
   return { src: cs.src, tgt: cs.tgt };
 });
 const tokenizer = await createTokenizer(trainWordPiece(bitext.flatMap((p) => [p.src, p.tgt]), { vocabSize: 8000 }));
-const batchSize = Number(values['batch-size']);
-const maxLength = Number(values['max-length']);
+// Base-size models on the wasm backend: the wasm heap is capped at 4 GB, so the base row uses a
+// small batch unless told otherwise (tfjs-node has no such cap).
+const batchFor = (name: string) => Number(values['batch-size'] ?? (name === 'base' ? 2 : 16));
+const lengthFor = (name: string) => Number(values['max-length'] ?? (name === 'base' ? 32 : 64));
 
-interface Row { config: string; params: number; steps: number; tokensPerSecond: number; studentMs: number; teacherFirstMs: number; teacherCachedMs: number; otMs: number; otShare: number; sinkhornIterations: number }
+interface Row { config: string; batchSize: number; maxLength: number; params: number; steps: number; tokensPerSecond: number; studentMs: number; teacherFirstMs: number; teacherCachedMs: number; otMs: number; otShare: number; sinkhornIterations: number }
 const rows: Row[] = [];
 for (const name of values.configs!.split(',')) {
   const geometry = name === 'base' ? BASE_BERT : TINY_BERT;
@@ -51,16 +53,26 @@ for (const name of values.configs!.split(',')) {
   const teacher = BertModel.random({ ...geometry, vocabSize: tokenizer.vocabSize }, 1);
   const params = teacher.trainableVariables().reduce((s, v) => s + v.size, 0);
   const log: DistillStepRecord[] = [];
-  // Pairs = batchSize × 2 so the second epoch hits the teacher cache.
-  const { student } = await distill({ teacher, tokenizer, bitext: bitext.slice(0, batchSize * 2), steps, batchSize, maxLength, seed: 1, onStep: (r) => log.push(r) });
-  student.dispose();
-  teacher.dispose();
+  const batchSize = batchFor(name);
+  const maxLength = lengthFor(name);
+  try {
+    // Pairs = batchSize × 2 so the second epoch hits the teacher cache.
+    const { student } = await distill({ teacher, tokenizer, bitext: bitext.slice(0, batchSize * 2), steps, batchSize, maxLength, seed: 1, onStep: (r) => log.push(r) });
+    student.dispose();
+  } catch (err) {
+    console.error(`${name}: failed after ${log.length} steps: ${(err as Error).message}`);
+    continue;
+  } finally {
+    teacher.dispose();
+  }
   const timed = log.slice(1); // the first step includes tfjs kernel warm-up
   const sum = (f: (r: DistillStepRecord) => number) => timed.reduce((s, r) => s + f(r), 0);
   const firstEpoch = log.slice(0, 2);
   const cached = log.slice(2);
   const row: Row = {
     config: name,
+    batchSize,
+    maxLength,
     params,
     steps: timed.length,
     tokensPerSecond: (sum((r) => r.tokensPerSecond * r.stepMs) / sum((r) => r.stepMs)),
@@ -76,10 +88,10 @@ for (const name of values.configs!.split(',')) {
 }
 
 const ot = backendInfo();
-console.log(`OPTICAL distillation step — tfjs backend ${tfBackend}, OT backend ${ot.active} (${ot.threads} threads), batch ${batchSize} pairs, ≤${maxLength} tokens, eps 0.05, ≤200 Sinkhorn iterations`);
-console.log('| config | params | student tok/s | student fwd+bwd ms/step | teacher ms (first / cached) | OT ms/step | OT share | Sinkhorn it |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(`OPTICAL distillation step — tfjs backend ${tfBackend}, OT backend ${ot.active} (${ot.threads} threads), eps 0.05, ≤200 Sinkhorn iterations`);
+console.log('| config | batch × tokens | params | student tok/s | student fwd+bwd ms/step | teacher ms (first / cached) | OT ms/step | OT share | Sinkhorn it |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.config} | ${(r.params / 1e6).toFixed(1)}M | ${r.tokensPerSecond.toFixed(0)} | ${r.studentMs.toFixed(0)} | ${r.teacherFirstMs.toFixed(0)} / ${r.teacherCachedMs.toFixed(1)} | ${r.otMs.toFixed(1)} | ${(r.otShare * 100).toFixed(1)}% | ${r.sinkhornIterations.toFixed(0)} |`);
+  console.log(`| ${r.config} | ${r.batchSize} × ≤${r.maxLength} | ${(r.params / 1e6).toFixed(1)}M | ${r.tokensPerSecond.toFixed(0)} | ${r.studentMs.toFixed(0)} | ${r.teacherFirstMs.toFixed(0)} / ${r.teacherCachedMs.toFixed(1)} | ${r.otMs.toFixed(1)} | ${(r.otShare * 100).toFixed(1)}% | ${r.sinkhornIterations.toFixed(0)} |`);
 }
-if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), tfBackend, otBackend: ot.active, batchSize, maxLength, rows }, null, 2));
+if (values.json) writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), tfBackend, otBackend: ot.active, rows }, null, 2));
