@@ -3,20 +3,9 @@
  * (src/compare/configs/<name>.json, found from the package root so it works from src/ and dist/).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../ot/backend.js';
 import { validateCompareConfig, type CompareConfig } from './config.js';
-
-/** The folder holding package.json of optical (walks up from this module). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p) && (JSON.parse(readFileSync(p, 'utf8')) as { name?: string }).name === 'optical') return dir;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find the optical package root (package.json named "optical") above ' + fileURLToPath(import.meta.url));
-}
 
 export function shippedConfigDir(): string {
   return join(packageRoot(), 'src', 'compare', 'configs');
