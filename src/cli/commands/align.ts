@@ -1,7 +1,8 @@
 /**
  * `optical align`: OT word alignment of real parallel text, with no model — a demonstration of the
  * Sinkhorn kernels on UDHR English ↔ X paragraphs. The cost between an English word e and a target
- * word x is 0 when a bilingual lexicon (CLDR single-word pairs from npm, plus a lexicon TSV if given)
+ * word x is 0 when a bilingual lexicon (CLDR single-word pairs from npm, FreeDict when its Debian
+ * package is installed, plus a lexicon TSV if given)
  * translates e as x, else 1 − the character-trigram Dice similarity of the two words (names,
  * numbers and loanwords share spelling across languages), plus a small position term (translations
  * keep rough word order). Sinkhorn's plan is read as alignments (mutual argmax = high precision).
@@ -14,6 +15,7 @@ import { sinkhornSync } from '../../ot/sinkhorn.js';
 import { backendInfo } from '../../ot/backend.js';
 import { alignmentsFromPlan } from '../../ot/align.js';
 import { buildCldr } from '../../data/cldr.js';
+import { buildFreedict } from '../../data/freedict.js';
 import { readUdhrDeclaration, resolveUdhrLanguage } from '../../data/udhr.js';
 import { tokenize, normalizeTerm } from '../../data/tokenize.js';
 
@@ -68,6 +70,16 @@ export const command: Command = {
     const lexicon = new Set<string>();
     const cldr = await buildCldr({ lang: values.lang! });
     for (const p of cldr.lexicon) lexicon.add(`${p.src}\t${p.tgt}`);
+    let sources = `${cldr.lexicon.length} CLDR pairs`;
+    try {
+      // Installed dictionaries only: a demonstration should not download anything.
+      const fd = await buildFreedict({ lang: values.lang!, download: false });
+      const pairs = fd.lexicon.toPairs();
+      for (const p of pairs) lexicon.add(`${p.src}\t${p.tgt}`);
+      sources += ` + ${pairs.length} FreeDict pairs`;
+    } catch {
+      sources += ' (FreeDict not installed)';
+    }
     if (values.lexicon) for (const [e, x] of readLexiconTsv(values.lexicon)) lexicon.add(`${e}\t${x}`);
 
     const ew = tokenize(en).map((t) => t.text);
@@ -95,7 +107,7 @@ export const command: Command = {
     console.log(`UDHR article ${article}, paragraph ${paragraph}: English (${n} words) ↔ ${lang.name} [${lang.code}] (${m} words)`);
     console.log(`EN: ${en}`);
     console.log(`${lang.code.toUpperCase()}: ${xx}`);
-    console.log(`cost: 0.8·(lexicon match ? 0 : 1 − trigram Dice) + 0.2·|relative position difference|; ${cldr.lexicon.length} CLDR lexicon pairs, ${lexHits} word pairs of this paragraph found in it`);
+    console.log(`cost: 0.8·(lexicon match ? 0 : 1 − trigram Dice) + 0.2·|relative position difference|; lexicon: ${sources}; ${lexHits} word pairs of this paragraph found in it`);
     console.log(`Sinkhorn (${info.active} backend): eps=${eps}, ${out.iterations[0]} iterations, marginal error ${out.error[0].toExponential(2)}, ${out.converged[0] ? 'converged' : 'NOT converged'}, <P,C>=${out.cost[0].toFixed(4)}, ${ms.toFixed(1)} ms`);
     console.log('');
     console.log('strength  mutual  English → target');
