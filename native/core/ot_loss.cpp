@@ -82,18 +82,8 @@ void ot_loss(const RaggedLayout& L, const OtLossInputs& in, CostKind kind, const
       plan = ownPlan.data();
     }
     build_cost_block(kind, T, S, n, m, dim, C.data(), par);
-    const float* a = in.a ? in.a + L.rowOffset[k] : nullptr;
-    const float* b = in.b ? in.b + L.colOffset[k] : nullptr;
-    if (!a) {
-      ua.assign(n, static_cast<float>(1.0 / n));
-      a = ua.data();
-    }
-    if (!b) {
-      ub.assign(m, static_cast<float>(1.0 / m));
-      b = ub.data();
-    }
-    b = match_mass(a, n, b, m, o, ub);
-    const ProblemView p{n, m, C.data(), a, b, plan, f.data(), g.data()};
+    const Marginals w = problem_marginals(L, k, in.a, in.b, o, ua, ub);
+    const ProblemView p{n, m, C.data(), w.a, w.b, plan, f.data(), g.data()};
     const ProblemResult r = solve_problem(p, o, par);
     student_gradient(kind, T, S, plan, C.data(), n, m, dim, out.grad + L.colOffset[k] * dim, par);
     out.cost[k] = r.cost;

@@ -383,6 +383,8 @@ ProblemResult Solver::run() {
 
 }  // namespace
 
+namespace {
+
 const float* match_mass(const float* a, int64_t n, const float* b, int64_t m, const SinkhornOptions& o,
                         std::vector<float>& storage) {
   if (!std::isinf(o.rho)) return b;
@@ -395,6 +397,24 @@ const float* match_mass(const float* a, int64_t n, const float* b, int64_t m, co
   for (int64_t j = 0; j < m; ++j) scaled[j] = static_cast<float>(b[j] * r);
   storage.swap(scaled);
   return storage.data();
+}
+
+}  // namespace
+
+Marginals problem_marginals(const RaggedLayout& L, int64_t k, const float* a, const float* b, const SinkhornOptions& o,
+                            std::vector<float>& ua, std::vector<float>& ub) {
+  const int64_t n = L.rows[k], m = L.cols[k];
+  a = a ? a + L.rowOffset[k] : nullptr;
+  b = b ? b + L.colOffset[k] : nullptr;
+  if (!a) {
+    ua.assign(n, static_cast<float>(1.0 / n));
+    a = ua.data();
+  }
+  if (!b) {
+    ub.assign(m, static_cast<float>(1.0 / m));
+    b = ub.data();
+  }
+  return {a, match_mass(a, n, b, m, o, ub)};
 }
 
 int Splitter::chunks_for(int64_t total, int64_t cellsPerItem) {
@@ -438,18 +458,8 @@ void sinkhorn(const RaggedLayout& L, const SinkhornInputs& in, const SinkhornOpt
   for_each_problem(L, o, pool, [&](int64_t k, const Splitter& par) {
     const int64_t n = L.rows[k], m = L.cols[k];
     std::vector<float> ua, ub;
-    const float* a = in.a ? in.a + L.rowOffset[k] : nullptr;
-    const float* b = in.b ? in.b + L.colOffset[k] : nullptr;
-    if (!a) {
-      ua.assign(n, static_cast<float>(1.0 / n));
-      a = ua.data();
-    }
-    if (!b) {
-      ub.assign(m, static_cast<float>(1.0 / m));
-      b = ub.data();
-    }
-    b = match_mass(a, n, b, m, o, ub);
-    ProblemView p{n, m, in.cost + L.blockOffset[k], a, b, out.plan + L.blockOffset[k], out.f + L.rowOffset[k],
+    const Marginals w = problem_marginals(L, k, in.a, in.b, o, ua, ub);
+    ProblemView p{n, m, in.cost + L.blockOffset[k], w.a, w.b, out.plan + L.blockOffset[k], out.f + L.rowOffset[k],
                   out.g + L.colOffset[k]};
     const ProblemResult r = solve_problem(p, o, par);
     out.cost[k] = r.cost;

@@ -50,11 +50,16 @@ struct ProblemResult {
   bool converged = false;
 };
 
-// Balanced problems: b rescaled (in double) to the mass of a, as the reference does, so float
-// rounding of user marginals does not put a floor under the marginal error. Returns b itself when
-// nothing changes, else a copy held in `storage`.
-const float* match_mass(const float* a, int64_t n, const float* b, int64_t m, const SinkhornOptions& o,
-                        std::vector<float>& storage);
+// The marginals problem k is solved with: the caller's slices of a and b, uniform where absent, and
+// for balanced problems b rescaled (in double) to the mass of a, as the reference does, so float
+// rounding of user marginals does not put a floor under the marginal error. Vectors that had to be
+// made live in `ua` / `ub`.
+struct Marginals {
+  const float* a;
+  const float* b;
+};
+Marginals problem_marginals(const RaggedLayout& L, int64_t k, const float* a, const float* b, const SinkhornOptions& o,
+                            std::vector<float>& ua, std::vector<float>& ub);
 
 ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par);
 
