@@ -13,6 +13,7 @@
     {
       'target_name': 'optical',
       'sources': [
+        'native/core/isa.cpp',
         'native/core/thread_pool.cpp',
         'native/core/validate.cpp',
         'native/core/sinkhorn_kernels.cpp',

@@ -79,7 +79,7 @@ describe('optical bm25 + eval + compare-runs on UDHR EN→sw', () => {
   it('writes runs whose translated version beats the untranslated one significantly', async () => {
     expect((await capture(() => bm25Command.run(['--collection', p('sw.jsonl'), '--topics', p('en.tsv'), '--out', p('plain.trec'), '--depth', '100']))).code).toBe(0);
     expect((await capture(() => bm25Command.run(['--collection', p('sw.jsonl'), '--topics', p('en.tsv'), '--out', p('lexicon.trec'), '--lexicon', p('en-sw.tsv'), '--depth', '100']))).code).toBe(0);
-    expect(readFileSync(p('lexicon.trec'), 'utf8').split('\n')[0]).toMatch(/^a1 Q0 sw-\S+ 1 [\d.e-]+ bm25$/);
+    expect(readFileSync(p('lexicon.trec'), 'utf8').split('\n')[0]).toMatch(/^a\d+ Q0 sw-\S+ 1 [\d.e-]+ bm25$/);
     const plain = JSON.parse((await capture(() => evalCommand.run(['--qrels', p('udhr.qrels'), '--run', p('plain.trec'), '--measures', 'RR@10', '--complete', '--format', 'json']))).out);
     const lex = JSON.parse((await capture(() => evalCommand.run(['--qrels', p('udhr.qrels'), '--run', p('lexicon.trec'), '--measures', 'RR@10', '--complete', '--format', 'json']))).out);
     expect(plain.mean['RR@10']).toBeLessThan(0.1);

@@ -87,8 +87,11 @@ function addPair(lex: BilingualLexicon, en: string, sw: string): void {
   lex.set(en, senses);
 }
 
+/** True when the FreeDict EN↔sw packages are installed. In CI (.ci/install-deps installs them) their absence is an error, not a skip. */
 export function freedictAvailable(): boolean {
-  return dictdDir('freedict-eng-swh') !== undefined && dictdDir('freedict-swh-eng') !== undefined;
+  const present = dictdDir('freedict-eng-swh') !== undefined && dictdDir('freedict-swh-eng') !== undefined;
+  if (!present && process.env.CI) throw new Error('FreeDict EN↔sw (dict-freedict-eng-swh, dict-freedict-swh-eng) must be installed in CI: see .ci/debian-packages');
+  return present;
 }
 
 export function freedictEnSwLexicon(): BilingualLexicon {

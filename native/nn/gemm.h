@@ -1,0 +1,43 @@
+// Single-precision matrix multiply for the encoder engine (pure C++17, no Node-API).
+//
+//   C = alpha · op(A) · op(B) + beta · C        all matrices row-major
+//
+// op(A) is M×K: A itself is M×K with row stride lda ≥ K, or (transA) K×M with lda ≥ M; likewise
+// op(B) is K×N: B is K×N (ldb ≥ N) or (transB) N×K (ldb ≥ K). C is M×N with ldc ≥ N.
+// beta = 0 overwrites C without reading it (NaN/garbage in C does not propagate).
+//
+// Determinism: every entry of C is summed over K in an order that depends only on the shapes, never
+// on the thread count or on how work is split between threads, so results are bit-identical for
+// any `threads` (the engine's 1-vs-2-thread determinism rests on this).
+//
+// threads: cap on pool threads (≤ 0: all of the pool).
+#ifndef OPTICAL_NATIVE_NN_GEMM_H
+#define OPTICAL_NATIVE_NN_GEMM_H
+
+#include <cstdint>
+#include <string>
+
+#include "../core/thread_pool.h"
+
+namespace nn {
+
+void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+           const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ot::ThreadPool& pool, int threads = 0);
+
+// `batch` independent products with constant strides between consecutive A, B and C matrices
+// (attention: one product per (sequence, head)).
+void sgemm_strided_batched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                           int64_t lda, int64_t strideA, const float* B, int64_t ldb, int64_t strideB, float beta,
+                           float* C, int64_t ldc, int64_t strideC, int64_t batch, ot::ThreadPool& pool,
+                           int threads = 0);
+
+// Which implementation runs (for backendInfo / benchmarks), e.g. "portable".
+struct GemmInfo {
+  std::string kernel;
+  std::string note;
+};
+const GemmInfo& gemm_info();
+
+}  // namespace nn
+
+#endif  // OPTICAL_NATIVE_NN_GEMM_H
