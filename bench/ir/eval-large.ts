@@ -12,7 +12,7 @@ import { readRunFile } from '../../src/ir/formats/trec-run.js';
 import { readQrelsFile } from '../../src/ir/formats/qrels.js';
 import { evaluateRun } from '../../src/ir/evaluate.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 const numQueries = Number(process.argv[2] ?? 5000);
 const depth = Number(process.argv[3] ?? 1000);

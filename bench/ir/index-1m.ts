@@ -8,7 +8,7 @@
  */
 import { InvertedIndexBuilder } from '../../src/ir/bm25/inverted-index.js';
 import { Bm25, countTerms } from '../../src/ir/bm25/bm25.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 const numDocs = Number(process.argv[2] ?? 1_000_000);
 if (!Number.isInteger(numDocs) || numDocs < 1) throw new RangeError(`numDocs must be a positive integer, got ${process.argv[2]}`);

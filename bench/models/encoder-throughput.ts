@@ -9,7 +9,7 @@
 import { tf } from '../../src/models/tf.js';
 import { BertModel } from '../../src/models/bert.js';
 import type { BertConfig } from '../../src/models/bert-config.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 export interface EncoderBenchOptions {
   batch: number;

@@ -11,7 +11,7 @@
  * few concept vectors; tokens are a concept plus noise), so cosine costs spread over roughly [0.3, 1.1]
  * like real aligned token embeddings, instead of the flat ≈1 costs of independent Gaussian vectors.
  */
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 export interface BatchSize {
   B: number;

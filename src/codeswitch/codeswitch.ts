@@ -14,7 +14,7 @@
  */
 import type { Lexicon, Sense } from '../data/lexicon.js';
 import { normalizeEntry } from '../data/lexicon.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 import { stopwordsFor } from '../data/stopwords.js';
 import { tokenize, type Token } from '../data/tokenize.js';
 

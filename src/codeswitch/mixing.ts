@@ -4,7 +4,7 @@
  * fixes the count (round(ratio·n)) and shuffles which examples get switched, for small sets where
  * Bernoulli noise would move the realised ratio too far.
  */
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 
 export interface MixOptions {
   /** Share of examples to code-switch, in [0, 1]. */

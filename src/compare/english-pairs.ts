@@ -5,7 +5,7 @@
  */
 import { buildSotu } from '../data/sotu.js';
 import type { SourceRecord } from '../data/manifest.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 import type { EnglishPair } from './experiment-data.js';
 
 export async function sotuEnglishPairs(count: number, seed: number, exclude: ReadonlySet<string>): Promise<{ pairs: EnglishPair[]; source?: SourceRecord }> {

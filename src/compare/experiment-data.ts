@@ -14,7 +14,7 @@ import { buildFreedict } from '../data/freedict.js';
 import { MissingDebianPackageError } from '../data/debian.js';
 import { Lexicon } from '../data/lexicon.js';
 import { dropLeakage } from '../data/split.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 import type { SourceRecord } from '../data/manifest.js';
 import type { BitextPair, Doc, Qrel, Topic } from '../data/types.js';
 import { buildLibreOfficeHelp } from '../data/libreoffice-help.js';

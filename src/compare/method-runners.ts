@@ -18,7 +18,7 @@ import { Trainer } from '../train/trainer.js';
 import { distill } from '../train/distill.js';
 import { codeSwitch } from '../codeswitch/codeswitch.js';
 import { switchStats } from '../codeswitch/measures.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../random/rng.js';
 import { codeSwitchedExamples } from '../train/methods/codeswitched-examples.js';
 import { HybridBatchModel, crossLingualPool } from '../train/methods/hybrid-batches.js';
 import { cachedTranslator, reverseLexicon } from '../train/methods/word-translation.js';

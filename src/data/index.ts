@@ -3,7 +3,7 @@ export * from './types.js';
 export * from './formats.js';
 export * from './manifest.js';
 export * from './progress.js';
-export * from './rng.js';
+export * from '../random/rng.js';
 export * from './tokenize.js';
 export * from './locale.js';
 export * from './stopwords.js';

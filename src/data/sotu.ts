@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { npmPackageInfo, SourceHasher, writeManifest, type Manifest } from './manifest.js';
 import { silentProgress, type Progress } from './progress.js';
 import { OutputWriter } from './recipe-output.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 import { textKey } from './split.js';
 import { sentences } from './tokenize.js';
 import type { BitextPair } from './types.js';

@@ -3,7 +3,7 @@
  * than by pair matters because paragraphs of one unit share vocabulary and phrasing; the extra text
  * filter matters because the same paragraph can appear in several units (help pages repeat notes).
  */
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 import { normalizeTerm } from './tokenize.js';
 import type { BitextPair, ClirSet } from './types.js';
 

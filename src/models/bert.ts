@@ -12,7 +12,7 @@ import { type BertConfig, fromHfConfig, isRobertaFamily, toHfConfig, validateBer
 import { embeddingLookup } from './embedding-lookup.js';
 import { fastMatMul } from './fast-matmul.js';
 import { readSafetensors, writeSafetensors, type TensorMap } from './safetensors.js';
-import { Rng } from '../train/rng.js';
+import { Rng } from '../random/rng.js';
 
 export interface ApplyOptions {
   /** Enables dropout. */

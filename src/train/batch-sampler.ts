@@ -3,7 +3,7 @@
  * generator state at the start of the epoch): restoring it regenerates the same permutation, so a
  * resumed run continues at exactly the next example without storing the permutation itself.
  */
-import { Rng, type RngState } from './rng.js';
+import { Rng, type RngState } from '../random/rng.js';
 
 export interface SamplerState {
   epoch: number;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { tf } from '../models/tf.js';
 import { BertModel, readCheckpointFolder } from '../models/bert.js';
 import { TextTokenizer } from '../models/tokenizer.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 import type { LossOptions, RankingModel, TokenRepresentations, TrainingExample } from './ranking-model.js';
 
 export interface CrossEncoderOptions {

@@ -19,7 +19,7 @@ import type { TextTokenizer } from '../models/tokenizer.js';
 import { otLoss } from '../ot/tfjs-loss.js';
 import type { CostKind, OtLossResult, SinkhornMethod } from '../ot/types.js';
 import type { BackendChoice } from '../ot/types.js';
-import { Rng } from './rng.js';
+import { Rng } from '../random/rng.js';
 import { TeacherTokenCache } from './teacher-cache.js';
 import { tokenWeights } from './token-weights.js';
 import { AdamW } from './adamw.js';

@@ -7,7 +7,7 @@ import { interleave, mixStream } from '../../src/codeswitch/mixing.js';
 import { englishBaseForms } from '../../src/data/inflect.js';
 import { Lexicon } from '../../src/data/lexicon.js';
 import { npmPackageDir } from '../../src/data/manifest.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { tokenize } from '../../src/data/tokenize.js';
 
 const TEXT = 'All human beings are born free and equal in dignity and rights. The United Nations shall promote freedom of the human family.';

@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { importBitext } from '../../src/data/import-bitext.js';
 import { parseJsonlBitext, parseMosesBitext, parseTsvBitext } from '../../src/data/readers.js';
 import { buildSotu } from '../../src/data/sotu.js';
-import { Rng } from '../../src/data/rng.js';
 import { parseQrels, qrelsToTrec, topicsToTsv } from '../../src/data/formats.js';
 
 describe('bitext readers', () => {
@@ -47,22 +46,6 @@ describe('TREC formats', () => {
     expect(parseQrels(qrelsToTrec(q))).toEqual(q);
     expect(topicsToTsv([{ qid: 'q1', text: 'a\tb\nc', lang: 'en' }])).toBe('q1\ta b c\n');
     expect(() => qrelsToTrec([{ qid: 'q 1', docno: 'd', rel: 1 }])).toThrow(/must not contain whitespace/);
-  });
-});
-
-describe('Rng', () => {
-  it('is deterministic, seed-sensitive and roughly uniform', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(1)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(1)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.nextUint32())(new Rng(2)));
-    expect(a).toEqual(b);
-    expect(a).not.toEqual(c);
-    const r = new Rng('uniform');
-    const bins = new Array(10).fill(0);
-    for (let i = 0; i < 100000; i++) bins[r.int(10)]++;
-    for (const n of bins) expect(Math.abs(n - 10000)).toBeLessThan(500);
-    expect(() => new Rng(NaN)).toThrow(/seed must be a finite number/);
-    expect(() => r.weighted([0, 0])).toThrow(/must not all be zero/);
   });
 });
 

@@ -6,7 +6,7 @@ import { randomizationTest } from '../../src/ir/stats/randomization-test.js';
 import { bonferroni, holm } from '../../src/ir/stats/multiple-comparisons.js';
 import { bootstrapMeanCI } from '../../src/ir/stats/bootstrap.js';
 import { averageRanks, pearson, spearman } from '../../src/ir/stats/correlation.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 const A = [0.5, 0.7, 0.2, 0.9, 0.4, 0.6, 0.3, 0.8];
 const B = [0.4, 0.5, 0.25, 0.6, 0.4, 0.3, 0.35, 0.5];

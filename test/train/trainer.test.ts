@@ -12,7 +12,7 @@ import { BiEncoder } from '../../src/train/bi-encoder.js';
 import { Trainer, type LogRecord } from '../../src/train/trainer.js';
 import { readTrainingExamples } from '../../src/train/examples.js';
 import type { RankingModel, TrainingExample } from '../../src/train/ranking-model.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 // Synthetic retrieval task: the relevant passage repeats the query's topic word, negatives do not.
 const TOPICS = ['maji', 'elimu', 'afya', 'kazi', 'haki', 'chakula', 'nyumba', 'amani'];

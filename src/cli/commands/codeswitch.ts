@@ -13,7 +13,7 @@ import { switchStats } from '../../codeswitch/measures.js';
 import { englishBaseForms } from '../../data/inflect.js';
 import { readLexicon, type Lexicon } from '../../data/lexicon.js';
 import { stderrProgress } from '../../data/progress.js';
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../random/rng.js';
 
 const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--mode bl|ml|wiki] [--p 0.5] [--seed S] [--ratio R] [--max-ngram N] [--base-forms] [--ml-language known|any]
 

@@ -3,7 +3,7 @@
  * with replacement `resamples` times (seeded), take the (α/2, 1 − α/2) type-7 quantiles of the
  * resampled means. With a single query the interval collapses to that value.
  */
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../random/rng.js';
 import { quantileType7 } from './quantile.js';
 import { checkFiniteArray, checkPositiveInteger, checkProbability } from './validate-scores.js';
 

@@ -8,7 +8,7 @@
  * "≥" uses a relative tolerance of 1e-12 so that floating-point noise in sums of identical values
  * does not decide ties.
  */
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../random/rng.js';
 import { checkPaired, checkPositiveInteger } from './validate-scores.js';
 
 export interface RandomizationTestOptions {

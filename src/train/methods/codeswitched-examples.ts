@@ -10,7 +10,7 @@
 import { codeSwitch, type CodeSwitchResult } from '../../codeswitch/codeswitch.js';
 import { switchStats, type SwitchStats } from '../../codeswitch/measures.js';
 import type { Lexicon } from '../../data/lexicon.js';
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../random/rng.js';
 import type { TrainingExample } from '../ranking-model.js';
 
 export interface CodeSwitchedDataOptions {

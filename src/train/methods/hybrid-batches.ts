@@ -17,7 +17,7 @@ import type { BertModel } from '../../models/bert.js';
 import type { TextTokenizer } from '../../models/tokenizer.js';
 import { codeSwitch } from '../../codeswitch/codeswitch.js';
 import type { Lexicon } from '../../data/lexicon.js';
-import { Rng } from '../../data/rng.js';
+import { Rng } from '../../random/rng.js';
 import type { LossOptions, RankingModel, TrainingExample } from '../ranking-model.js';
 import { translateWords } from './word-translation.js';
 

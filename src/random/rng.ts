@@ -1,10 +1,19 @@
 /**
- * Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32.
+ * The one seeded pseudo-random generator of optical: xoshiro128** seeded through splitmix32, with a
+ * serialisable state.
  *
- * Why our own PRNG: Math.random cannot be seeded, and every data step that samples (code-switching,
- * splits, inverse-cloze query choice) must give byte-identical output for the same seed on any
- * machine so experiments can be reproduced and compared. 32-bit arithmetic keeps it exact in JS.
+ * Why our own PRNG: Math.random cannot be seeded, and every step that samples (code-switching,
+ * splits, inverse-cloze query choice, weight initialisation, batch order, dropout seeds, bootstrap
+ * resamples) must give byte-identical output for the same seed on any machine so experiments can be
+ * reproduced and compared. 32-bit arithmetic keeps it exact in JS. `getState()`/`setState()` (plain
+ * JSON) let a resumed training run draw exactly the numbers the uninterrupted run would have drawn.
  */
+
+/** Everything the generator's future output depends on: the four state words and the cached second normal deviate. */
+export interface RngState {
+  words: [number, number, number, number];
+  spareNormal: number | null;
+}
 
 /** splitmix32: turns an arbitrary 32-bit seed into well-mixed state words (avoids all-zero state). */
 function splitmix32(state: { s: number }): number {
@@ -31,8 +40,13 @@ export class Rng {
   private c: number;
   private d: number;
 
-  /** @param seed any finite number or string; numbers are truncated to 32 bits. */
-  constructor(seed: number | string) {
+  /** @param seed any finite number or string (numbers are truncated to 32 bits), or a saved state. */
+  constructor(seed: number | string | RngState) {
+    if (typeof seed === 'object') {
+      this.a = this.b = this.c = this.d = 0;
+      this.setState(seed);
+      return;
+    }
     let s: number;
     if (typeof seed === 'string') s = hashSeed(seed);
     else {
@@ -118,6 +132,23 @@ export class Rng {
       if (r < 0) return i;
     }
     return weights.length - 1;
+  }
+
+  /** The state as plain JSON (restore it with `new Rng(state)` or `setState`). */
+  getState(): RngState {
+    return { words: [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0], spareNormal: this.spareNormal };
+  }
+
+  setState(state: RngState): void {
+    const words: unknown = (state as Partial<RngState> | null)?.words;
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new TypeError(`Rng state must be {words: [4 unsigned 32-bit integers], spareNormal: number | null}, got ${JSON.stringify(state)}`);
+    }
+    if (words.every((w) => w === 0)) throw new RangeError('Rng state must not be all zero (xoshiro128** would only return zeros)');
+    const spare = state.spareNormal;
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare))) throw new TypeError(`Rng state spareNormal must be a finite number or null, got ${JSON.stringify(spare)}`);
+    [this.a, this.b, this.c, this.d] = (words as number[]).map((w) => w | 0);
+    this.spareNormal = spare;
   }
 
   /** In-place Fisher–Yates shuffle; returns the same array. */
