@@ -23,7 +23,7 @@ import { codeSwitchedExamples } from '../train/methods/codeswitched-examples.js'
 import { HybridBatchModel, crossLingualPool } from '../train/methods/hybrid-batches.js';
 import { cachedTranslator, reverseLexicon } from '../train/methods/word-translation.js';
 import type { TrainingExample } from '../train/ranking-model.js';
-import { methodBudget, type CompareConfig, type MethodConfig } from './config.js';
+import { methodBudget, type CompareConfig, type MethodConfig, type MethodOf, type TrainedMethod } from './config.js';
 import type { ExperimentData, FoldData } from './experiment-data.js';
 import { denseRun, type DenseRetrievalOptions } from './dense-retrieval.js';
 import type { Scenario } from './eval-sets.js';
@@ -71,7 +71,7 @@ async function evaluateDense(ctx: MethodContext, model: BiEncoder, options: Dens
   });
 }
 
-async function runBm25(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
+async function runBm25(ctx: MethodContext, m: MethodOf<'bm25'>): Promise<MethodOutput> {
   const target = ctx.config.languages[0];
   const lookup = new LexiconLookup(toBilingualLexicon(ctx.data.lexicons.get(target)!));
   const runs = await runAllScenarios(ctx, async (scenario) => {
@@ -100,7 +100,7 @@ async function runZeroShot(ctx: MethodContext): Promise<MethodOutput> {
   }
 }
 
-async function runTranslateTest(ctx: MethodContext, m: MethodConfig): Promise<MethodOutput> {
+async function runTranslateTest(ctx: MethodContext, m: MethodOf<'translate-test'>): Promise<MethodOutput> {
   const target = ctx.config.languages[0];
   const toTarget = cachedTranslator(ctx.data.lexicons.get(target)!);
   const toEnglish = new Map<string, (t: string) => string>();
@@ -121,7 +121,7 @@ async function runTranslateTest(ctx: MethodContext, m: MethodConfig): Promise<Me
   }
 }
 
-async function trainBiEncoder(ctx: MethodContext, m: MethodConfig, seed: number, examples: TrainingExample[], wrap?: (bi: BiEncoder) => HybridBatchModel): Promise<{ model: BiEncoder; curve: CurvePoint[]; hybrid?: HybridBatchModel }> {
+async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number, examples: TrainingExample[], wrap?: (bi: BiEncoder) => HybridBatchModel): Promise<{ model: BiEncoder; curve: CurvePoint[]; hybrid?: HybridBatchModel }> {
   const b = methodBudget(ctx.config, m);
   const model = await loadTeacher(ctx);
   const hybrid = wrap?.(model);
@@ -152,15 +152,20 @@ function lexiconsFor(ctx: MethodContext, scheme: 'bl' | 'ml'): Lexicon[] {
   return scheme === 'bl' ? [ctx.data.lexicons.get(ctx.config.languages[0])!] : ctx.config.languages.map((l) => ctx.data.lexicons.get(l)!);
 }
 
-async function runCodeSwitched(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
-  const cs = codeSwitchedExamples(englishSlice(ctx), { scheme: m.scheme!, lexicons: lexiconsFor(ctx, m.scheme!), p: m.p!, monolingualRatio: m.monolingualRatio!, seed });
+/** Code-switching scheme of methods that do not choose one: multilingual when the config has several languages. */
+function configScheme(ctx: MethodContext): 'bl' | 'ml' {
+  return ctx.config.languages.length > 1 ? 'ml' : 'bl';
+}
+
+async function runCodeSwitched(ctx: MethodContext, m: MethodOf<'cs-finetune'>, seed: number): Promise<MethodOutput> {
+  const cs = codeSwitchedExamples(englishSlice(ctx), { scheme: m.scheme, lexicons: lexiconsFor(ctx, m.scheme), p: m.p, monolingualRatio: m.monolingualRatio, seed });
   const { model, curve } = await trainBiEncoder(ctx, m, seed, cs.examples);
   try {
     return {
       runs: await evaluateDense(ctx, model),
       curve,
       info: {
-        scheme: m.scheme!, p: m.p!, monolingualRatio: m.monolingualRatio!,
+        scheme: m.scheme, p: m.p, monolingualRatio: m.monolingualRatio,
         csFrequency: cs.overall.switchRate, csFrequencySwitchedOnly: cs.stats.switchRate, switchedPairs: cs.switchedPairs, pairs: cs.examples.length,
       },
     };
@@ -169,19 +174,19 @@ async function runCodeSwitched(ctx: MethodContext, m: MethodConfig, seed: number
   }
 }
 
-async function runHybrid(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
+async function runHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number): Promise<MethodOutput> {
   const english = englishSlice(ctx);
   const pool = crossLingualPool({
-    source: m.crossSource!, side: m.crossSide!, english, bitext: ctx.fold.bitext, lexicons: lexiconsFor(ctx, ctx.config.languages.length > 1 ? 'ml' : 'bl'), seed,
+    source: m.crossSource, side: m.crossSide, english, bitext: ctx.fold.bitext, lexicons: lexiconsFor(ctx, configScheme(ctx)), seed,
   });
   const examples = english.map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
-  const { model, curve, hybrid } = await trainBiEncoder(ctx, m, seed, examples, (bi) => new HybridBatchModel(bi, pool.examples, m.alpha!));
+  const { model, curve, hybrid } = await trainBiEncoder(ctx, m, seed, examples, (bi) => new HybridBatchModel(bi, pool.examples, m.alpha));
   try {
     return {
       runs: await evaluateDense(ctx, model),
       curve,
       info: {
-        alpha: m.alpha!, crossSource: m.crossSource!, crossSide: m.crossSide!,
+        alpha: m.alpha, crossSource: m.crossSource, crossSide: m.crossSide,
         crossFromBitext: pool.counts.bitext, crossFromLexicon: pool.counts.lexicon, crossFromCodeSwitch: pool.counts.codeswitch,
         monolingualBatches: hybrid!.batches.monolingual, crossLingualBatches: hybrid!.batches.crossLingual,
       },
@@ -191,11 +196,11 @@ async function runHybrid(ctx: MethodContext, m: MethodConfig, seed: number): Pro
   }
 }
 
-async function runOptical(ctx: MethodContext, m: MethodConfig, seed: number): Promise<MethodOutput> {
+async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<MethodOutput> {
   const b = methodBudget(ctx.config, m);
   const teacher = await loadTeacher(ctx);
   const bitext: { src: string; tgt: string }[] = [];
-  const info: Record<string, string | number> = { bitext: m.bitext!, eps: m.eps!, layer: m.layer!, englishWeight: m.englishWeight! };
+  const info: Record<string, string | number> = { bitext: m.bitext, eps: m.eps, layer: m.layer, englishWeight: m.englishWeight };
   if (m.bitext === 'real' || m.bitext === 'both') {
     for (const p of ctx.fold.bitext) bitext.push({ src: p.src, tgt: p.tgt });
     info.realPairs = ctx.fold.bitext.length;
@@ -203,15 +208,16 @@ async function runOptical(ctx: MethodContext, m: MethodConfig, seed: number): Pr
   if (m.bitext === 'cs' || m.bitext === 'both') {
     // Code-switched bitext from English training sentences (the teacher's own domain).
     const rng = new Rng(`optical-cs:${seed}`);
-    const lexicons = lexiconsFor(ctx, ctx.config.languages.length > 1 ? 'ml' : 'bl');
-    const results = englishSlice(ctx).map((p) => codeSwitch(p.query, { mode: lexicons.length > 1 ? 'ml' : 'bl', lexicons, p: m.p!, seed: rng }));
+    const scheme = configScheme(ctx);
+    const lexicons = lexiconsFor(ctx, scheme);
+    const results = englishSlice(ctx).map((p) => codeSwitch(p.query, { mode: scheme, lexicons, p: m.p, seed: rng }));
     const switched = results.filter((r) => r.replacements.length > 0);
     for (const r of switched) bitext.push({ src: r.src, tgt: r.tgt });
     info.codeSwitchedPairs = switched.length;
     info.csFrequency = switchStats(results).switchRate;
   }
   const englishPairs = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
-  const layer = m.layer! < 0 ? teacher.encoder.config.numHiddenLayers + 1 + m.layer! : m.layer!;
+  const layer = m.layer < 0 ? teacher.encoder.config.numHiddenLayers + 1 + m.layer : m.layer;
   let studentBi: BiEncoder | undefined;
   const batchRng = new Rng(`optical-english:${seed}`);
   const curve: CurvePoint[] = [];
@@ -220,7 +226,7 @@ async function runOptical(ctx: MethodContext, m: MethodConfig, seed: number): Pr
       teacher: teacher.encoder, tokenizer: teacher.tokenizer, bitext, layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
       steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength,
       englishWeight: m.englishWeight,
-      englishLoss: m.englishWeight! > 0
+      englishLoss: m.englishWeight > 0
         ? (student) => {
           studentBi ??= new BiEncoder(student, teacher.tokenizer, { maxLength: b.maxLength });
           const batch = Array.from({ length: Math.min(b.batchSize, englishPairs.length) }, () => englishPairs[batchRng.int(englishPairs.length)]);

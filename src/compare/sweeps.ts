@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pearson, spearman, type CorrelationResult } from '../ir/stats/correlation.js';
-import { validateCompareConfig, type CompareConfig, type MethodConfig } from './config.js';
+import { validateCompareConfig, type CompareConfig, type MethodOf } from './config.js';
 import type { CompareReport } from './report.js';
 import { lineChartSvg, scatterSvg } from './plots.js';
 
@@ -83,7 +83,7 @@ export function sweepPoints(config: CompareConfig, report: CompareReport, kind: 
   if (!clir.metrics.includes(metric)) throw new RangeError(`sweep: metric '${metric}' is not in stats.metrics (${clir.metrics.join(', ')})`);
   const shift = report.tables.find((t) => t.scenario === 'shift');
   const points: SweepPoint[] = [];
-  for (const m of config.methods.filter((x): x is MethodConfig & { kind: 'cs-finetune' } => x.kind === 'cs-finetune')) {
+  for (const m of config.methods.filter((x): x is MethodOf<'cs-finetune'> => x.kind === 'cs-finetune')) {
     const row = clir.rows.find((r) => r.method === m.name);
     if (!row) continue;
     const srow = shift?.rows.find((r) => r.method === m.name);
@@ -93,7 +93,7 @@ export function sweepPoints(config: CompareConfig, report: CompareReport, kind: 
       const inDomain = row.metrics[metric].seedMeans[i];
       const j = srow ? srow.seeds.indexOf(seed) : -1;
       const shifted = srow && j >= 0 ? srow.metrics[metric].seedMeans[j] : undefined;
-      points.push({ method: m.name, value: kind === 'cs' ? m.p! : m.monolingualRatio!, seed, csFrequency, inDomain, shifted, drop: shifted === undefined ? undefined : inDomain - shifted });
+      points.push({ method: m.name, value: kind === 'cs' ? m.p : m.monolingualRatio, seed, csFrequency, inDomain, shifted, drop: shifted === undefined ? undefined : inDomain - shifted });
     });
   }
   return points;

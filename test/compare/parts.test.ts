@@ -107,10 +107,10 @@ describe('sweeps', () => {
   it('derives a validated config with zero-shot plus one CS method per value', () => {
     const c = sweepConfig(base, 'cs', [0.2, 0.8]);
     expect(c.name).toBe('b-cs-sweep');
-    expect(c.methods.map((m) => `${m.name}:${m.p ?? ''}`)).toEqual(['zero-shot:', 'cs-p0.2:0.2', 'cs-p0.8:0.8']);
+    expect(c.methods.map((m) => `${m.name}:${'p' in m ? m.p : ''}`)).toEqual(['zero-shot:', 'cs-p0.2:0.2', 'cs-p0.8:0.8']);
     expect(c.stats.baseline).toBe('zero-shot');
     const mix = sweepConfig(base, 'mix', [0, 0.5], { p: 0.3 });
-    expect(mix.methods.slice(1).map((m) => [m.monolingualRatio, m.p])).toEqual([[0, 0.3], [0.5, 0.3]]);
+    expect(mix.methods.slice(1).map((m) => (m.kind === 'cs-finetune' ? [m.monolingualRatio, m.p] : []))).toEqual([[0, 0.3], [0.5, 0.3]]);
   });
 
   it('rejects a CS sweep without a shift test, bad values and a ratio of 1', () => {
