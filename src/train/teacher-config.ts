@@ -1,10 +1,13 @@
 /**
- * Configuration of `optical train-teacher`, validated field by field so a typo fails before any
- * training starts with a message that names the field (e.g. `config.model.hiddenSize must be ...`).
- * Relative paths are resolved against the config file's folder.
+ * Configuration of `optical train-teacher`, declared as a zod schema (src/config/schema.ts) so a
+ * typo fails before any training starts with a message that names the field (e.g.
+ * `config.model.hiddenSize must be ...`), and editors get its JSON Schema (`optical config schema
+ * --kind teacher`). Defaults that depend on other fields (warm-up, evaluation interval, maximum
+ * length) are filled in after the schema. Relative paths are resolved against the config file's folder.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { BASE_BERT, TINY_BERT, type BertConfig } from '../models/bert-config.js';
+import { EDITOR_KEYS, num, obj, oneOf, parseConfig, str, z, type ConfigKind } from '../config/schema.js';
 
 export interface TeacherConfig {
   kind: 'cross-encoder' | 'bi-encoder';
@@ -36,114 +39,117 @@ export interface TeacherConfig {
   backend: 'tensorflow' | 'wasm' | 'cpu' | null;
 }
 
-const KEYS = new Set(['kind', 'train', 'dev', 'output', 'init', 'tokenizer', 'vocab', 'model', 'steps', 'batchSize', 'lr', 'warmupSteps', 'weightDecay', 'clipNorm', 'seed', 'maxLength', 'temperature', 'evalEvery', 'patience', 'checkpointEvery', 'logEvery', 'backend', '$comment']);
-const MODEL_KEYS = new Set(['size', 'hiddenSize', 'numHiddenLayers', 'numAttentionHeads', 'intermediateSize', 'maxPositionEmbeddings', 'typeVocabSize', 'hiddenDropoutProb', 'attentionProbsDropoutProb', 'initializerRange']);
-const VOCAB_KEYS = new Set(['size', 'lowercase', 'minFrequency', 'texts']);
+/** Largest encoder the float32 tensors of one process can hold (a weight matrix must fit a typed array). */
+const MAX = { hiddenSize: 8192, numHiddenLayers: 128, numAttentionHeads: 256, intermediateSize: 32768, maxPositionEmbeddings: 65536, typeVocabSize: 64, vocab: 1_000_000 } as const;
+const geometry = (max: number, what: string) => num({ min: 1, max, int: true }).optional().describe(`${what} (default: the preset's)`);
+const prob = () => num({ min: 0, lt: 1 }).optional();
+const pathField = (what: string) => str().describe(`${what} (relative paths are relative to the config file)`);
+
+const teacherFields = obj({
+  ...EDITOR_KEYS,
+  kind: oneOf(['cross-encoder', 'bi-encoder']).default('cross-encoder')
+    .describe("'cross-encoder' ([CLS] q [SEP] d [SEP] → linear head, BCE) or 'bi-encoder' (mean pooling, cosine, InfoNCE)"),
+  train: z.union([pathField('training file'), z.array(pathField('training file')).min(1, { error: () => 'must name at least one file' })], {
+    error: (iss) => (iss.input === undefined ? 'is required (a .tsv/.jsonl path or a list of them)' : `must be a path or a list of paths, got ${JSON.stringify(iss.input)}`),
+  }).describe('.tsv triples (query<TAB>positive<TAB>negative) or .jsonl {query, positive, negatives?}; a list mixes files'),
+  dev: pathField("dev file (.tsv/.jsonl; each query's candidates are its positive + negatives)").nullable().optional(),
+  output: z.string({ error: (iss) => (iss.input === undefined ? 'is required (the run folder)' : `must be a non-empty path string, got ${JSON.stringify(iss.input)}`) })
+    .min(1, { error: () => 'must be a non-empty path string' }).describe('run folder: final/ and best/ (HF layout), checkpoint/, train-log.jsonl, tokenizer.json'),
+  init: pathField('HF model folder to start from (config.json, model.safetensors, tokenizer.json); null = from scratch').nullable().optional(),
+  tokenizer: pathField('tokenizer.json for from-scratch models; null = train a WordPiece vocabulary').nullable().optional(),
+  vocab: obj({
+    size: num({ min: 16, max: MAX.vocab, int: true }).default(8000),
+    lowercase: z.boolean({ error: (iss) => `must be true or false, got ${JSON.stringify(iss.input)}` }).default(true),
+    minFrequency: num({ min: 1, int: true }).default(2),
+    texts: z.array(pathField('text file'), { error: () => 'must be a list of text files (training text of every language involved)' }).default([])
+      .describe('more training text for the vocabulary (never test text)'),
+  }).default({ size: 8000, lowercase: true, minFrequency: 2, texts: [] }),
+  model: obj({
+    size: oneOf(['tiny', 'base']).default('tiny').describe('geometry preset; the fields below override it'),
+    hiddenSize: geometry(MAX.hiddenSize, 'hidden size'),
+    numHiddenLayers: geometry(MAX.numHiddenLayers, 'transformer layers'),
+    numAttentionHeads: geometry(MAX.numAttentionHeads, 'attention heads'),
+    intermediateSize: geometry(MAX.intermediateSize, 'feed-forward size'),
+    maxPositionEmbeddings: geometry(MAX.maxPositionEmbeddings, 'longest input in tokens'),
+    typeVocabSize: geometry(MAX.typeVocabSize, 'segment types'),
+    hiddenDropoutProb: prob(),
+    attentionProbsDropoutProb: prob(),
+    initializerRange: num({ gt: 0, max: 10 }).optional(),
+  }).default({ size: 'tiny' }),
+  steps: num({ min: 1, max: 1e9, int: true }).default(1000),
+  batchSize: num({ min: 1, max: 65536, int: true }).default(16),
+  lr: num({ gt: 0, lt: 1 }).default(5e-5).describe('peak learning rate'),
+  warmupSteps: num({ min: 0, int: true }).optional().describe('linear warm-up steps (default steps/10)'),
+  weightDecay: num({ min: 0 }).default(0.01),
+  clipNorm: num({ gt: 0 }).default(1),
+  seed: num({ int: true, what: 'an integer' }).default(0),
+  maxLength: num({ min: 4, max: MAX.maxPositionEmbeddings, int: true }).optional().describe('tokens per input (default 256 cross-encoder / 128 bi-encoder)'),
+  temperature: num({ gt: 0 }).default(0.05),
+  evalEvery: num({ min: 1, int: true }).optional().describe('steps between dev evaluations (default steps/10)'),
+  patience: num({ min: 1, int: true }).nullable().optional().describe('stop after this many evaluations without improvement (needs dev)'),
+  checkpointEvery: num({ min: 1, int: true }).optional().describe('steps between checkpoints (default evalEvery)'),
+  logEvery: num({ min: 1, int: true }).default(10),
+  backend: oneOf(['tensorflow', 'wasm', 'cpu']).nullable().default(null),
+});
+
+type TeacherFields = z.output<typeof teacherFields>;
+
+export const TEACHER_CONFIG: ConfigKind<typeof teacherFields> = {
+  kind: 'teacher',
+  title: 'optical train-teacher configuration',
+  schema: teacherFields,
+  pathPrefix: 'config.',
+  rootName: 'config',
+};
 
 function fail(field: string, problem: string): never {
   throw new RangeError(`config.${field} ${problem}`);
 }
 
-function num(obj: Record<string, unknown>, key: string, field: string, fallback: number, check: (v: number) => boolean, what: string): number {
-  const v = obj[key];
-  if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) fail(field, `must be ${what}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-const posInt = (v: number) => Number.isInteger(v) && v > 0;
-
-function path(base: string, v: unknown, field: string): string {
-  if (typeof v !== 'string' || v.trim() === '') fail(field, `must be a non-empty path string, got ${JSON.stringify(v)}`);
-  return isAbsolute(v) ? v : resolve(base, v);
-}
-
-function unknownKeys(obj: Record<string, unknown>, allowed: Set<string>, where: string): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.has(k)) throw new RangeError(`${where} has unknown field '${k}' (allowed: ${[...allowed].filter((a) => a !== '$comment').join(', ')})`);
-  }
-}
-
 /** Validates a parsed config object; `baseDir` resolves relative paths. */
 export function parseTeacherConfig(raw: unknown, baseDir: string): TeacherConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError('config must be a JSON object');
-  const o = raw as Record<string, unknown>;
-  unknownKeys(o, KEYS, 'config');
-  const kind = o.kind ?? 'cross-encoder';
-  if (kind !== 'cross-encoder' && kind !== 'bi-encoder') fail('kind', `must be 'cross-encoder' or 'bi-encoder', got ${JSON.stringify(kind)}`);
-  if (o.train === undefined) fail('train', 'is required (a .tsv/.jsonl path or a list of them)');
-  const trainList = Array.isArray(o.train) ? o.train : [o.train];
-  if (trainList.length === 0) fail('train', 'must name at least one file');
-  const train = trainList.map((p, i) => path(baseDir, p, `train[${i}]`));
-  if (o.output === undefined) fail('output', 'is required (the run folder)');
-
-  const vocabRaw = (o.vocab ?? {}) as Record<string, unknown>;
-  if (typeof vocabRaw !== 'object' || Array.isArray(vocabRaw)) fail('vocab', 'must be an object');
-  unknownKeys(vocabRaw, VOCAB_KEYS, 'config.vocab');
-  const texts = vocabRaw.texts === undefined ? [] : vocabRaw.texts;
-  if (!Array.isArray(texts)) fail('vocab.texts', 'must be a list of text files (training text of every language involved)');
-  if (vocabRaw.lowercase !== undefined && typeof vocabRaw.lowercase !== 'boolean') fail('vocab.lowercase', `must be true or false, got ${JSON.stringify(vocabRaw.lowercase)}`);
-
-  const modelRaw = (o.model ?? {}) as Record<string, unknown>;
-  if (typeof modelRaw !== 'object' || Array.isArray(modelRaw)) fail('model', 'must be an object');
-  unknownKeys(modelRaw, MODEL_KEYS, 'config.model');
-  const size = modelRaw.size ?? 'tiny';
-  if (size !== 'tiny' && size !== 'base') fail('model.size', `must be 'tiny' or 'base', got ${JSON.stringify(size)}`);
+  const o: TeacherFields = parseConfig(TEACHER_CONFIG, raw);
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const { size, ...geometryOverrides } = o.model;
   const preset = size === 'base' ? BASE_BERT : TINY_BERT;
-  const m = (key: keyof typeof preset & string, check: (v: number) => boolean, what: string) => num(modelRaw, key, `model.${key}`, preset[key] as number, check, what);
-  const prob = (v: number) => v >= 0 && v < 1;
-  const model = {
-    ...preset,
-    hiddenSize: m('hiddenSize', posInt, 'a positive integer'),
-    numHiddenLayers: m('numHiddenLayers', posInt, 'a positive integer'),
-    numAttentionHeads: m('numAttentionHeads', posInt, 'a positive integer'),
-    intermediateSize: m('intermediateSize', posInt, 'a positive integer'),
-    maxPositionEmbeddings: m('maxPositionEmbeddings', posInt, 'a positive integer'),
-    typeVocabSize: m('typeVocabSize', posInt, 'a positive integer'),
-    hiddenDropoutProb: m('hiddenDropoutProb', prob, 'in [0, 1)'),
-    attentionProbsDropoutProb: m('attentionProbsDropoutProb', prob, 'in [0, 1)'),
-    initializerRange: m('initializerRange', (v) => v > 0, '> 0'),
-  };
+  const model = { ...preset };
+  for (const [k, v] of Object.entries(geometryOverrides)) if (v !== undefined) (model as Record<string, unknown>)[k] = v;
   if (model.hiddenSize % model.numAttentionHeads !== 0) fail('model.hiddenSize', `(${model.hiddenSize}) must be divisible by model.numAttentionHeads (${model.numAttentionHeads})`);
+  const vocabSize = o.vocab.size;
+  if (vocabSize * model.hiddenSize > 2 ** 31) fail('model.hiddenSize', `(${model.hiddenSize}) × config.vocab.size (${vocabSize}) = ${vocabSize * model.hiddenSize} embedding weights is more than one float32 tensor holds (2^31)`);
 
-  const steps = num(o, 'steps', 'steps', 1000, posInt, 'a positive integer');
-  const evalEvery = num(o, 'evalEvery', 'evalEvery', Math.max(1, Math.floor(steps / 10)), posInt, 'a positive integer');
-  const maxLength = num(o, 'maxLength', 'maxLength', kind === 'cross-encoder' ? 256 : 128, (v) => Number.isInteger(v) && v >= 4, 'an integer ≥ 4');
-  if (o.init === undefined || o.init === null) {
-    if (maxLength > model.maxPositionEmbeddings) fail('maxLength', `(${maxLength}) exceeds model.maxPositionEmbeddings (${model.maxPositionEmbeddings})`);
-  }
-  const backend = o.backend ?? null;
-  if (backend !== null && !['tensorflow', 'wasm', 'cpu'].includes(backend as string)) fail('backend', `must be 'tensorflow', 'wasm' or 'cpu', got ${JSON.stringify(backend)}`);
-  const patience = o.patience === undefined || o.patience === null ? null : num(o, 'patience', 'patience', 0, posInt, 'a positive integer');
-  if (patience !== null && o.dev === undefined) fail('patience', 'needs a dev set (config.dev) to measure improvement');
+  const steps = o.steps;
+  const evalEvery = o.evalEvery ?? Math.max(1, Math.floor(steps / 10));
+  const maxLength = o.maxLength ?? (o.kind === 'cross-encoder' ? 256 : 128);
+  const init = o.init ?? null;
+  if (init === null && maxLength > model.maxPositionEmbeddings) fail('maxLength', `(${maxLength}) exceeds model.maxPositionEmbeddings (${model.maxPositionEmbeddings})`);
+  const warmupSteps = o.warmupSteps ?? Math.floor(steps / 10);
+  if (warmupSteps > steps) fail('warmupSteps', `must be an integer in [0, steps=${steps}], got ${warmupSteps}`);
+  const patience = o.patience ?? null;
+  if (patience !== null && (o.dev === undefined || o.dev === null)) fail('patience', 'needs a dev set (config.dev) to measure improvement');
 
   return {
-    kind,
-    train,
-    dev: o.dev === undefined || o.dev === null ? null : path(baseDir, o.dev, 'dev'),
-    output: path(baseDir, o.output, 'output'),
-    init: o.init === undefined || o.init === null ? null : path(baseDir, o.init, 'init'),
-    tokenizer: o.tokenizer === undefined || o.tokenizer === null ? null : path(baseDir, o.tokenizer, 'tokenizer'),
-    vocab: {
-      size: num(vocabRaw, 'size', 'vocab.size', 8000, (v) => Number.isInteger(v) && v >= 16, 'an integer ≥ 16'),
-      lowercase: (vocabRaw.lowercase as boolean | undefined) ?? true,
-      minFrequency: num(vocabRaw, 'minFrequency', 'vocab.minFrequency', 2, posInt, 'a positive integer'),
-      texts: texts.map((p, i) => path(baseDir, p, `vocab.texts[${i}]`)),
-    },
+    kind: o.kind,
+    train: (Array.isArray(o.train) ? o.train : [o.train]).map(resolvePath),
+    dev: o.dev === undefined || o.dev === null ? null : resolvePath(o.dev),
+    output: resolvePath(o.output),
+    init: init === null ? null : resolvePath(init),
+    tokenizer: o.tokenizer === undefined || o.tokenizer === null ? null : resolvePath(o.tokenizer),
+    vocab: { size: vocabSize, lowercase: o.vocab.lowercase, minFrequency: o.vocab.minFrequency, texts: o.vocab.texts.map(resolvePath) },
     model,
     steps,
-    batchSize: num(o, 'batchSize', 'batchSize', 16, posInt, 'a positive integer'),
-    lr: num(o, 'lr', 'lr', 5e-5, (v) => v > 0 && v < 1, 'in (0, 1)'),
-    warmupSteps: num(o, 'warmupSteps', 'warmupSteps', Math.floor(steps / 10), (v) => Number.isInteger(v) && v >= 0 && v <= steps, `an integer in [0, steps=${steps}]`),
-    weightDecay: num(o, 'weightDecay', 'weightDecay', 0.01, (v) => v >= 0, '≥ 0'),
-    clipNorm: num(o, 'clipNorm', 'clipNorm', 1, (v) => v > 0, '> 0'),
-    seed: num(o, 'seed', 'seed', 0, Number.isInteger, 'an integer'),
+    batchSize: o.batchSize,
+    lr: o.lr,
+    warmupSteps,
+    weightDecay: o.weightDecay,
+    clipNorm: o.clipNorm,
+    seed: o.seed,
     maxLength,
-    temperature: num(o, 'temperature', 'temperature', 0.05, (v) => v > 0, '> 0'),
+    temperature: o.temperature,
     evalEvery,
     patience,
-    checkpointEvery: num(o, 'checkpointEvery', 'checkpointEvery', evalEvery, posInt, 'a positive integer'),
-    logEvery: num(o, 'logEvery', 'logEvery', 10, posInt, 'a positive integer'),
-    backend: backend as TeacherConfig['backend'],
+    checkpointEvery: o.checkpointEvery ?? evalEvery,
+    logEvery: o.logEvery,
+    backend: o.backend,
   };
 }
