@@ -17,14 +17,79 @@ import { tf } from '../models/tf.js';
 import { BertModel } from '../models/bert.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 import { otLoss } from '../ot/tfjs-loss.js';
-import type { CostKind, OtLossResult, SinkhornMethod } from '../ot/types.js';
-import type { BackendChoice } from '../ot/types.js';
+import type { OtLossResult } from '../ot/types.js';
 import { Rng } from '../random/rng.js';
 import { TeacherTokenCache } from './teacher-cache.js';
 import { tokenWeights } from './token-weights.js';
 import { AdamW } from './adamw.js';
 import { linearWarmupDecay } from './schedule.js';
 import { clipByGlobalNorm } from './clip.js';
+import { num, obj, oneOf, parseConfig, z, type ConfigKind } from '../config/schema.js';
+
+/**
+ * Defaults of OPTICAL distillation — the one copy used by `distill()`, by `optical distill` and by
+ * its usage text. The Sinkhorn settings intentionally differ from the OT library's own defaults
+ * (src/ot/options.ts: maxIter 1000, tol 1e-6): inside training every step solves a fresh problem
+ * for one gradient step, the plan of the next step changes anyway, and the student's cost matrix is
+ * float32, so a looser tolerance (1e-4) and a lower iteration cap (200) buy speed at no visible
+ * cost in the loss; `--tol 1e-6 --max-iter 1000` restores the library's settings.
+ */
+export const DISTILL_DEFAULTS = {
+  steps: 300,
+  batchSize: 16,
+  lr: 1e-4,
+  /** Linear warm-up over this share of the steps, then linear decay to 0. */
+  warmupFraction: 0.1,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  kind: 'cosine',
+  eps: 0.05,
+  maxIter: 200,
+  tol: 1e-4,
+  method: 'auto',
+  maskPunctuation: true,
+  maxLength: 64,
+  seed: 0,
+  englishWeight: 0,
+} as const;
+
+const D = DISTILL_DEFAULTS;
+
+/** The JSON-able settings of a distillation (everything but the models, data and callbacks), with their checks. */
+export const distillSettingsSchema = obj({
+  steps: num({ min: 1, max: 1e9, int: true }).default(D.steps).describe('optimisation steps'),
+  batchSize: num({ min: 1, max: 65536, int: true }).default(D.batchSize).describe('bitext pairs per step'),
+  lr: num({ gt: 0 }).default(D.lr).describe('peak learning rate (linear warm-up, then linear decay)'),
+  warmupSteps: num({ min: 0, int: true }).optional().describe(`warm-up steps (default ${D.warmupFraction * 100}% of steps)`),
+  weightDecay: num({ min: 0 }).default(D.weightDecay),
+  clipNorm: num({ gt: 0 }).default(D.clipNorm).describe('global gradient-norm clip'),
+  layer: num({ min: 0, max: 4096, int: true }).optional().describe('hidden state to align: 0 = embeddings … L = last (default last)'),
+  kind: oneOf(['cosine', 'sqeuclidean', 'dot']).default(D.kind).describe('token cost'),
+  eps: num({ gt: 0 }).default(D.eps).describe('Sinkhorn entropic regularisation'),
+  maxIter: num({ min: 1, max: 1e7, int: true }).default(D.maxIter).describe('Sinkhorn iteration limit per step'),
+  tol: num({ min: 0 }).default(D.tol).describe('Sinkhorn marginal tolerance'),
+  method: oneOf(['auto', 'log', 'scaling']).default(D.method).describe('Sinkhorn variant'),
+  rho: num({ gt: 0 }).optional().describe('unbalanced OT: KL marginal weight (default balanced)'),
+  maskPunctuation: z.boolean({ error: (iss) => `must be true or false, got ${JSON.stringify(iss.input)}` }).default(D.maskPunctuation)
+    .describe('weight 0 on punctuation tokens (special tokens always get 0)'),
+  maxLength: num({ min: 2, max: 65536, int: true }).default(D.maxLength).describe('tokens per sentence'),
+  seed: num({ int: true, what: 'an integer' }).default(D.seed),
+  englishWeight: num({ min: 0 }).default(D.englishWeight).describe('weight of the English term (0 = off; needs englishLoss)'),
+  backend: oneOf(['auto', 'cuda', 'cpu', 'js']).optional().describe('OT backend (default: $OPTICAL_BACKEND, else auto)'),
+});
+
+export type DistillSettings = z.output<typeof distillSettingsSchema>;
+
+export const DISTILL_CONFIG: ConfigKind<typeof distillSettingsSchema> = {
+  kind: 'distill',
+  title: 'optical distill settings (OPTICAL distillation)',
+  schema: distillSettingsSchema,
+  pathPrefix: 'options.',
+  rootName: 'options',
+};
+
+/** Keys of DistillOptions that are not settings (models, data, callbacks). */
+const OBJECT_KEYS = ['teacher', 'tokenizer', 'bitext', 'student', 'englishLoss', 'onStep'] as const;
 
 export interface DistillPair {
   /** English side (teacher input). */
@@ -33,39 +98,21 @@ export interface DistillPair {
   tgt: string;
 }
 
-export interface DistillOptions {
+/**
+ * Options of `distill()`: the settings of `distillSettingsSchema` (all optional, DISTILL_DEFAULTS
+ * fill them in) plus models, data and callbacks. Unknown keys are rejected with the list of known ones.
+ */
+export type DistillOptions = z.input<typeof distillSettingsSchema> & {
   teacher: BertModel;
   tokenizer: TextTokenizer;
   bitext: readonly DistillPair[];
   /** Student to train; default: a copy of the teacher. */
   student?: BertModel;
-  /** Hidden-state index (0 = embeddings, numHiddenLayers = last). Default: last. */
-  layer?: number;
-  kind?: CostKind;
-  eps?: number;
-  maxIter?: number;
-  tol?: number;
-  method?: SinkhornMethod;
-  /** Unbalanced OT (KL marginal weight); default balanced. */
-  rho?: number;
-  /** Weight 0 on punctuation tokens (special tokens always get 0). Default true. */
-  maskPunctuation?: boolean;
-  steps: number;
-  batchSize?: number;
-  lr?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  clipNorm?: number;
-  seed?: number;
-  maxLength?: number;
-  /** Weight of the English term (0 = off). */
-  englishWeight?: number;
   /** Loss on the student that keeps English behaviour (called inside the gradient tape). */
   englishLoss?: (student: BertModel, step: number) => tf.Scalar;
-  backend?: BackendChoice;
   /** Called after every step. */
   onStep?: (record: DistillStepRecord) => void;
-}
+};
 
 export interface DistillStepRecord {
   step: number;
@@ -108,7 +155,15 @@ function planEntropy(r: OtLossResult, rows: Int32Array, cols: Int32Array): numbe
   return total / rows.length;
 }
 
-function checkOptions(o: DistillOptions): void {
+/** Checks the options before any work; returns the settings with every default filled in. */
+export function checkDistillOptions(o: DistillOptions): DistillSettings & { layer: number; warmupSteps: number } {
+  if (o === null || typeof o !== 'object') throw new TypeError('distill: options must be an object');
+  const settingKeys = Object.keys(distillSettingsSchema.shape);
+  for (const k of Object.keys(o)) {
+    if (!(OBJECT_KEYS as readonly string[]).includes(k) && !settingKeys.includes(k)) {
+      throw new RangeError(`distill: unknown option '${k}' (known: ${[...OBJECT_KEYS, ...settingKeys].join(', ')})`);
+    }
+  }
   if (!(o.teacher instanceof BertModel)) throw new TypeError('distill: teacher must be a BertModel');
   if (!Array.isArray(o.bitext) || o.bitext.length === 0) throw new RangeError('distill: bitext must be a non-empty array of {src, tgt} pairs');
   o.bitext.forEach((p, i) => {
@@ -116,28 +171,26 @@ function checkOptions(o: DistillOptions): void {
       throw new TypeError(`distill: bitext[${i}] must have non-empty string src and tgt`);
     }
   });
-  if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`distill: steps must be an integer ≥ 1, got ${o.steps}`);
+  const settings: Record<string, unknown> = {};
+  for (const k of settingKeys) if ((o as unknown as Record<string, unknown>)[k] !== undefined) settings[k] = (o as unknown as Record<string, unknown>)[k];
+  const s = parseConfig(DISTILL_CONFIG, settings, 'distill');
   const layers = o.teacher.config.numHiddenLayers;
-  if (o.layer !== undefined && (!Number.isInteger(o.layer) || o.layer < 0 || o.layer > layers)) {
-    throw new RangeError(`distill: layer must be an integer in 0..${layers}, got ${o.layer}`);
-  }
-  if (o.englishWeight && !o.englishLoss) throw new TypeError('distill: englishWeight > 0 needs englishLoss');
+  if (s.layer !== undefined && s.layer > layers) throw new RangeError(`distill: options.layer must be an integer in 0..${layers} (the teacher has ${layers} layers), got ${s.layer}`);
+  if (s.warmupSteps !== undefined && s.warmupSteps > s.steps) throw new RangeError(`distill: options.warmupSteps must be in [0, steps=${s.steps}], got ${s.warmupSteps}`);
+  if (s.englishWeight > 0 && !o.englishLoss) throw new TypeError('distill: englishWeight > 0 needs englishLoss');
+  return { ...s, layer: s.layer ?? layers, warmupSteps: s.warmupSteps ?? Math.floor(s.steps * D.warmupFraction) };
 }
 
 /** Runs OPTICAL distillation and returns the trained student. */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
-  checkOptions(o);
-  const layer = o.layer ?? o.teacher.config.numHiddenLayers;
-  const batchSize = o.batchSize ?? 16;
-  const maxLength = o.maxLength ?? 64;
-  const lrMax = o.lr ?? 1e-4;
-  const clip = o.clipNorm ?? 1;
+  const s = checkDistillOptions(o);
+  const { layer, batchSize, maxLength, steps } = s;
   const student = o.student ?? BertModel.fromTensors(o.teacher.config, o.teacher.tensorMap());
-  const cache = new TeacherTokenCache(o.teacher, o.tokenizer, layer, maxLength, { maskPunctuation: o.maskPunctuation });
-  const rng = new Rng(o.seed ?? 0);
-  const optimizer = new AdamW({ weightDecay: o.weightDecay ?? 0.01 });
+  const cache = new TeacherTokenCache(o.teacher, o.tokenizer, layer, maxLength, { maskPunctuation: s.maskPunctuation });
+  const rng = new Rng(s.seed);
+  const optimizer = new AdamW({ weightDecay: s.weightDecay });
   const variables = student.trainableVariables();
-  const schedule = linearWarmupDecay(lrMax, o.warmupSteps ?? Math.floor(o.steps / 10), o.steps);
+  const schedule = linearWarmupDecay(s.lr, s.warmupSteps, steps);
   const log: DistillStepRecord[] = [];
   const srcTexts = o.bitext.map((p) => p.src);
 
@@ -158,7 +211,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     return out;
   };
 
-  for (let step = 1; step <= o.steps; step++) {
+  for (let step = 1; step <= steps; step++) {
     const t0 = performance.now();
     const keys = nextBatch();
     const tTeacher = performance.now();
@@ -178,7 +231,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       a.set(t.weights, ro);
       tData.set(t.vectors, ro * H);
       const e = enc.encodings[k];
-      b.set(tokenWeights(e.tokens, e.sequenceIds.map((s) => s === null), 0, lengths[k], { maskPunctuation: o.maskPunctuation }), co);
+      b.set(tokenWeights(e.tokens, e.sequenceIds.map((id) => id === null), 0, lengths[k], { maskPunctuation: s.maskPunctuation }), co);
       ro += t.count;
       co += lengths[k];
     });
@@ -201,18 +254,18 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       const studentTokens = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
       const o0 = performance.now();
       let loss = otLoss(teacher, studentTokens as tf.Tensor2D, {
-        rows, cols, a, b, kind: o.kind, eps: o.eps ?? 0.05, maxIter: o.maxIter ?? 200, tol: o.tol ?? 1e-4,
-        method: o.method, rho: o.rho, backend: o.backend, returnPlan: true, onResult: (r) => { result = r; },
+        rows, cols, a, b, kind: s.kind, eps: s.eps, maxIter: s.maxIter, tol: s.tol,
+        method: s.method, rho: s.rho, backend: s.backend, returnPlan: true, onResult: (r) => { result = r; },
       });
       otMs = performance.now() - o0;
-      if (o.englishWeight && o.englishLoss) {
+      if (s.englishWeight > 0 && o.englishLoss) {
         const el = o.englishLoss(student, step);
         english = el.dataSync()[0];
-        loss = tf.add(loss, tf.mul(el, o.englishWeight));
+        loss = tf.add(loss, tf.mul(el, s.englishWeight));
       }
       return loss as tf.Scalar;
     }, variables);
-    const clipped = clipByGlobalNorm(grads, clip);
+    const clipped = clipByGlobalNorm(grads, s.clipNorm);
     optimizer.applyGradients(clipped, lr);
     tf.dispose([value, teacher, ids, mask, ...Object.values(grads), ...Object.values(clipped)]);
 

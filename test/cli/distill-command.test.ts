@@ -10,6 +10,7 @@ import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { CrossEncoder } from '../../src/train/cross-encoder.js';
 import { loadRankingModel } from '../../src/train/load-ranking-model.js';
 import { command } from '../../src/cli/commands/distill.js';
+import { UsageError } from '../../src/cli/command.js';
 
 describe('optical distill', () => {
   it('distills a cross-encoder teacher into a student folder that loads as the same kind of ranker', async () => {
@@ -47,5 +48,49 @@ describe('optical distill', () => {
   it('reports missing arguments as usage errors', async () => {
     await expect(command.run(['--teacher', 'x'])).rejects.toThrow(/--bitext is required/);
     await expect(command.run(['--teacher', 'x', '--bitext', 'y', '--out', 'z', '--cost', 'l1'])).rejects.toThrow(/--cost must be/);
+  });
+
+  it('checks every numeric option before any work, naming the flag (usage error, exit 2)', async () => {
+    // The teacher and bitext do not exist: a check that ran after loading them would fail differently.
+    const base = ['--teacher', '/nonexistent/teacher', '--bitext', '/nonexistent/b.tsv', '--out', join(tmpdir(), 'never-written')];
+    const cases: Array<[string[], RegExp]> = [
+      [['--steps', '0'], /--steps must be in \[1, 1000000000\], got 0/],
+      [['--steps', '1.5'], /--steps must be an integer, got 1.5/],
+      [['--lr', '0'], /--lr must be a number > 0, got 0/],
+      [['--eps', '0'], /--eps must be a number > 0, got 0/],
+      [['--batch-size', '0'], /--batch-size must be in \[1, 65536\], got 0/],
+      [['--max-length=-3'], /--max-length must be in/],
+      [['--max-iter', '0'], /--max-iter must be in/],
+      [['--tol=-1'], /--tol must be a number ≥ 0/],
+      [['--layer=-1'], /--layer must be in \[0, 4096\]/],
+      [['--seed', 'abc'], /--seed must be a number, got 'abc'/],
+      [['--ot-backend', 'gpu'], /--ot-backend must be one of auto, cuda, cpu, js/],
+    ];
+    for (const [args, message] of cases) {
+      const run = command.run([...base, ...args]);
+      await expect(run, args.join(' ')).rejects.toThrow(UsageError);
+      await expect(command.run([...base, ...args]), args.join(' ')).rejects.toThrow(message);
+    }
+  });
+
+  it('checks --layer against the teacher before reading the bitext', async () => {
+    await initTf();
+    const dir = mkdtempSync(join(tmpdir(), 'optical-distill-layer-'));
+    const tokenizer = await createTokenizer(trainWordPiece(['all human beings are born free'], { vocabSize: 60, minFrequency: 1 }));
+    const encoder = BertModel.random({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, 3, true);
+    const teacher = new CrossEncoder(encoder, tokenizer, { maxLength: 16 });
+    await teacher.save(join(dir, 'teacher'));
+    teacher.dispose();
+    await expect(command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'missing.tsv'), '--out', join(dir, 's'), '--layer', '99']))
+      .rejects.toThrow(/--layer must be in 0\.\.2 \(the teacher has 2 layers\), got 99/);
+  });
+
+  it('reads settings from --config (flags win) and names the file and field of a bad value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optical-distill-cfg-'));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ eps: 0.1, batchSize: 0 }));
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ epsilon: 0.1 }));
+    const base = ['--teacher', '/nonexistent/teacher', '--bitext', '/nonexistent/b.tsv', '--out', join(dir, 'o')];
+    await expect(command.run([...base, '--config', join(dir, 'bad.json')])).rejects.toThrow(/bad\.json: options\.batchSize must be in \[1, 65536\], got 0/);
+    await expect(command.run([...base, '--config', join(dir, 'typo.json')])).rejects.toThrow(/typo\.json: options: unknown field 'epsilon' \(allowed: steps, batchSize/);
   });
 });

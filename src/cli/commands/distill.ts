@@ -5,16 +5,18 @@
  * side and student tokens of the other side. The output folder is a ranking model in the same HF
  * layout as the teacher (the teacher's head ranks target-language documents), plus distill-log.jsonl.
  */
-import { mkdir, appendFile, writeFile, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import { initTf } from '../../models/tf.js';
 import { readBitext } from '../../data/readers.js';
-import { distill, type DistillStepRecord } from '../../train/distill.js';
+import { distill, DISTILL_CONFIG, DISTILL_DEFAULTS as D, type DistillSettings, type DistillStepRecord } from '../../train/distill.js';
 import { loadRankingModel } from '../../train/load-ranking-model.js';
 import { backendInfo } from '../../ot/backend.js';
+import { parseConfig } from '../../config/schema.js';
 
 const usage = `usage: optical distill --teacher DIR --bitext FILE --out DIR [options]
 
@@ -25,19 +27,63 @@ loss <P, C> between their token representations (C = 1 − cosine, P = Sinkhorn 
   --teacher DIR       ranking model folder (from optical train-teacher, or an HF BERT folder)
   --bitext FILE       .jsonl {src, tgt} or .tsv src<TAB>tgt; src = English (teacher side)
   --out DIR           student model folder (HF layout) + distill-log.jsonl
-  --steps N           optimisation steps (default 300)
-  --batch-size N      pairs per step (default 16)
-  --lr X              peak learning rate, linear warm-up 10% then decay (default 1e-4)
+  --config FILE       settings as JSON (the keys of 'optical config schema --kind distill');
+                      the options below override it
+  --steps N           optimisation steps (default ${D.steps})
+  --batch-size N      pairs per step (default ${D.batchSize})
+  --lr X              peak learning rate, linear warm-up ${D.warmupFraction * 100}% then decay (default ${D.lr})
   --layer N           hidden state to align: 0 = embeddings … L = last (default last)
-  --cost K            cosine | sqeuclidean | dot (default cosine)
-  --eps X             Sinkhorn entropic regularisation (default 0.05)
-  --max-iter N        Sinkhorn iteration limit per step (default 200)
-  --tol X             Sinkhorn marginal tolerance (default 1e-4)
+  --cost K            cosine | sqeuclidean | dot (default ${D.kind})
+  --eps X             Sinkhorn entropic regularisation (default ${D.eps})
+  --max-iter N        Sinkhorn iteration limit per step (default ${D.maxIter}; the OT library's is 1000)
+  --tol X             Sinkhorn marginal tolerance (default ${D.tol}; the OT library's is 1e-6)
   --rho X             unbalanced OT with KL marginal weight X (default balanced)
   --keep-punctuation  give punctuation tokens transport mass (default: weight 0)
-  --max-length N      tokens per sentence (default 64)
-  --seed N            (default 0)
-  --ot-backend B      auto | cuda | cpu | js (default auto)`;
+  --max-length N      tokens per sentence (default ${D.maxLength})
+  --seed N            (default ${D.seed})
+  --ot-backend B      auto | cuda | cpu | js (default: $OPTICAL_BACKEND, else auto)`;
+
+/** Command-line flag of each setting (for error messages). */
+const FLAGS: Partial<Record<keyof DistillSettings, string>> = {
+  steps: '--steps', batchSize: '--batch-size', lr: '--lr', layer: '--layer', kind: '--cost', eps: '--eps', maxIter: '--max-iter',
+  tol: '--tol', rho: '--rho', maskPunctuation: '--keep-punctuation', maxLength: '--max-length', seed: '--seed', backend: '--ot-backend',
+};
+
+/** The settings from --config and the flags, checked before any work; errors name the flag (usage errors, exit 2). */
+async function readSettings(values: Record<string, string | boolean | undefined>): Promise<DistillSettings> {
+  let fromFile: Record<string, unknown> = {};
+  if (typeof values.config === 'string') {
+    try {
+      fromFile = JSON.parse(await readFile(values.config, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--config: cannot read '${values.config}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      parseConfig(DISTILL_CONFIG, fromFile, values.config);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const flag = (name: string) => (typeof values[name] === 'string' ? numberOption(name, values[name] as string, NaN) : undefined);
+  const fromFlags: Record<string, unknown> = {
+    steps: flag('steps'), batchSize: flag('batch-size'), lr: flag('lr'), layer: flag('layer'), kind: values.cost,
+    eps: flag('eps'), maxIter: flag('max-iter'), tol: flag('tol'), rho: flag('rho'),
+    maskPunctuation: values['keep-punctuation'] ? false : undefined, maxLength: flag('max-length'), seed: flag('seed'), backend: values['ot-backend'],
+  };
+  const merged = { ...fromFile };
+  for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) merged[k] = v;
+  const flagKind = { ...DISTILL_CONFIG, pathPrefix: '' };
+  try {
+    return parseConfig(flagKind, merged);
+  } catch (err) {
+    // 'batchSize must be …' → '--batch-size must be …' when the value came from a flag.
+    const message = (err as Error).message.split('\n').map((l) => {
+      const key = /^(\w+)/.exec(l)?.[1] as keyof DistillSettings | undefined;
+      return key && fromFlags[key] !== undefined && FLAGS[key] ? `${FLAGS[key]}${l.slice(key.length)}` : `${values.config ?? 'options'}: ${l}`;
+    }).join('\n');
+    throw new UsageError(message);
+  }
+}
 
 function line(r: DistillStepRecord, total: number): string {
   return `step ${r.step}/${total}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  sinkhorn ${r.iterations.toFixed(0)} it, ${(r.converged * 100).toFixed(0)}% converged  H(P) ${r.planEntropy.toFixed(2)}  ${r.tokensPerSecond.toFixed(0)} tok/s  OT ${r.otMs.toFixed(0)}/${r.stepMs.toFixed(0)} ms`;
@@ -49,53 +95,55 @@ export const command: Command = {
   usage,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
-      teacher: { type: 'string' }, bitext: { type: 'string' }, out: { type: 'string' },
+      teacher: { type: 'string' }, bitext: { type: 'string' }, out: { type: 'string' }, config: { type: 'string' },
       steps: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, layer: { type: 'string' },
       cost: { type: 'string' }, eps: { type: 'string' }, 'max-iter': { type: 'string' }, tol: { type: 'string' },
       rho: { type: 'string' }, 'keep-punctuation': { type: 'boolean' }, 'max-length': { type: 'string' },
       seed: { type: 'string' }, 'ot-backend': { type: 'string' },
     });
     for (const req of ['teacher', 'bitext', 'out'] as const) if (!values[req]) throw new UsageError(`--${req} is required`);
-    const cost = values.cost ?? 'cosine';
-    if (!['cosine', 'sqeuclidean', 'dot'].includes(cost)) throw new UsageError(`--cost must be cosine, sqeuclidean or dot, got '${cost}'`);
-    const steps = numberOption('steps', values.steps, 300);
+    const settings = await readSettings(values);
+    const steps = settings.steps;
     const out = resolve(values.out!);
     const tfBackend = await initTf();
+    const teacher = await loadRankingModel(resolve(values.teacher!));
+    const layers = teacher.encoder.config.numHiddenLayers;
+    if (settings.layer !== undefined && settings.layer > layers) {
+      teacher.dispose();
+      throw new UsageError(`--layer must be in 0..${layers} (the teacher has ${layers} layers), got ${settings.layer}`);
+    }
     const bitext = readBitext(resolve(values.bitext!));
     if (bitext.length === 0) throw new UsageError(`${values.bitext}: no bitext pairs`);
-    const maxLength = numberOption('max-length', values['max-length'], 64);
-    const teacher = await loadRankingModel(resolve(values.teacher!));
     const student = await loadRankingModel(resolve(values.teacher!));
-    const ot = backendInfo(values['ot-backend'] as never);
+    const ot = backendInfo(settings.backend);
     const tty = process.stderr.isTTY === true;
     console.error(`optical distill: ${bitext.length} pairs, ${teacher.kind} teacher, tfjs ${tfBackend}, OT backend ${ot.active}`);
     await mkdir(out, { recursive: true });
     const logPath = join(out, 'distill-log.jsonl');
     await rm(logPath, { force: true });
-    const result = await distill({
-      teacher: teacher.encoder,
-      student: student.encoder,
-      tokenizer: teacher.tokenizer,
-      bitext: bitext.map((p) => ({ src: p.src, tgt: p.tgt })),
-      steps,
-      batchSize: numberOption('batch-size', values['batch-size'], 16),
-      lr: numberOption('lr', values.lr, 1e-4),
-      layer: values.layer === undefined ? undefined : numberOption('layer', values.layer, 0),
-      kind: cost as 'cosine',
-      eps: numberOption('eps', values.eps, 0.05),
-      maxIter: numberOption('max-iter', values['max-iter'], 200),
-      tol: numberOption('tol', values.tol, 1e-4),
-      rho: values.rho === undefined ? undefined : numberOption('rho', values.rho, Infinity),
-      maskPunctuation: !values['keep-punctuation'],
-      maxLength,
-      seed: numberOption('seed', values.seed, 0),
-      backend: values['ot-backend'] as never,
-      onStep: (r) => {
-        void appendFile(logPath, JSON.stringify(r) + '\n');
-        if (tty) process.stderr.write(`\r\x1b[K${line(r, steps)}`);
-        else if (r.step === 1 || r.step % 10 === 0 || r.step === steps) process.stderr.write(line(r, steps) + '\n');
-      },
-    });
+    // One stream for the whole log: lines stay in step order, and a write error stops the run.
+    const log = createWriteStream(logPath, { flags: 'w' });
+    let logError: Error | undefined;
+    log.on('error', (err) => { logError ??= err; });
+    let result;
+    try {
+      result = await distill({
+        ...settings,
+        teacher: teacher.encoder,
+        student: student.encoder,
+        tokenizer: teacher.tokenizer,
+        bitext: bitext.map((p) => ({ src: p.src, tgt: p.tgt })),
+        onStep: (r) => {
+          if (logError) throw new Error(`cannot write ${logPath}: ${logError.message}`);
+          log.write(JSON.stringify(r) + '\n');
+          if (tty) process.stderr.write(`\r\x1b[K${line(r, steps)}`);
+          else if (r.step === 1 || r.step % 10 === 0 || r.step === steps) process.stderr.write(line(r, steps) + '\n');
+        },
+      });
+    } finally {
+      await new Promise<void>((res) => log.end((err?: Error | null) => { if (err) logError ??= err; res(); }));
+    }
+    if (logError) throw new Error(`cannot write ${logPath}: ${(logError as Error).message}`);
     if (tty) process.stderr.write('\n');
     await student.save(out);
     const last = result.log.slice(-10);
