@@ -57,6 +57,20 @@ describe('compare config validation', () => {
     });
   }
 
+  it('accepts an editor $schema key and lists every problem, each with its path', () => {
+    expect(validateCompareConfig({ ...minimal(), $schema: './compare.schema.json' }).name).toBe('x');
+    const bad = { ...minimal(), budget: { steps: 0, lr: 'fast' }, methods: [{ name: 'o', kind: 'optical', eps: 0 }] };
+    expect(() => validateCompareConfig(bad, 'exp.json')).toThrow(/^exp\.json: budget\.steps must be in \[1, 10000000\], got 0\nexp\.json: budget\.lr must be a finite number, got 'fast'\nexp\.json: methods\[0\]\.eps must be in \[0\.0001, 10\], got 0$/);
+  });
+
+  it('types each method kind with its own fields (discriminated union on kind)', () => {
+    const c = validateCompareConfig({ ...minimal(), methods: [{ name: 'o', kind: 'optical', layer: -2 }, { name: 'b', kind: 'bm25' }] });
+    const [o, b] = c.methods;
+    expect(o.kind === 'optical' && o.layer).toBe(-2);
+    expect(b.kind === 'bm25' && b.translate).toBe('none');
+    expect(Object.keys(b).sort()).toEqual(['kind', 'name', 'translate']);
+  });
+
   it('round-trips: the validated config written to runs/<name>/config.json validates to itself', () => {
     for (const n of shippedConfigNames()) {
       const c = loadCompareConfig(n);

@@ -20,4 +20,5 @@ export const commands: Record<string, () => Promise<Command>> = {
   'domain-shift': async () => (await import('./domain-shift.js')).command,
   'cs-sweep': async () => (await import('./cs-sweep.js')).command,
   'mix-sweep': async () => (await import('./mix-sweep.js')).command,
+  config: async () => (await import('./config.js')).command,
 };
