@@ -45,7 +45,17 @@ export function parseBatchSize(spec: string): BatchSize {
   if (parts.length !== 3 || nums.some((v) => !Number.isInteger(v) || v < 1)) {
     throw new RangeError(`size '${spec}' must be BxNxM with positive integers, e.g. 256x64x64`);
   }
+  checkFits(spec, [['B·N·M (cost and plan entries)', nums[0] * nums[1] * nums[2]]]);
   return { B: nums[0], n: nums[1], m: nums[2] };
+}
+
+/** Largest float32 buffer a case may need (2^28 entries = 1 GiB): a size that cannot fit is named before any allocation. */
+export const MAX_BUFFER_ENTRIES = 2 ** 28;
+
+function checkFits(spec: string, buffers: Array<[string, number]>): void {
+  for (const [what, n] of buffers) {
+    if (n > MAX_BUFFER_ENTRIES) throw new RangeError(`size '${spec}': ${what} = ${n} floats, more than one buffer holds here (at most ${MAX_BUFFER_ENTRIES}, 1 GiB)`);
+  }
 }
 
 /** Parses "BxNxMxD" for the OPTICAL step (e.g. 256x128x128x768). */
@@ -55,7 +65,9 @@ export function parseStepSize(spec: string): StepSize {
   if (parts.length !== 4 || nums.some((v) => !Number.isInteger(v) || v < 1)) {
     throw new RangeError(`step size '${spec}' must be BxNxMxD with positive integers, e.g. 256x128x128x768`);
   }
-  return { B: nums[0], n: nums[1], m: nums[2], d: nums[3] };
+  const [B, n, m, d] = nums;
+  checkFits(spec, [['B·N·D (teacher tokens)', B * n * d], ['B·M·D (student tokens)', B * m * d], ['B·N·M (cost and plan entries)', B * n * m]]);
+  return { B, n, m, d };
 }
 
 export function sizeLabel(s: BatchSize): string {

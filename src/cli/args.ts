@@ -22,6 +22,44 @@ export function numberOption(name: string, value: string | undefined, fallback: 
   return n;
 }
 
+/**
+ * Parses a numeric option that must lie in a range (and be an integer when `int`); throws a
+ * UsageError naming the option otherwise. Open bounds: `gt`/`lt`.
+ */
+export function rangeOption(name: string, value: string | undefined, fallback: number, r: { min?: number; max?: number; gt?: number; lt?: number; int?: boolean; why?: string }): number {
+  if (value === undefined) return fallback;
+  const n = numberOption(name, value, fallback);
+  if (r.int && !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got '${value}'`);
+  const lo = r.min ?? r.gt;
+  const hi = r.max ?? r.lt;
+  const ok = (r.min === undefined || n >= r.min) && (r.gt === undefined || n > r.gt) && (r.max === undefined || n <= r.max) && (r.lt === undefined || n < r.lt);
+  if (!ok) {
+    const range = lo !== undefined && hi !== undefined
+      ? `in ${r.gt !== undefined ? '(' : '['}${lo}, ${hi}${r.lt !== undefined ? ')' : ']'}`
+      : lo !== undefined ? `${r.gt !== undefined ? '>' : '≥'} ${lo}` : `${r.lt !== undefined ? '<' : '≤'} ${hi}`;
+    throw new UsageError(`--${name} must be ${range}, got '${value}'${r.why ? ` (${r.why})` : ''}`);
+  }
+  return n;
+}
+
+/** A seed option: an integer in [0, 2^32) (the generator's seed width). */
+export function seedOption(value: string | undefined, fallback: number, name = 'seed'): number {
+  return rangeOption(name, value, fallback, { min: 0, max: 0xffffffff, int: true });
+}
+
+/**
+ * Runs a check of user input (a config file, a derived config) before any work and reports its
+ * TypeError/RangeError as a usage error (exit code 2) with the same message.
+ */
+export function asUsageError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof TypeError || err instanceof RangeError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** Comma-separated list option. */
 export function listOption(value: string | undefined, fallback: string[]): string[] {
   if (value === undefined) return fallback;

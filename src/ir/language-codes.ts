@@ -54,3 +54,26 @@ export function languageCandidates(lang: string): string[] {
   for (const c of [...out]) for (const three of reverseOverlong.get(c) ?? []) push(three);
   return out;
 }
+
+let knownCodes: Set<string> | null | undefined;
+
+/**
+ * False for codes that cannot name a language: anything but a 2–3 letter primary subtag, and
+ * two-letter codes that are not ISO 639-1 languages known to CLDR (e.g. 'xx'). Three-letter codes
+ * are accepted as written (ISO 639-3 has ~7,900 languages, CLDR names only some, e.g. not 'gax').
+ * Without the CLDR packages every well-formed code is accepted.
+ */
+export function isKnownLanguage(lang: string): boolean {
+  if (knownCodes === undefined) {
+    try {
+      const json = require('cldr-localenames-full/main/en/languages.json') as { main: { en: { localeDisplayNames: { languages: Record<string, string> } } } };
+      knownCodes = new Set(Object.keys(json.main.en.localeDisplayNames.languages).map((k) => k.toLowerCase().split(/[-_]/)[0]));
+    } catch {
+      knownCodes = null;
+    }
+  }
+  const base = lang.trim().toLowerCase().split(/[-_]/)[0];
+  if (!/^[a-z]{2,3}$/.test(base)) return false;
+  if (base.length === 3 || knownCodes === null) return true;
+  return languageCandidates(lang).some((c) => knownCodes!.has(c)) || aliases()?.[base] !== undefined;
+}

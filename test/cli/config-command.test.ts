@@ -2,10 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020.js';
+import Ajv2020Module from 'ajv/dist/2020.js';
 import { command, CONFIG_KINDS } from '../../src/cli/commands/config.js';
 import { UsageError } from '../../src/cli/command.js';
 import { shippedConfigDir } from '../../src/compare/config-file.js';
+
+// ajv is CommonJS: its class is the default export's `default` under NodeNext resolution.
+const Ajv2020 = Ajv2020Module.default;
 
 async function schemaOf(kind: string): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'optical-schema-'));

@@ -92,6 +92,7 @@ describe('bootstrap and correlation', () => {
     const many = bootstrapMeanCI([...A, ...A, ...A, ...A], { seed: 5, resamples: 5000 });
     expect(many.upper - many.lower).toBeLessThan(ci.upper - ci.lower);
     expect(bootstrapMeanCI([0.3])).toMatchObject({ lower: 0.3, upper: 0.3 });
+    expect(() => bootstrapMeanCI([0.3], { resamples: 1e12 })).toThrow(/resamples must be at most 100000000/);
   });
   it('Pearson with Fisher-z CI equals scipy.stats.pearsonr', () => {
     const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];

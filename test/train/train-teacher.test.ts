@@ -85,6 +85,9 @@ describe('optical train-teacher', () => {
     expect(() => parseTeacherConfig({ ...base, patience: 2 }, '/')).toThrow(/needs a dev set/);
     expect(() => parseTeacherConfig({ ...base, maxLength: 600 }, '/')).toThrow(/maxPositionEmbeddings/);
     expect(() => parseTeacherConfig({ ...base, vocab: { lowercase: 'yes' } }, '/')).toThrow(/vocab.lowercase/);
+    // Sizes that cannot fit name the field instead of failing inside a typed array.
+    expect(() => parseTeacherConfig({ ...base, model: { hiddenSize: 1e8 } }, '/')).toThrow(/config\.model\.hiddenSize must be in \[1, 8192\], got 100000000/);
+    expect(() => parseTeacherConfig({ ...base, model: { hiddenSize: 8192, numAttentionHeads: 8 }, vocab: { size: 1_000_000 } }, '/')).toThrow(/more than one float32 tensor holds/);
     expect(parseTeacherConfig({ ...base, model: { size: 'base' } }, '/data').model.hiddenSize).toBe(768);
     expect(parseTeacherConfig(base, '/data').train).toEqual(['/data/a.tsv']);
   });

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { numberOption, parseCommandArgs } from '../args.js';
+import { parseCommandArgs, rangeOption } from '../args.js';
 import { sinkhornSync } from '../../ot/sinkhorn.js';
 import { backendInfo } from '../../ot/backend.js';
 import { alignmentsFromPlan } from '../../ot/align.js';
@@ -58,10 +58,10 @@ export const command: Command = {
       lexicon: { type: 'string' },
       backend: { type: 'string' },
     });
-    const article = numberOption('article', values.article, 1);
-    const paragraph = numberOption('paragraph', values.paragraph, 0);
-    const eps = numberOption('eps', values.eps, 0.05);
-    const top = numberOption('top', values.top, 15);
+    const article = rangeOption('article', values.article, 1, { min: 1, max: 1000, int: true });
+    const paragraph = rangeOption('paragraph', values.paragraph, 0, { min: 0, max: 1000, int: true });
+    const eps = rangeOption('eps', values.eps, 0.05, { gt: 0, max: 1e6 });
+    const top = rangeOption('top', values.top, 15, { min: 1, max: 1e6, int: true });
     const lang = await resolveUdhrLanguage(values.lang!);
     const en = readUdhrDeclaration('eng').articles.get(article)?.[paragraph];
     const xx = readUdhrDeclaration(lang.code).articles.get(article)?.[paragraph];

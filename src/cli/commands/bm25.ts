@@ -4,7 +4,8 @@
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { numberOption, parseCommandArgs } from '../args.js';
+import { parseCommandArgs, rangeOption } from '../args.js';
+import { isKnownLanguage } from '../../ir/language-codes.js';
 import { readTopicsFile } from '../../ir/formats/topics.js';
 import { iterateCollectionFile } from '../../ir/formats/collection.js';
 import { writeRunFile } from '../../ir/formats/trec-run.js';
@@ -53,10 +54,13 @@ export const command: Command = {
     if (!values.out) throw new UsageError('--out is required');
     const senses = values.senses ?? 'all';
     if (senses !== 'all' && senses !== 'first') throw new UsageError(`--senses must be all or first, got '${senses}'`);
-    const k1 = numberOption('k1', values.k1, 1.2);
-    const b = numberOption('b', values.b, 0.75);
-    const depth = numberOption('depth', values.depth, 1000);
-    if (!Number.isInteger(depth) || depth < 1) throw new UsageError(`--depth must be a positive integer, got ${depth}`);
+    const k1 = rangeOption('k1', values.k1, 1.2, { min: 0, max: 1000 });
+    const b = rangeOption('b', values.b, 0.75, { min: 0, max: 1, why: 'document-length normalisation: 0 = none, 1 = full' });
+    const depth = rangeOption('depth', values.depth, 1000, { min: 1, max: 1e7, int: true });
+    for (const opt of ['doc-lang', 'query-lang'] as const) {
+      const lang = values[opt];
+      if (lang !== undefined && !isKnownLanguage(lang)) throw new UsageError(`--${opt} '${lang}' is not a language code (ISO 639-1 or 639-3, e.g. sw, swh, om, en)`);
+    }
     if (values.stem && values.lexicon) throw new UsageError('--stem cannot be combined with --lexicon (stemmed documents would not match dictionary forms)');
 
     const topics = await readTopicsFile(values.topics);

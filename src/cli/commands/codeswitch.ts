@@ -7,7 +7,7 @@ import { createWriteStream, readFileSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { listOption, numberOption, parseCommandArgs } from '../args.js';
+import { listOption, numberOption, parseCommandArgs, rangeOption, seedOption } from '../args.js';
 import { codeSwitch, tokenAlignment, type CodeSwitchMode, type CodeSwitchResult } from '../../codeswitch/codeswitch.js';
 import { switchStats } from '../../codeswitch/measures.js';
 import { englishBaseForms } from '../../data/inflect.js';
@@ -23,7 +23,8 @@ const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--m
   --mode        bl (bilingual, default), ml (multilingual: language drawn uniformly per token),
                 wiki (longest-first 1–3-gram matching, stopwords skipped, p = 1 by default)
   --p P         replacement probability per eligible token (bl/ml default 0.5, wiki 1)
-  --seed S      seed (default 0); the output is a pure function of input, lexicons and seed
+  --seed S      seed, an integer in [0, 2^32) (default 0); the output is a pure function of input,
+                lexicons and seed
   --ratio R     share of examples to code-switch (default 1: all); the rest pass through unchanged
   --ml-language known (default: draw among lexicons that have the token) | any (draw among all;
                 no switch when the drawn lexicon lacks the token)
@@ -96,9 +97,8 @@ export const command: Command = {
     if (!(ratio >= 0 && ratio <= 1)) throw new UsageError(`--ratio must be in [0, 1], got '${values.ratio}'`);
     const mlLanguage = values['ml-language'];
     if (mlLanguage !== undefined && mlLanguage !== 'known' && mlLanguage !== 'any') throw new UsageError(`--ml-language must be known or any, got '${mlLanguage}'`);
-    const maxNgram = values['max-ngram'] === undefined ? undefined : numberOption('max-ngram', values['max-ngram'], 1);
-    const seedText = values.seed ?? '0';
-    const seed = /^-?\d+$/.test(seedText) ? Number(seedText) : seedText;
+    const maxNgram = values['max-ngram'] === undefined ? undefined : rangeOption('max-ngram', values['max-ngram'], 1, { min: 1, max: 16, int: true });
+    const seed = seedOption(values.seed, 0);
     const lexicons = loadLexicons(values.lexicon);
     if (mode === 'bl' && lexicons.length !== 1) throw new UsageError(`--mode bl takes one lexicon, got ${lexicons.length} (use --mode ml)`);
     const examples = readExamples(values.in);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { listOption, numberOption, parseCommandArgs } from '../args.js';
+import { listOption, numberOption, parseCommandArgs, rangeOption, seedOption } from '../args.js';
 import { readQrelsFile } from '../../ir/formats/qrels.js';
 import { readRunFile } from '../../ir/formats/trec-run.js';
 import { parseMeasures } from '../../ir/measure-names.js';
@@ -15,10 +15,12 @@ import { compareRuns, comparisonToCsv, comparisonToJson, comparisonToMarkdown, c
 import type { Measure } from '../../ir/metrics/measure.js';
 
 const DEFAULTS = ['nDCG@10', 'RR@10', 'R@100', 'AP'];
+const MAX_RESAMPLES = 1_000_000;
 
 const usage = `usage: optical compare-runs --qrels QRELS --baseline RUN [--run RUN ...] [RUN ...]
          [--measures ${DEFAULTS.join(',')}] [--test randomization|t] [--correction holm|bonferroni|none]
          [--alpha 0.05] [--permutations 10000] [--bootstrap 10000] [--seed 1] [--complete]
+         (--permutations and --bootstrap: at most 1000000)
          [--format markdown|json|csv] [--svg chart.svg] [--title TEXT]
 
 Compares runs with the baseline on the qrels queries present in every run (--complete: all qrels
@@ -62,13 +64,11 @@ export const command: Command = {
     if (!['markdown', 'json', 'csv'].includes(format)) throw new UsageError(`--format must be markdown, json or csv, got '${format}'`);
     const alpha = numberOption('alpha', values.alpha, 0.05);
     if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha must be in (0, 1), got ${alpha}`);
-    const permutations = numberOption('permutations', values.permutations, 10_000);
-    const bootstrapResamples = numberOption('bootstrap', values.bootstrap, 10_000);
-    const seed = numberOption('seed', values.seed, 1);
-    for (const [name, v] of [['permutations', permutations], ['bootstrap', bootstrapResamples]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer, got ${v}`);
-    }
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError(`--seed must be an integer in [0, 2^32), got ${seed}`);
+    // Capped: a million resamples resolve p-values and interval ends to 1e-6, far below any corrected
+    // alpha, and take seconds; 1e12 would run for hours without a word.
+    const permutations = rangeOption('permutations', values.permutations, 10_000, { min: 1, max: MAX_RESAMPLES, int: true, why: 'p-values resolve to 1/permutations' });
+    const bootstrapResamples = rangeOption('bootstrap', values.bootstrap, 10_000, { min: 1, max: MAX_RESAMPLES, int: true });
+    const seed = seedOption(values.seed, 1);
     let measures: Measure[];
     try {
       measures = parseMeasures(listOption(values.measures, DEFAULTS));

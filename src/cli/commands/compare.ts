@@ -4,7 +4,7 @@
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { numberOption, parseCommandArgs } from '../args.js';
+import { asUsageError, numberOption, parseCommandArgs } from '../args.js';
 import { loadCompareConfig, shippedConfigNames } from '../../compare/config-file.js';
 import { runCompare } from '../../compare/run-compare.js';
 import { printFooter, printTables } from '../../compare/print.js';
@@ -35,7 +35,7 @@ export const command: Command = {
     if (!values.config) throw new UsageError('--config is required');
     const maxUnits = values['max-units'] === undefined ? undefined : numberOption('max-units', values['max-units'], 0);
     if (maxUnits !== undefined && (!Number.isInteger(maxUnits) || maxUnits < 0)) throw new UsageError(`--max-units must be a non-negative integer, got ${maxUnits}`);
-    const config = loadCompareConfig(values.config);
+    const config = asUsageError(() => loadCompareConfig(values.config!));
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('compare'), maxUnits });
     printTables(config, result);
     printFooter(result);

@@ -5,7 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { listOption, parseCommandArgs } from '../args.js';
+import { asUsageError, listOption, parseCommandArgs } from '../args.js';
 import { loadCompareConfig } from '../../compare/config-file.js';
 import { runCompare } from '../../compare/run-compare.js';
 import { parseSweepValues, sweepConfig, writeSweepReport } from '../../compare/sweeps.js';
@@ -29,7 +29,8 @@ export const command: Command = {
     const { values } = parseCommandArgs(argv, { config: { type: 'string' }, p: { type: 'string' }, scheme: { type: 'string', default: 'bl' }, metric: { type: 'string', default: 'nDCG@10' }, out: { type: 'string', default: 'runs' } });
     if (!values.config) throw new UsageError('--config is required');
     if (values.scheme !== 'bl' && values.scheme !== 'ml') throw new UsageError(`--scheme must be 'bl' or 'ml', got '${values.scheme}'`);
-    const config = sweepConfig(loadCompareConfig(values.config), 'cs', parseSweepValues('p', listOption(values.p, ['0.1', '0.3', '0.5', '0.7', '0.9'])), { scheme: values.scheme });
+    const scheme = values.scheme;
+    const config = asUsageError(() => sweepConfig(loadCompareConfig(values.config!), 'cs', parseSweepValues('p', listOption(values.p, ['0.1', '0.3', '0.5', '0.7', '0.9'])), { scheme }));
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('cs-sweep') });
     printTables(config, result, ['clir', 'shift']);
     writeSweepReport(result.dir, config, result.report, 'cs', values.metric!);

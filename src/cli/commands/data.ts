@@ -4,7 +4,8 @@
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { numberOption, parseCommandArgs } from '../args.js';
+import { parseCommandArgs, rangeOption, seedOption } from '../args.js';
+import { isKnownLanguage } from '../../ir/language-codes.js';
 import { stderrProgress } from '../../data/progress.js';
 
 const RECIPES = ['udhr', 'cldr', 'freedict', 'libreoffice-help', 'sotu', 'import'] as const;
@@ -66,9 +67,14 @@ export const command: Command = {
     if (!values.out) throw new UsageError('--out DIR is required');
     const outDir = values.out;
     const lang = values.lang ?? 'sw';
-    const seed = numberOption('seed', values.seed, 13);
-    const folds = values.folds === undefined ? undefined : numberOption('folds', values.folds, 0);
-    if (folds !== undefined && (!Number.isInteger(folds) || folds < 1)) throw new UsageError(`--folds must be an integer >= 1 (1 = no split), got '${values.folds}'`);
+    if (!isKnownLanguage(lang)) throw new UsageError(`--lang '${lang}' is not a language code (e.g. sw, swh, om, gax, hau_NG)`);
+    const seed = seedOption(values.seed, 13);
+    const folds = values.folds === undefined ? undefined : rangeOption('folds', values.folds, 0, { min: 1, max: 1000, int: true, why: '1 = no split' });
+    const maxJaccard = values['max-jaccard'] === undefined ? undefined : rangeOption('max-jaccard', values['max-jaccard'], 0.3, { min: 0, max: 1 });
+    const fromYear = values['from-year'] === undefined ? undefined : rangeOption('from-year', values['from-year'], 0, { min: 1000, max: 9999, int: true });
+    const toYear = values['to-year'] === undefined ? undefined : rangeOption('to-year', values['to-year'], 0, { min: 1000, max: 9999, int: true });
+    if (fromYear !== undefined && toYear !== undefined && fromYear > toYear) throw new UsageError(`--from-year ${fromYear} is after --to-year ${toYear} (no address would be selected)`);
+    const passageSentences = values.passage === undefined ? undefined : rangeOption('passage', values.passage, 5, { min: 1, max: 1000, int: true });
     const download = !values['no-download'];
     const progress = stderrProgress(`data ${recipe}`);
     let counts: Record<string, number>;
@@ -90,7 +96,6 @@ export const command: Command = {
       }
       case 'libreoffice-help': {
         const { buildLibreOfficeHelp } = await import('../../data/libreoffice-help.js');
-        const maxJaccard = values['max-jaccard'] === undefined ? undefined : numberOption('max-jaccard', values['max-jaccard'], 0.3);
         counts = (await buildLibreOfficeHelp({ lang, outDir, folds: folds ?? 5, seed, maxJaccard, download, progress })).manifest.counts;
         break;
       }
@@ -104,9 +109,6 @@ export const command: Command = {
       }
       default: {
         const { buildSotu } = await import('../../data/sotu.js');
-        const fromYear = values['from-year'] === undefined ? undefined : numberOption('from-year', values['from-year'], 0);
-        const toYear = values['to-year'] === undefined ? undefined : numberOption('to-year', values['to-year'], 0);
-        const passageSentences = values.passage === undefined ? undefined : numberOption('passage', values.passage, 5);
         counts = (await buildSotu({ outDir, seed, passageSentences, fromYear, toYear, progress })).manifest.counts;
       }
     }

@@ -5,7 +5,7 @@
  * every method with small budgets and two seeds, prints the tables and writes the report.
  */
 import type { Command } from '../command.js';
-import { parseCommandArgs } from '../args.js';
+import { asUsageError, parseCommandArgs } from '../args.js';
 import { loadCompareConfig } from '../../compare/config-file.js';
 import { runCompare } from '../../compare/run-compare.js';
 import { printFooter, printTables } from '../../compare/print.js';
@@ -23,7 +23,7 @@ export const command: Command = {
   usage,
   async run(argv) {
     const { values } = parseCommandArgs(argv, { out: { type: 'string', default: 'runs' }, config: { type: 'string', default: 'demo-sw' } });
-    const config = loadCompareConfig(values.config!);
+    const config = asUsageError(() => loadCompareConfig(values.config!));
     console.log(`optical demo: ${config.name} — EN→${config.languages.join(',')}, ${config.methods.length} methods × ${config.seeds.length} seeds, teacher ${config.teacher.steps} steps, ${config.budget.steps} steps per trained method`);
     const wall = performance.now();
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('demo') });

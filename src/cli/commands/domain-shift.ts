@@ -5,7 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { parseCommandArgs } from '../args.js';
+import { asUsageError, parseCommandArgs } from '../args.js';
 import { loadCompareConfig } from '../../compare/config-file.js';
 import { validateCompareConfig } from '../../compare/config.js';
 import { runCompare } from '../../compare/run-compare.js';
@@ -26,10 +26,11 @@ export const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs(argv, { config: { type: 'string' }, shift: { type: 'string' }, out: { type: 'string', default: 'runs' } });
     if (!values.config) throw new UsageError('--config is required');
-    let config = loadCompareConfig(values.config);
+    let config = asUsageError(() => loadCompareConfig(values.config!));
     if (values.shift) {
       if (values.shift !== 'udhr' && values.shift !== 'libreoffice') throw new UsageError(`--shift must be 'udhr' or 'libreoffice', got '${values.shift}'`);
-      config = validateCompareConfig({ ...config, data: { ...config.data, shiftTest: values.shift } }, values.config);
+      const base = config;
+      config = asUsageError(() => validateCompareConfig({ ...base, data: { ...base.data, shiftTest: values.shift } }, values.config));
     }
     if (!config.data.shiftTest) throw new UsageError('the config has no data.shiftTest: pass --shift udhr|libreoffice');
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('domain-shift') });

@@ -6,13 +6,14 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { listOption, numberOption, parseCommandArgs } from '../args.js';
+import { listOption, parseCommandArgs, rangeOption } from '../args.js';
+import { isKnownLanguage } from '../../ir/language-codes.js';
 import { englishBaseForms } from '../../data/inflect.js';
 import { Lexicon, lexiconCoverage, readLexicon } from '../../data/lexicon.js';
 import { stderrProgress } from '../../data/progress.js';
 import { stopwordsFor } from '../../data/stopwords.js';
 
-const usage = `usage: optical lexicon build --lang CODE --from SOURCES --out L.tsv [--top-k K]
+const usage = `usage: optical lexicon build --lang CODE --from SOURCES --out L.tsv [--top-k K]  (--lang is required)
        optical lexicon stats --lexicon L.tsv [--text FILE | --udhr] [--base-forms] [--lang CODE]
 
 build: SOURCES is a comma-separated list, each optionally weighted with '@W' (default 1):
@@ -80,7 +81,7 @@ export const command: Command = {
     const { values, positionals } = parseCommandArgs(
       argv,
       {
-        lang: { type: 'string', default: 'sw' },
+        lang: { type: 'string' },
         from: { type: 'string' },
         out: { type: 'string' },
         'top-k': { type: 'string' },
@@ -92,15 +93,19 @@ export const command: Command = {
       true,
     );
     const sub = positionals[0];
-    const lang = values.lang ?? 'sw';
+    if (values.lang !== undefined && !isKnownLanguage(values.lang)) throw new UsageError(`--lang '${values.lang}' is not a language code (e.g. sw, swh, om)`);
     if (sub === 'build') {
+      // No default language: a lexicon for the wrong language is worse than a usage error.
+      if (values.lang === undefined) throw new UsageError('--lang CODE is required (the target language of the lexicon, e.g. sw, om)');
+      const lang = values.lang;
       const sources = listOption(values.from, []);
       if (sources.length === 0) throw new UsageError('--from needs at least one source');
       if (!values.out) throw new UsageError('--out L.tsv is required');
+      const topK = rangeOption('top-k', values['top-k'], 0, { min: 1, max: 1e6, int: true });
       const parts = [];
       for (const s of sources) parts.push(await loadSource(s, lang));
       const merged = Lexicon.merge(parts, 'merged');
-      if (values['top-k'] !== undefined) merged.prune(numberOption('top-k', values['top-k'], 3)).normalize();
+      if (values['top-k'] !== undefined) merged.prune(topK).normalize();
       mkdirSync(dirname(values.out), { recursive: true });
       writeFileSync(values.out, merged.toTsv());
       for (const line of describe(merged)) console.log(line);
@@ -109,6 +114,7 @@ export const command: Command = {
     }
     if (sub === 'stats') {
       if (!values.lexicon) throw new UsageError('--lexicon L.tsv is required');
+      const lang = values.lang ?? 'sw';
       let lex: Lexicon;
       try {
         lex = readLexicon(values.lexicon, { tgtLang: lang });

@@ -5,7 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { listOption, numberOption, parseCommandArgs } from '../args.js';
+import { asUsageError, listOption, numberOption, parseCommandArgs } from '../args.js';
 import { loadCompareConfig } from '../../compare/config-file.js';
 import { runCompare } from '../../compare/run-compare.js';
 import { parseSweepValues, sweepConfig, writeSweepReport } from '../../compare/sweeps.js';
@@ -28,7 +28,8 @@ export const command: Command = {
     if (!values.config) throw new UsageError('--config is required');
     if (values.scheme !== 'bl' && values.scheme !== 'ml') throw new UsageError(`--scheme must be 'bl' or 'ml', got '${values.scheme}'`);
     const p = numberOption('p', values.p, 0.5);
-    const config = sweepConfig(loadCompareConfig(values.config), 'mix', parseSweepValues('ratios', listOption(values.ratios, ['0', '0.25', '0.5', '0.75'])), { scheme: values.scheme, p });
+    const scheme = values.scheme;
+    const config = asUsageError(() => sweepConfig(loadCompareConfig(values.config!), 'mix', parseSweepValues('ratios', listOption(values.ratios, ['0', '0.25', '0.5', '0.75'])), { scheme, p }));
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('mix-sweep') });
     printTables(config, result, ['clir', 'shift']);
     writeSweepReport(result.dir, config, result.report, 'mix', values.metric!);

@@ -23,12 +23,17 @@ export interface ConfidenceInterval {
   level: number;
 }
 
+/** Largest number of bootstrap resamples (800 MB of kept means). */
+export const MAX_RESAMPLES = 100_000_000;
+
 export function bootstrapMeanCI(values: ArrayLike<number>, options: BootstrapOptions = {}): ConfidenceInterval {
   checkFiniteArray('values', values, 1);
   const level = options.level ?? 0.95;
   checkProbability('level', level);
   const resamples = options.resamples ?? 10_000;
   checkPositiveInteger('resamples', resamples);
+  // One float64 is kept per resample (for the quantiles): name the option instead of failing inside Float64Array.
+  if (resamples > MAX_RESAMPLES) throw new RangeError(`resamples must be at most ${MAX_RESAMPLES} (one mean is kept per resample), got ${resamples}`);
   const n = values.length;
   let total = 0;
   for (let i = 0; i < n; i++) total += values[i];
