@@ -19,6 +19,7 @@ import { ResultStore } from './result-store.js';
 import { ensureTeacher, teacherKey } from './teacher.js';
 import { runMethod, unitWorkDir } from './method-runners.js';
 import { writeReport, type CompareReport } from './report.js';
+import { checkOptionKeys } from '../config/schema.js';
 
 export interface CompareRunOptions {
   /** Parent of the run folder (default `runs`). */
@@ -29,6 +30,8 @@ export interface CompareRunOptions {
   /** Stop after this many newly computed units (simulates an interruption in tests). */
   maxUnits?: number;
 }
+
+const RUN_OPTION_KEYS = { outRoot: true, progress: true, englishPairs: true, maxUnits: true } satisfies Record<keyof CompareRunOptions, true>;
 
 export interface CompareRunResult {
   dir: string;
@@ -87,6 +90,7 @@ export function methodOrder(config: CompareConfig): CompareConfig['methods'] {
 }
 
 export async function runCompare(config: CompareConfig, options: CompareRunOptions = {}): Promise<CompareRunResult> {
+  checkOptionKeys('runCompare', options, RUN_OPTION_KEYS);
   const t0 = performance.now();
   const progress = options.progress ?? silentProgress;
   const dir = join(options.outRoot ?? 'runs', config.name);

@@ -34,6 +34,9 @@ export const MODEL_PRESETS: Record<'tiny' | 'small', Omit<BertConfig, 'vocabSize
 export function teacherKey(config: CompareConfig, data: ExperimentData): string {
   const english = data.englishPairs.slice(0, config.teacher.pairs);
   return sha256(JSON.stringify({
+    // The generator behind weight initialisation and batch order: a teacher trained with another
+    // one (optical < 0.2 used sfc32) must not be reused.
+    rng: 'xoshiro128**',
     model: config.model, teacher: config.teacher, maxLength: config.budget.maxLength,
     vocabulary: sha256(data.vocabularyTexts.join('\u0000')),
     english: sha256(english.map((p) => `${p.query}\t${p.doc}`).join('\n')),

@@ -143,3 +143,14 @@ export function configJsonSchema(kind: ConfigKind<z.ZodType>): Record<string, un
   const schema = z.toJSONSchema(kind.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...schema, title: kind.title };
 }
+
+/**
+ * Rejects option keys a library function does not know (e.g. `{epsilon: 0.1}` instead of `eps`),
+ * listing the known ones. `known` is written as `{...} satisfies Record<keyof Options, true>` so
+ * the compiler keeps it complete when an option is added.
+ */
+export function checkOptionKeys(fn: string, options: object, known: Record<string, true>): void {
+  for (const k of Object.keys(options)) {
+    if (!Object.hasOwn(known, k)) throw new RangeError(`${fn}: unknown option '${k}' (known: ${Object.keys(known).join(', ')})`);
+  }
+}

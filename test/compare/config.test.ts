@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateCompareConfig, methodBudget } from '../../src/compare/config.js';
 import { loadCompareConfig, shippedConfigNames } from '../../src/compare/config-file.js';
+import { runCompare } from '../../src/compare/run-compare.js';
 
 const minimal = () => ({ name: 'x', languages: ['sw'], methods: [{ name: 'zs', kind: 'zero-shot' }], seeds: [1] });
 
@@ -82,6 +83,10 @@ describe('compare config validation', () => {
     const names = shippedConfigNames();
     expect(names).toContain('demo-sw');
     for (const n of names) expect(loadCompareConfig(n).name).toBeTruthy();
+  });
+
+  it('runCompare rejects an unknown option before any work, listing the known ones', async () => {
+    await expect(runCompare(validateCompareConfig(minimal()), { outDir: 'x' } as never)).rejects.toThrow(/runCompare: unknown option 'outDir' \(known: outRoot, progress, englishPairs, maxUnits\)/);
   });
 
   it('names a missing config file and lists the shipped ones', () => {
