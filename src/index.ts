@@ -9,3 +9,4 @@ export * as data from './data/index.js';
 export * as codeswitch from './codeswitch/index.js';
 export * as models from './models/index.js';
 export * as train from './train/index.js';
+export * as plots from './plots/index.js';

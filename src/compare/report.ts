@@ -3,7 +3,7 @@
  * every number in report.md can be re-derived with trec_eval from the files next to it:
  *   trec/<method>.seed<s>.<scenario>.run   one run per method × seed × scenario (folds merged)
  *   qrels/<scenario>.txt, topics/<scenario>.tsv
- *   metrics.json, metrics.tsv, report.md, plots/*.svg
+ *   metrics.json, metrics.tsv, report.md, plots/*.svg with their Vega-Lite specs plots/*.vl.json
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,8 @@ import type { ExperimentData } from './experiment-data.js';
 import type { Scenario } from './eval-sets.js';
 import { ResultStore, type CurvePoint, type UnitResult } from './result-store.js';
 import { mergeRuns, scoreRun, summarize, type MethodScores, type ScenarioTable } from './aggregate.js';
-import { barChartSvg, lineChartSvg } from './plots.js';
+import { intervalBarSpec, lineSpec, shareBarSpec, type Series, type VegaLiteSpec } from '../plots/specs.js';
+import { writePlot } from '../plots/render.js';
 import { languageBiasForRun } from '../ir/crosslingual/language-bias.js';
 
 export interface LanguageBiasRow {
@@ -118,147 +119,213 @@ function pFmt(p: number | undefined): string {
   return p < 0.001 ? '<0.001' : p.toFixed(3);
 }
 
-/** Writes the merged evaluation files and the report; returns what it computed. */
-export async function writeReport(dir: string, config: CompareConfig, data: ExperimentData, store: ResultStore, teacherCurve: CurvePoint[]): Promise<CompareReport> {
-  const files: string[] = [];
-  const units: UnitResult[] = [];
-  const tables: ScenarioTable[] = [];
-  const languageBias: LanguageBiasRow[] = [];
-  for (const sub of ['trec', 'qrels', 'topics', 'plots', 'collections']) mkdirSync(join(dir, sub), { recursive: true });
+/** Everything the report writers need about one compare. */
+interface ReportContext {
+  dir: string;
+  config: CompareConfig;
+  data: ExperimentData;
+  store: ResultStore;
+  /** Files written so far, relative to dir (for the manifest). */
+  files: string[];
+}
 
+/** Seeds × folds results that exist (a partial run reports what it has). */
+function finishedUnits({ config, data, store }: ReportContext): UnitResult[] {
+  const units: UnitResult[] = [];
   for (const m of config.methods) for (const seed of config.seeds) for (const f of data.folds) {
     if (store.has({ method: m.name, seed, fold: f.fold })) units.push(store.read({ method: m.name, seed, fold: f.fold }));
   }
+  return units;
+}
 
-  for (const scenario of config.scenarios) {
-    const topics: Topic[] = data.folds.flatMap((f) => f.sets.get(scenario)!.topics);
-    const qrelsList: Qrel[] = data.folds.flatMap((f) => f.sets.get(scenario)!.qrels);
-    const collection: Doc[] = data.folds.flatMap((f) => f.sets.get(scenario)!.collection);
-    writeFileSync(join(dir, 'qrels', `${scenario}.txt`), qrelsToTrec(qrelsList));
-    writeFileSync(join(dir, 'topics', `${scenario}.tsv`), topicsToTsv(topics));
-    writeFileSync(join(dir, 'collections', `${scenario}.jsonl`), toJsonl(collection));
-    files.push(`qrels/${scenario}.txt`, `topics/${scenario}.tsv`, `collections/${scenario}.jsonl`);
-    const qrels = qrelsMap(qrelsList);
-    const qids = [...qrels.keys()].sort();
-    const docLang = new Map(collection.map((d) => [d.docno, d.lang]));
+/** The scenario's merged qrels, topics and collection as files; returns what scoring needs. */
+function writeScenarioFiles(ctx: ReportContext, scenario: Scenario): { qrelsList: Qrel[]; qrels: Qrels; qids: string[]; docLang: Map<string, string> } {
+  const { dir, data } = ctx;
+  const topics: Topic[] = data.folds.flatMap((f) => f.sets.get(scenario)!.topics);
+  const qrelsList: Qrel[] = data.folds.flatMap((f) => f.sets.get(scenario)!.qrels);
+  const collection: Doc[] = data.folds.flatMap((f) => f.sets.get(scenario)!.collection);
+  writeFileSync(join(dir, 'qrels', `${scenario}.txt`), qrelsToTrec(qrelsList));
+  writeFileSync(join(dir, 'topics', `${scenario}.tsv`), topicsToTsv(topics));
+  writeFileSync(join(dir, 'collections', `${scenario}.jsonl`), toJsonl(collection));
+  ctx.files.push(`qrels/${scenario}.txt`, `topics/${scenario}.tsv`, `collections/${scenario}.jsonl`);
+  const qrels = qrelsMap(qrelsList);
+  return { qrelsList, qrels, qids: [...qrels.keys()].sort(), docLang: new Map(collection.map((d) => [d.docno, d.lang])) };
+}
 
-    const scores: MethodScores[] = [];
-    for (const m of config.methods) {
-      const perSeed = new Map<number, Record<string, Record<string, number>>>();
-      const biasRuns: Run[] = [];
-      for (const seed of config.seeds) {
-        const foldRuns: Run[] = [];
-        let complete = true;
-        for (const f of data.folds) {
-          const key = { method: m.name, seed, fold: f.fold };
-          if (!store.has(key)) { complete = false; break; }
-          foldRuns.push(await store.readRun(key, scenario));
-        }
-        if (!complete) continue;
-        const run = mergeRuns(foldRuns);
-        const file = `trec/${m.name}.seed${seed}.${scenario}.run`;
-        await writeRunFile(join(dir, file), run, `${m.name}.seed${seed}`);
-        files.push(file);
-        perSeed.set(seed, scoreRun(qrels, run, config.stats.metrics));
-        biasRuns.push(run);
-      }
-      if (perSeed.size > 0) scores.push({ method: m.name, perSeed });
-      if (scenario === 'mlir' && biasRuns.length > 0) {
-        const k = 10;
-        const acc: Record<string, number> = {};
-        for (const r of biasRuns) for (const [l, v] of Object.entries(languageShares(r, docLang, k).shares)) acc[l] = (acc[l] ?? 0) + v / biasRuns.length;
-        const rel: Record<string, number> = {};
-        for (const q of qrelsList) if (q.rel > 0) rel[docLang.get(q.docno) ?? 'unknown'] = (rel[docLang.get(q.docno) ?? 'unknown'] ?? 0) + 1;
-        const nRel = Object.values(rel).reduce((a, b) => a + b, 0);
-        for (const l of Object.keys(rel)) rel[l] /= nRel;
-        const groupsByQuery = new Map<string, string[][]>();
-        for (const f of data.folds) for (const [q, g] of f.sets.get('mlir')!.parallelGroups ?? []) groupsByQuery.set(q, g);
-        let rankDistance: number | undefined;
-        let groups: number | undefined;
-        if (groupsByQuery.size > 0) {
-          const results = biasRuns.map((r) => languageBiasForRun(r, groupsByQuery));
-          rankDistance = results.reduce((a, b) => a + b.mean, 0) / results.length;
-          groups = results[0].groups;
-        }
-        languageBias.push({ method: m.name, topShare: acc, relevantShare: rel, k, rankDistance, groups });
-      }
+/** One method's runs of a scenario, folds merged, written to trec/ (seeds with every fold finished). */
+async function mergedRuns(ctx: ReportContext, method: string, scenario: Scenario): Promise<Map<number, Run>> {
+  const out = new Map<number, Run>();
+  for (const seed of ctx.config.seeds) {
+    const foldRuns: Run[] = [];
+    for (const f of ctx.data.folds) {
+      const key = { method, seed, fold: f.fold };
+      if (!ctx.store.has(key)) break;
+      foldRuns.push(await ctx.store.readRun(key, scenario));
     }
-    if (scores.length === 0) continue;
-    const stats = scores.some((s) => s.method === config.stats.baseline) ? config.stats : { ...config.stats, baseline: scores[0].method };
-    tables.push(summarize(scenario, scores, qids, stats));
+    if (foldRuns.length !== ctx.data.folds.length) continue;
+    const run = mergeRuns(foldRuns);
+    const file = `trec/${method}.seed${seed}.${scenario}.run`;
+    await writeRunFile(join(ctx.dir, file), run, `${method}.seed${seed}`);
+    ctx.files.push(file);
+    out.set(seed, run);
   }
+  return out;
+}
 
-  // Domain shift: every fold's models are also scored on the whole out-of-domain set; per seed the
-  // per-query scores are averaged over folds (each fold's model is one sample of the method).
-  const drops: DropRow[] = [];
-  if (config.data.shiftTest) {
-    const set = data.folds[0].sets.get('shift')!;
-    writeFileSync(join(dir, 'qrels', 'shift.txt'), qrelsToTrec(set.qrels));
-    writeFileSync(join(dir, 'topics', 'shift.tsv'), topicsToTsv(set.topics));
-    files.push('qrels/shift.txt', 'topics/shift.tsv');
-    const qrels = qrelsMap(set.qrels);
-    const qids = [...qrels.keys()].sort();
-    const scores: MethodScores[] = [];
-    for (const m of config.methods) {
-      const perSeed = new Map<number, Record<string, Record<string, number>>>();
-      for (const seed of config.seeds) {
-        const perFold: Record<string, Record<string, number>>[] = [];
-        for (const f of data.folds) {
-          const key = { method: m.name, seed, fold: f.fold };
-          if (!store.has(key)) break;
-          const run = await store.readRun(key, 'shift');
-          const file = `trec/${m.name}.seed${seed}.shift.fold${f.fold}.run`;
-          await writeRunFile(join(dir, file), run, `${m.name}.seed${seed}.fold${f.fold}`);
-          files.push(file);
-          perFold.push(scoreRun(qrels, run, config.stats.metrics));
-        }
-        if (perFold.length !== data.folds.length) continue;
-        const avg: Record<string, Record<string, number>> = {};
-        for (const metric of Object.keys(perFold[0])) {
-          avg[metric] = {};
-          for (const q of qids) avg[metric][q] = perFold.reduce((a, r) => a + (r[metric]?.[q] ?? 0), 0) / perFold.length;
-        }
-        perSeed.set(seed, avg);
+/** MLIR language bias of one method: top-k language shares (mean over seeds), relevant shares, rank distance of parallel versions. */
+function languageBiasRow(ctx: ReportContext, method: string, runs: readonly Run[], qrelsList: readonly Qrel[], docLang: Map<string, string>): LanguageBiasRow {
+  const k = 10;
+  const topShare: Record<string, number> = {};
+  for (const r of runs) for (const [l, v] of Object.entries(languageShares(r, docLang, k).shares)) topShare[l] = (topShare[l] ?? 0) + v / runs.length;
+  const relevantShare: Record<string, number> = {};
+  for (const q of qrelsList) if (q.rel > 0) relevantShare[docLang.get(q.docno) ?? 'unknown'] = (relevantShare[docLang.get(q.docno) ?? 'unknown'] ?? 0) + 1;
+  const nRel = Object.values(relevantShare).reduce((a, b) => a + b, 0);
+  for (const l of Object.keys(relevantShare)) relevantShare[l] /= nRel;
+  const groupsByQuery = new Map<string, string[][]>();
+  for (const f of ctx.data.folds) for (const [q, g] of f.sets.get('mlir')!.parallelGroups ?? []) groupsByQuery.set(q, g);
+  let rankDistance: number | undefined;
+  let groups: number | undefined;
+  if (groupsByQuery.size > 0) {
+    const results = runs.map((r) => languageBiasForRun(r, groupsByQuery));
+    rankDistance = results.reduce((a, b) => a + b.mean, 0) / results.length;
+    groups = results[0].groups;
+  }
+  return { method, topShare, relevantShare, k, rankDistance, groups };
+}
+
+/** Statistics against the configured baseline, or the first method when the baseline has no results yet. */
+function summarizeAgainstBaseline(config: CompareConfig, scenario: string, scores: MethodScores[], qids: string[]): ScenarioTable {
+  const stats = scores.some((s) => s.method === config.stats.baseline) ? config.stats : { ...config.stats, baseline: scores[0].method };
+  return summarize(scenario, scores, qids, stats);
+}
+
+/** One scenario's table (and, for MLIR, the language-bias rows). */
+async function scenarioTable(ctx: ReportContext, scenario: Scenario): Promise<{ table?: ScenarioTable; bias: LanguageBiasRow[] }> {
+  const { qrelsList, qrels, qids, docLang } = writeScenarioFiles(ctx, scenario);
+  const scores: MethodScores[] = [];
+  const bias: LanguageBiasRow[] = [];
+  for (const m of ctx.config.methods) {
+    const runs = await mergedRuns(ctx, m.name, scenario);
+    if (runs.size === 0) continue;
+    scores.push({ method: m.name, perSeed: new Map([...runs].map(([seed, run]) => [seed, scoreRun(qrels, run, ctx.config.stats.metrics)])) });
+    if (scenario === 'mlir') bias.push(languageBiasRow(ctx, m.name, [...runs.values()], qrelsList, docLang));
+  }
+  return { table: scores.length > 0 ? summarizeAgainstBaseline(ctx.config, scenario, scores, qids) : undefined, bias };
+}
+
+/**
+ * Domain shift: every fold's models are also scored on the whole out-of-domain set; per seed the
+ * per-query scores are averaged over folds (each fold's model is one sample of the method).
+ */
+async function shiftTable(ctx: ReportContext): Promise<ScenarioTable | undefined> {
+  const { dir, config, data, store } = ctx;
+  const set = data.folds[0].sets.get('shift')!;
+  writeFileSync(join(dir, 'qrels', 'shift.txt'), qrelsToTrec(set.qrels));
+  writeFileSync(join(dir, 'topics', 'shift.tsv'), topicsToTsv(set.topics));
+  ctx.files.push('qrels/shift.txt', 'topics/shift.tsv');
+  const qrels = qrelsMap(set.qrels);
+  const qids = [...qrels.keys()].sort();
+  const scores: MethodScores[] = [];
+  for (const m of config.methods) {
+    const perSeed = new Map<number, Record<string, Record<string, number>>>();
+    for (const seed of config.seeds) {
+      const perFold: Record<string, Record<string, number>>[] = [];
+      for (const f of data.folds) {
+        const key = { method: m.name, seed, fold: f.fold };
+        if (!store.has(key)) break;
+        const run = await store.readRun(key, 'shift');
+        const file = `trec/${m.name}.seed${seed}.shift.fold${f.fold}.run`;
+        await writeRunFile(join(dir, file), run, `${m.name}.seed${seed}.fold${f.fold}`);
+        ctx.files.push(file);
+        perFold.push(scoreRun(qrels, run, config.stats.metrics));
       }
-      if (perSeed.size > 0) scores.push({ method: m.name, perSeed });
+      if (perFold.length !== data.folds.length) continue;
+      const avg: Record<string, Record<string, number>> = {};
+      for (const metric of Object.keys(perFold[0])) {
+        avg[metric] = {};
+        for (const q of qids) avg[metric][q] = perFold.reduce((a, r) => a + (r[metric]?.[q] ?? 0), 0) / perFold.length;
+      }
+      perSeed.set(seed, avg);
     }
-    if (scores.length > 0) {
-      const stats = scores.some((x) => x.method === config.stats.baseline) ? config.stats : { ...config.stats, baseline: scores[0].method };
-      const shiftTable = summarize('shift', scores, qids, stats);
-      tables.push(shiftTable);
-      const inDomain = tables.find((t) => t.scenario === 'clir');
-      if (inDomain) drops.push(...domainDrops(inDomain, shiftTable));
-    }
+    if (perSeed.size > 0) scores.push({ method: m.name, perSeed });
   }
+  return scores.length > 0 ? summarizeAgainstBaseline(config, 'shift', scores, qids) : undefined;
+}
 
-  // Plots: method comparison with CIs (every scenario, every metric) and training curves.
-  for (const t of tables) {
-    for (const metric of t.metrics) {
-      const svg = barChartSvg(`${t.scenario.toUpperCase()} ${metric} (mean over seeds, ${Math.round(config.stats.confidence * 100)}% bootstrap CI; * = significant vs ${t.baseline})`,
-        t.rows.map((r) => ({ label: r.method, value: r.metrics[metric].mean, lower: r.metrics[metric].ciLower, upper: r.metrics[metric].ciUpper, marked: r.metrics[metric].significant })), metric);
-      const file = `plots/${t.scenario}-${metric.replace(/[^A-Za-z0-9]+/g, '_')}.svg`;
-      writeFileSync(join(dir, file), svg);
-      files.push(file);
-    }
-  }
-  const curves = config.methods.filter(isTrained).map((m) => {
+/** Title of a table's comparison chart (says what the bars, whiskers and marks are). */
+function comparisonChartTitle(config: CompareConfig, t: ScenarioTable, metric: string): string {
+  return `${t.scenario.toUpperCase()} ${metric} (mean over seeds, ${Math.round(config.stats.confidence * 100)}% bootstrap CI; * = significant vs ${t.baseline})`;
+}
+
+/** Training curves of the first seed and fold (and the teacher's), as plotted series. */
+function trainingCurves(config: CompareConfig, data: ExperimentData, units: readonly UnitResult[]): Series[] {
+  return config.methods.filter(isTrained).map((m) => {
     const u = units.find((x) => x.method === m.name && x.seed === config.seeds[0] && x.fold === data.folds[0].fold);
     return { label: m.name, points: (u?.curve ?? []).map((p) => ({ x: p.step, y: p.loss })) };
   }).filter((s) => s.points.length > 0);
-  if (curves.length > 0) {
-    writeFileSync(join(dir, 'plots', 'training-curves.svg'), lineChartSvg(`Training loss (seed ${config.seeds[0]}, fold ${data.folds[0].fold}; OPTICAL = OT loss, others = InfoNCE)`, curves, 'step', 'loss'));
-    files.push('plots/training-curves.svg');
-  }
-  if (teacherCurve.length > 0) {
-    writeFileSync(join(dir, 'plots', 'teacher-curve.svg'), lineChartSvg('Teacher training loss (English inverse-cloze, InfoNCE)', [{ label: 'teacher', points: teacherCurve.map((p) => ({ x: p.step, y: p.loss })) }], 'step', 'loss'));
-    files.push('plots/teacher-curve.svg');
-  }
+}
 
-  const report: CompareReport = { name: config.name, tables, languageBias, units, files, teacherCurve, drops };
+/** Every chart of the report as a Vega-Lite spec, keyed by its file name under plots/ (without extension). */
+export function reportCharts(config: CompareConfig, data: ExperimentData, r: Pick<CompareReport, 'tables' | 'units' | 'teacherCurve' | 'languageBias'>): Map<string, VegaLiteSpec> {
+  const charts = new Map<string, VegaLiteSpec>();
+  for (const t of r.tables) {
+    for (const metric of t.metrics) {
+      charts.set(`${t.scenario}-${metric.replace(/[^A-Za-z0-9]+/g, '_')}`, intervalBarSpec({
+        title: comparisonChartTitle(config, t, metric),
+        bars: t.rows.map((row) => ({ label: row.method, value: row.metrics[metric].mean, lower: row.metrics[metric].ciLower, upper: row.metrics[metric].ciUpper, marked: row.metrics[metric].significant })),
+        xLabel: metric,
+      }));
+    }
+  }
+  const curves = trainingCurves(config, data, r.units);
+  if (curves.length > 0) {
+    charts.set('training-curves', lineSpec({ title: `Training loss (seed ${config.seeds[0]}, fold ${data.folds[0].fold}; OPTICAL = OT loss, others = InfoNCE)`, series: curves, xLabel: 'step', yLabel: 'loss' }));
+  }
+  if (r.teacherCurve.length > 0) {
+    charts.set('teacher-curve', lineSpec({ title: 'Teacher training loss (English inverse-cloze, InfoNCE)', series: [{ label: 'teacher', points: r.teacherCurve.map((p) => ({ x: p.step, y: p.loss })) }], xLabel: 'step', yLabel: 'loss' }));
+  }
+  if (r.languageBias.length > 0) {
+    const k = r.languageBias[0].k;
+    charts.set('mlir-language-bias', shareBarSpec({
+      title: `MLIR: language of the top ${k} documents (mean over queries and seeds)`,
+      rows: [...r.languageBias.map((b) => ({ row: b.method, shares: b.topShare })), { row: 'relevant documents', shares: r.languageBias[0].relevantShare }],
+      categoryTitle: 'document language',
+    }));
+  }
+  return charts;
+}
+
+/** Writes the merged evaluation files, metrics, plots and report.md; returns what it computed. */
+export async function writeReport(dir: string, config: CompareConfig, data: ExperimentData, store: ResultStore, teacherCurve: CurvePoint[]): Promise<CompareReport> {
+  for (const sub of ['trec', 'qrels', 'topics', 'plots', 'collections']) mkdirSync(join(dir, sub), { recursive: true });
+  const ctx: ReportContext = { dir, config, data, store, files: [] };
+  const units = finishedUnits(ctx);
+  const tables: ScenarioTable[] = [];
+  const languageBias: LanguageBiasRow[] = [];
+  for (const scenario of config.scenarios) {
+    const { table, bias } = await scenarioTable(ctx, scenario);
+    if (table) tables.push(table);
+    languageBias.push(...bias);
+  }
+  const drops: DropRow[] = [];
+  if (config.data.shiftTest) {
+    const shifted = await shiftTable(ctx);
+    if (shifted) {
+      tables.push(shifted);
+      const inDomain = tables.find((t) => t.scenario === 'clir');
+      if (inDomain) drops.push(...domainDrops(inDomain, shifted));
+    }
+  }
+  const charts = reportCharts(config, data, { tables, units, teacherCurve, languageBias });
+  for (const [name, spec] of charts) {
+    const plot = await writePlot(join(dir, 'plots'), name, spec, 'plots');
+    ctx.files.push(plot.svg, plot.spec);
+  }
+  const report: CompareReport = { name: config.name, tables, languageBias, units, files: ctx.files, teacherCurve, drops };
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ name: config.name, tables, languageBias, drops }, null, 2) + '\n');
   writeFileSync(join(dir, 'metrics.tsv'), metricsTsv(tables));
   writeFileSync(join(dir, 'report.md'), renderMarkdown(config, data, report));
-  files.push('metrics.json', 'metrics.tsv', 'report.md');
+  ctx.files.push('metrics.json', 'metrics.tsv', 'report.md');
   return report;
 }
 
@@ -301,20 +368,44 @@ export function renderTable(t: ScenarioTable, confidence: number): string {
   return [head, sep, ...rows].join('\n');
 }
 
+/** Heading of a scenario's table: what is retrieved from what, and how many queries. */
+export function tableHeading(config: CompareConfig, data: ExperimentData, t: ScenarioTable): string {
+  const label = t.scenario === 'clir' ? `CLIR (EN queries → ${config.languages[0]} documents)` : t.scenario === 'mlir' ? `MLIR (EN queries → pooled EN + ${config.languages.join(' + ')} documents)`
+    : t.scenario === 'moir' ? `MoIR (${config.languages[0]} queries → ${config.languages[0]} documents)` : `Domain shift: CLIR on ${config.data.shiftTest} (models trained for ${config.data.test}; per-query scores averaged over folds)`;
+  const n = t.scenario === 'shift' ? data.folds[0].sets.get('shift')!.topics.length : data.folds.reduce((a, f) => a + (f.sets.get(t.scenario as Scenario)?.topics.length ?? 0), 0);
+  return `${label}, ${n} queries`;
+}
+
+/** One line per method: kind, units finished, time, and the facts its runner reported. */
+export function methodSummaries(config: CompareConfig, units: readonly UnitResult[]): { name: string; kind: string; text: string }[] {
+  return config.methods.map((m) => {
+    const u = units.filter((x) => x.method === m.name);
+    if (u.length === 0) return { name: m.name, kind: m.kind, text: 'not finished' };
+    const secs = u.reduce((a, x) => a + x.seconds, 0);
+    const info = Object.entries(u[0].info).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join(', ');
+    return { name: m.name, kind: m.kind, text: `${u.length} unit(s), ${secs.toFixed(1)} s total${info ? `; ${info}` : ''}` };
+  });
+}
+
+/** The sentence under the intro that says what a cell holds and what † means. */
+export function cellLegend(config: CompareConfig): string {
+  return `Cells: mean over seeds ±sd over seeds [${Math.round(config.stats.confidence * 100)}% percentile bootstrap CI over queries of the seed-averaged scores, ${config.stats.bootstrap} resamples]. ` +
+    `† = different from the baseline by a paired t-test over queries (seed-averaged), ${config.stats.correction}-adjusted over the methods in the table, α = ${config.stats.alpha}.`;
+}
+
+/** The run's setting in one paragraph (languages, test, folds, seeds, budget). */
+export function settingSummary(config: CompareConfig, data: ExperimentData): string {
+  return `Languages: EN → ${config.languages.join(', ')}. Test: ${config.data.test}, ${config.data.folds} folds by unit, evaluated folds: ${data.folds.map((f) => f.fold).join(', ')}. ` +
+    `Seeds: ${config.seeds.join(', ')}. Budget per trained method: ${config.budget.steps} steps × batch ${config.budget.batchSize}, lr ${config.budget.lr}, max ${config.budget.maxLength} tokens.`;
+}
+
 function renderMarkdown(config: CompareConfig, data: ExperimentData, r: CompareReport): string {
   const out: string[] = [];
-  const nQueries = (s: Scenario) => data.folds.reduce((a, f) => a + (f.sets.get(s)?.topics.length ?? 0), 0);
   out.push(`# optical compare: ${config.name}`, '');
-  out.push(`Languages: EN → ${config.languages.join(', ')}. Test: ${config.data.test}, ${config.data.folds} folds by unit, evaluated folds: ${data.folds.map((f) => f.fold).join(', ')}. ` +
-    `Seeds: ${config.seeds.join(', ')}. Budget per trained method: ${config.budget.steps} steps × batch ${config.budget.batchSize}, lr ${config.budget.lr}, max ${config.budget.maxLength} tokens.`, '');
-  out.push(`Every number below is computed from the TREC runs in \`trec/\` against \`qrels/\` (trec_eval semantics with \`-c\`). ` +
-    `Cells: mean over seeds ±sd over seeds [${Math.round(config.stats.confidence * 100)}% percentile bootstrap CI over queries of the seed-averaged scores, ${config.stats.bootstrap} resamples]. ` +
-    `**†** = different from the baseline by a paired t-test over queries (seed-averaged), ${config.stats.correction}-adjusted over the methods in the table, α = ${config.stats.alpha}.`, '');
+  out.push(settingSummary(config, data), '');
+  out.push(`Every number below is computed from the TREC runs in \`trec/\` against \`qrels/\` (trec_eval semantics with \`-c\`). ${cellLegend(config).replace(/^(.*)† = /, '$1**†** = ')}`, '');
   for (const t of r.tables) {
-    const label = t.scenario === 'clir' ? `CLIR (EN queries → ${config.languages[0]} documents)` : t.scenario === 'mlir' ? `MLIR (EN queries → pooled EN + ${config.languages.join(' + ')} documents)`
-      : t.scenario === 'moir' ? `MoIR (${config.languages[0]} queries → ${config.languages[0]} documents)` : `Domain shift: CLIR on ${config.data.shiftTest} (models trained for ${config.data.test}; per-query scores averaged over folds)`;
-    const n = t.scenario === 'shift' ? data.folds[0].sets.get('shift')!.topics.length : nQueries(t.scenario as Scenario);
-    out.push(`## ${label}, ${n} queries`, '', renderTable(t, config.stats.confidence), '');
+    out.push(`## ${tableHeading(config, data, t)}`, '', renderTable(t, config.stats.confidence), '');
     const sigRows = t.rows.filter((row) => t.metrics.some((m) => row.metrics[m].pValue !== undefined));
     if (sigRows.length > 0) {
       out.push(`<details><summary>Paired t-tests vs ${t.baseline} (Δ, p, adjusted p)</summary>`, '', `| method | ${t.metrics.join(' | ')} |`, `|---|${t.metrics.map(() => '---').join('|')}|`);
@@ -335,13 +426,7 @@ function renderMarkdown(config: CompareConfig, data: ExperimentData, r: CompareR
     out.push('');
   }
   out.push('## Methods and their data', '');
-  for (const m of config.methods) {
-    const u = r.units.filter((x) => x.method === m.name);
-    if (u.length === 0) { out.push(`- **${m.name}** (${m.kind}): not finished`); continue; }
-    const secs = u.reduce((a, x) => a + x.seconds, 0);
-    const info = Object.entries(u[0].info).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`).join(', ');
-    out.push(`- **${m.name}** (${m.kind}): ${u.length} unit(s), ${secs.toFixed(1)} s total${info ? `; ${info}` : ''}`);
-  }
+  for (const m of methodSummaries(config, r.units)) out.push(`- **${m.name}** (${m.kind}): ${m.text}`);
   out.push('');
   out.push('## Data', '');
   for (const [k, v] of Object.entries(data.counts)) out.push(`- ${k}: ${v}`);

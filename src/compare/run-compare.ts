@@ -19,6 +19,7 @@ import { ResultStore } from './result-store.js';
 import { ensureTeacher, teacherKey } from './teacher.js';
 import { runMethod, unitWorkDir } from './method-runners.js';
 import { writeReport, type CompareReport } from './report.js';
+import { writeHtmlReport } from './report-html.js';
 import { checkOptionKeys } from '../config/schema.js';
 
 export interface CompareRunOptions {
@@ -178,5 +179,7 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
     files: fileHashes,
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // The page shows the manifest's summary, so it is written after it.
+  writeHtmlReport(dir, config, data, report);
   return { dir, report, data, computed, skipped, interrupted, seconds };
 }

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { pearson, spearman, type CorrelationResult } from '../ir/stats/correlation.js';
 import { validateCompareConfig, type CompareConfig, type MethodOf } from './config.js';
 import type { CompareReport } from './report.js';
-import { lineChartSvg, scatterSvg } from './plots.js';
+import { lineSpec, scatterSpec } from '../plots/specs.js';
+import { writePlot } from '../plots/render.js';
 
 export type SweepKind = 'cs' | 'mix';
 
@@ -104,7 +105,7 @@ function corrText(name: string, c: CorrelationResult | undefined): string {
 }
 
 /** Writes <run>/<kind>-sweep.{md,json} and its plot; returns the numbers. */
-export function writeSweepReport(dir: string, config: CompareConfig, report: CompareReport, kind: SweepKind, metric: string): SweepResult {
+export async function writeSweepReport(dir: string, config: CompareConfig, report: CompareReport, kind: SweepKind, metric: string): Promise<SweepResult> {
   const points = sweepPoints(config, report, kind, metric);
   const files: string[] = [];
   let pr: CorrelationResult | undefined;
@@ -125,8 +126,12 @@ export function writeSweepReport(dir: string, config: CompareConfig, report: Com
     }
     lines.push(`CS frequency vs drop: ${corrText('Pearson', pr)}; ${corrText('Spearman', sr)}.`, '');
     if (withDrop.length > 0) {
-      writeFileSync(join(dir, 'plots', 'cs-frequency-vs-drop.svg'), scatterSvg(`CS frequency of training data vs ${metric} drop under domain shift`, withDrop.map((p) => ({ x: p.csFrequency, y: p.drop!, label: `p=${p.value} s${p.seed}` })), 'CS frequency (switched tokens / tokens)', `${metric} drop (in-domain − shifted)`));
-      files.push('plots/cs-frequency-vs-drop.svg');
+      const plot = await writePlot(join(dir, 'plots'), 'cs-frequency-vs-drop', scatterSpec({
+        title: `CS frequency of training data vs ${metric} drop under domain shift`,
+        points: withDrop.map((p) => ({ x: p.csFrequency, y: p.drop!, label: `p=${p.value} s${p.seed}` })),
+        xLabel: 'CS frequency (switched tokens / tokens)', yLabel: `${metric} drop (in-domain − shifted)`,
+      }), 'plots');
+      files.push(plot.svg, plot.spec);
       lines.push('![CS frequency vs drop](plots/cs-frequency-vs-drop.svg)', '');
     }
   } else {
@@ -135,8 +140,8 @@ export function writeSweepReport(dir: string, config: CompareConfig, report: Com
     const series = [{ label: `in-domain ${metric}`, points: byValue.map((v) => ({ x: v, y: mean(points.filter((p) => p.value === v).map((p) => p.inDomain)) })) }];
     if (withDrop.length > 0) series.push({ label: `${metric} drop under shift`, points: byValue.map((v) => ({ x: v, y: mean(withDrop.filter((p) => p.value === v).map((p) => p.drop!)) })) });
     if (byValue.length > 0) {
-      writeFileSync(join(dir, 'plots', 'mix-ratio.svg'), lineChartSvg(`${metric} vs monolingual share of the training pairs (mean over seeds)`, series, 'monolingual share', metric));
-      files.push('plots/mix-ratio.svg');
+      const plot = await writePlot(join(dir, 'plots'), 'mix-ratio', lineSpec({ title: `${metric} vs monolingual share of the training pairs (mean over seeds)`, series, xLabel: 'monolingual share', yLabel: metric }), 'plots');
+      files.push(plot.svg, plot.spec);
       lines.push('![mix ratio](plots/mix-ratio.svg)', '');
     }
   }

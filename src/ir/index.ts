@@ -25,5 +25,4 @@ export { InvertedIndex, InvertedIndexBuilder } from './bm25/inverted-index.js';
 export { Bm25, countTerms, type Bm25Parameters, type WeightedQuery } from './bm25/bm25.js';
 export { LexiconLookup, translateQuery, type TranslationOptions } from './bm25/query-translation.js';
 export { buildIndex, retrieve, type RetrieveOptions } from './bm25/retrieve.js';
-export { compareRuns, comparisonToCsv, comparisonToJson, comparisonToMarkdown, comparisonToSvg, type RunComparison } from './report/compare-runs.js';
-export { renderBarChart, type BarChartSpec } from './report/svg-bar-chart.js';
+export { compareRuns, comparisonSpec, comparisonToCsv, comparisonToJson, comparisonToMarkdown, comparisonToSvg, type RunComparison } from './report/compare-runs.js';

@@ -5,7 +5,6 @@ import { mergeRuns, summarize, type MethodScores } from '../../src/compare/aggre
 import { domainDrops, languageShares } from '../../src/compare/report.js';
 import { parseSweepValues, sweepConfig } from '../../src/compare/sweeps.js';
 import { validateCompareConfig } from '../../src/compare/config.js';
-import { barChartSvg, lineChartSvg, scatterSvg } from '../../src/compare/plots.js';
 import { Lexicon } from '../../src/data/lexicon.js';
 import { codeSwitchedExamples } from '../../src/train/methods/codeswitched-examples.js';
 import { crossLingualPool } from '../../src/train/methods/hybrid-batches.js';
@@ -119,15 +118,6 @@ describe('sweeps', () => {
     expect(() => sweepConfig(base, 'cs', [1.5])).toThrow(/value 0 must be in \[0, 1\]/);
     expect(() => sweepConfig(base, 'mix', [1])).toThrow(/monolingual share of 1/);
     expect(() => parseSweepValues('p', ['0.1', 'x'])).toThrow(/--p: item 2 \('x'\) is not a number/);
-  });
-});
-
-describe('plots', () => {
-  it('writes SVG and refuses non-finite values', () => {
-    expect(barChartSvg('t', [{ label: 'a', value: 0.5, lower: 0.4, upper: 0.6 }], 'AP')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
-    expect(() => barChartSvg('t', [{ label: 'a', value: NaN }], 'AP')).toThrow(/bars\[0\] \(a\) has value NaN/);
-    expect(() => scatterSvg('t', [{ x: 1, y: Infinity }], 'x', 'y')).toThrow(/point 0 is not finite/);
-    expect(lineChartSvg('t', [{ label: 's', points: [{ x: 1, y: 2 }, { x: 2, y: 1 }] }], 'x', 'y')).toContain('<polyline');
   });
 });
 

@@ -1,7 +1,6 @@
 // compare-runs tables and the SVG bar chart writer.
 import { describe, expect, it } from 'vitest';
-import { compareRuns, comparisonToCsv, comparisonToJson, comparisonToMarkdown, comparisonToSvg } from '../../src/ir/report/compare-runs.js';
-import { niceStep, renderBarChart } from '../../src/ir/report/svg-bar-chart.js';
+import { compareRuns, comparisonSpec, comparisonToCsv, comparisonToJson, comparisonToMarkdown, comparisonToSvg } from '../../src/ir/report/compare-runs.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
 import type { Qrels, Run } from '../../src/ir/types.js';
 
@@ -55,38 +54,12 @@ describe('compareRuns', () => {
   });
 });
 
-describe('SVG bar chart', () => {
-  it('draws one bar and whisker per run and measure, escapes text and scales the axis', () => {
-    const svg = renderBarChart({
-      title: 'A & B <test>',
-      groups: ['AP', 'nDCG@10'],
-      series: [
-        { name: 'bm25', values: [{ value: 0.2, lower: 0.1, upper: 0.3 }, { value: 0.5, lower: 0.4, upper: 0.6 }] },
-        { name: 'ot-kd', values: [{ value: 0.4, lower: 0.3, upper: 0.5 }, { value: 0.7, lower: 0.6, upper: 0.8 }] },
-      ],
-    });
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg).toContain('<title>A &amp; B &lt;test&gt;</title>');
-    expect(svg.match(/class="bar"/g)).toHaveLength(4);
-    expect(svg.match(/class="whisker"/g)).toHaveLength(4);
-    expect(svg.match(/class="legend"/g)).toHaveLength(2);
-    expect(svg.match(/class="group-label"/g)).toHaveLength(2);
-    // Axis to 1 (values ≤ 0.8 → step 0.2, top tick 0.8 … ≥ max upper).
-    expect(svg).toContain('>0.8</text>');
-    // Bars are taller for larger values.
-    const heights = [...svg.matchAll(/class="bar" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"/g)].map((m) => Number(m[1]));
-    expect(heights[1]).toBeGreaterThan(heights[0]);
-    expect(heights[3] / heights[2]).toBeCloseTo(0.7 / 0.4, 1);
-  });
-  it('rejects inconsistent input', () => {
-    expect(() => renderBarChart({ title: 't', groups: ['a'], series: [{ name: 's', values: [] }] })).toThrow(/has 0 values for 1 groups/);
-    expect(() => renderBarChart({ title: 't', groups: ['a'], series: [{ name: 's', values: [{ value: NaN }] }] })).toThrow(/must be finite/);
-    expect(niceStep(1)).toBe(0.2);
-    expect(niceStep(37)).toBe(10);
-  });
-  it('charts a comparison', () => {
+describe('comparison chart', () => {
+  it('charts a comparison (SVG from its Vega-Lite spec)', async () => {
     const c = compareRuns(qrels, { name: 'base', run: baseline }, [{ name: 'good', run: good }], { measures: parseMeasures(['RR']), bootstrapResamples: 500 });
-    const svg = comparisonToSvg(c, 'UDHR');
+    const spec = comparisonSpec(c, 'UDHR');
+    expect((spec.data as { values: unknown[] }).values).toHaveLength(2);
+    const svg = await comparisonToSvg(c, 'UDHR');
     expect(svg).toContain('base (baseline)');
     expect(svg).toContain('good †');
   });

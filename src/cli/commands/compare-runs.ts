@@ -11,7 +11,8 @@ import { listOption, numberOption, parseCommandArgs, rangeOption, seedOption } f
 import { readQrelsFile } from '../../ir/formats/qrels.js';
 import { readRunFile } from '../../ir/formats/trec-run.js';
 import { parseMeasures } from '../../ir/measure-names.js';
-import { compareRuns, comparisonToCsv, comparisonToJson, comparisonToMarkdown, comparisonToSvg } from '../../ir/report/compare-runs.js';
+import { compareRuns, comparisonSpec, comparisonToCsv, comparisonToJson, comparisonToMarkdown } from '../../ir/report/compare-runs.js';
+import { renderSvg } from '../../plots/render.js';
 import type { Measure } from '../../ir/metrics/measure.js';
 
 const DEFAULTS = ['nDCG@10', 'RR@10', 'R@100', 'AP'];
@@ -33,7 +34,7 @@ function runName(path: string): string {
 
 export const command: Command = {
   name: 'compare-runs',
-  summary: 'compare runs with a baseline: significance tests, CIs, markdown/JSON/CSV table, SVG chart',
+  summary: 'compare runs with a baseline: significance tests, CIs, markdown/JSON/CSV table, SVG chart + Vega-Lite spec',
   usage,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
@@ -83,8 +84,12 @@ export const command: Command = {
     const text = format === 'json' ? comparisonToJson(comparison) : format === 'csv' ? comparisonToCsv(comparison) : comparisonToMarkdown(comparison);
     process.stdout.write(text);
     if (values.svg) {
-      writeFileSync(values.svg, comparisonToSvg(comparison, values.title ?? 'Run comparison'));
-      process.stderr.write(`compare-runs: wrote ${values.svg}\n`);
+      // The chart and its Vega-Lite spec (chart.vl.json: re-plot or restyle it in a notebook).
+      const spec = comparisonSpec(comparison, values.title ?? 'Run comparison');
+      const specPath = values.svg.replace(/\.svg$/i, '') + '.vl.json';
+      writeFileSync(values.svg, await renderSvg(spec));
+      writeFileSync(specPath, JSON.stringify(spec, null, 2) + '\n');
+      process.stderr.write(`compare-runs: wrote ${values.svg} and ${specPath}\n`);
     }
     return 0;
   },

@@ -33,7 +33,7 @@ export const command: Command = {
     const config = asUsageError(() => sweepConfig(loadCompareConfig(values.config!), 'cs', parseSweepValues('p', listOption(values.p, ['0.1', '0.3', '0.5', '0.7', '0.9'])), { scheme }));
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('cs-sweep') });
     printTables(config, result, ['clir', 'shift']);
-    writeSweepReport(result.dir, config, result.report, 'cs', values.metric!);
+    await writeSweepReport(result.dir, config, result.report, 'cs', values.metric!);
     console.log('\n' + readFileSync(join(result.dir, 'cs-sweep.md'), 'utf8'));
     printFooter(result);
     return 0;

@@ -32,7 +32,7 @@ export const command: Command = {
     const config = asUsageError(() => sweepConfig(loadCompareConfig(values.config!), 'mix', parseSweepValues('ratios', listOption(values.ratios, ['0', '0.25', '0.5', '0.75'])), { scheme, p }));
     const result = await runCompare(config, { outRoot: values.out, progress: stderrProgress('mix-sweep') });
     printTables(config, result, ['clir', 'shift']);
-    writeSweepReport(result.dir, config, result.report, 'mix', values.metric!);
+    await writeSweepReport(result.dir, config, result.report, 'mix', values.metric!);
     console.log('\n' + readFileSync(join(result.dir, 'mix-sweep.md'), 'utf8'));
     printFooter(result);
     return 0;

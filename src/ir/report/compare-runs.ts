@@ -14,7 +14,8 @@ import { pairedTTest } from '../stats/paired-t-test.js';
 import { randomizationTest } from '../stats/randomization-test.js';
 import { bonferroni, holm } from '../stats/multiple-comparisons.js';
 import { bootstrapMeanCI } from '../stats/bootstrap.js';
-import { renderBarChart } from './svg-bar-chart.js';
+import { groupedIntervalBarSpec, type VegaLiteSpec } from '../../plots/specs.js';
+import { renderSvg } from '../../plots/render.js';
 
 export interface NamedRun {
   name: string;
@@ -149,8 +150,14 @@ export function comparisonToJson(c: RunComparison): string {
   return `${JSON.stringify(c, null, 2)}\n`;
 }
 
-export function comparisonToSvg(c: RunComparison, title = 'Run comparison'): string {
-  return renderBarChart({
+/** SVG bar chart of a comparison (one group per measure, CI whiskers); see comparisonSpec. */
+export async function comparisonToSvg(c: RunComparison, title = 'Run comparison'): Promise<string> {
+  return renderSvg(comparisonSpec(c, title));
+}
+
+/** The comparison as a Vega-Lite spec (reusable in a notebook). */
+export function comparisonSpec(c: RunComparison, title = 'Run comparison'): VegaLiteSpec {
+  return groupedIntervalBarSpec({
     title,
     groups: c.measures,
     series: c.rows.map((row) => ({
