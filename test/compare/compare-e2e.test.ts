@@ -15,6 +15,7 @@ import { readQrelsFile } from '../../src/ir/formats/qrels.js';
 import { evaluateRun } from '../../src/ir/evaluate.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
 import { sotuEnglishPairs } from '../../src/compare/english-pairs.js';
+import { browserMissing, visitPage } from '../helpers/browser.js';
 
 const englishPairs = (count: number, seed: number, exclude: ReadonlySet<string>) => sotuEnglishPairs(Math.min(count, 120), seed, exclude);
 
@@ -64,12 +65,47 @@ describe('optical compare (miniature, end to end)', () => {
     expect(statSync(join(second.dir, 'results', 'bm25-lex', 'seed-1', 'fold-0', 'result.json')).mtimeMs).toBe(firstMtime);
   });
 
+  const noBrowser = browserMissing();
+  it.skipIf(noBrowser !== null)(`report.html opens in headless Chromium with every section, no console error and no network request${noBrowser ? ` (skipped: ${noBrowser})` : ''}`, async () => {
+    const d = second.dir;
+    const metrics = JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8'));
+    const significant = metrics.tables.flatMap((t: { rows: { metrics: Record<string, { significant?: boolean }> }[] }) => t.rows.flatMap((r) => Object.values(r.metrics).filter((c) => c.significant))).length;
+    const shot = join(d, 'report-screenshot.png');
+    const visit = await visitPage(join(d, 'report.html'), async (page) => {
+      await page.screenshot({ path: shot, fullPage: true });
+      // A string expression: the test is compiled without the DOM library.
+      return page.evaluate(`({
+        title: document.title,
+        sections: [...document.querySelectorAll('main > section[id]')].map((e) => e.id),
+        tables: [...document.querySelectorAll('table.results')].map((t) => ({ scenario: t.getAttribute('data-scenario'), rows: t.querySelectorAll('tr[data-method]').length })),
+        sigMarks: document.querySelectorAll('table.results .sig').length,
+        ciCells: document.querySelectorAll('table.results td.num .ci').length,
+        figures: [...document.querySelectorAll('figure[data-plot]')].map((f) => ({ plot: f.getAttribute('data-plot'), width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0 })),
+        manifestRows: document.querySelectorAll('#manifest table tr').length,
+      })`) as Promise<{ title: string; sections: string[]; tables: { scenario: string; rows: number }[]; sigMarks: number; ciCells: number; figures: { plot: string; width: number }[]; manifestRows: number }>;
+    });
+    expect(visit.consoleErrors).toEqual([]);
+    expect(visit.pageErrors).toEqual([]);
+    expect(visit.externalRequests).toEqual([]);
+    const r = visit.result;
+    expect(r.title).toBe('optical compare: mini');
+    expect(r.sections).toEqual(['results', 'language-bias', 'training-curves', 'methods', 'data', 'manifest']);
+    expect(r.tables).toEqual(['clir', 'mlir', 'moir'].map((scenario) => ({ scenario, rows: 4 })));
+    expect(r.sigMarks).toBe(significant);
+    expect(r.ciCells).toBe(3 * 4 * 4);
+    const plots = r.figures.map((f) => f.plot);
+    for (const p of ['plots/clir-nDCG_10.svg', 'plots/mlir-language-bias.svg', 'plots/training-curves.svg', 'plots/teacher-curve.svg']) expect(plots).toContain(p);
+    for (const f of r.figures) expect(f.width, f.plot).toBeGreaterThan(100);
+    expect(r.manifestRows).toBeGreaterThan(8);
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
+  }, 120_000);
+
   it('writes runs, qrels, metrics, plots, report and manifest', () => {
     const d = second.dir;
     for (const m of ['bm25-lex', 'zero-shot', 'bl-cs', 'optical-real']) {
       for (const s of [1, 2]) for (const sc of ['clir', 'mlir', 'moir']) expect(existsSync(join(d, 'trec', `${m}.seed${s}.${sc}.run`))).toBe(true);
     }
-    for (const f of ['qrels/clir.txt', 'qrels/mlir.txt', 'qrels/moir.txt', 'metrics.json', 'metrics.tsv', 'report.md', 'manifest.json', 'plots/clir-nDCG_10.svg', 'plots/training-curves.svg', 'plots/teacher-curve.svg']) {
+    for (const f of ['qrels/clir.txt', 'qrels/mlir.txt', 'qrels/moir.txt', 'metrics.json', 'metrics.tsv', 'report.md', 'report.html', 'manifest.json', 'plots/clir-nDCG_10.svg', 'plots/clir-nDCG_10.vl.json', 'plots/training-curves.svg', 'plots/teacher-curve.svg', 'plots/mlir-language-bias.svg']) {
       expect(existsSync(join(d, f)), f).toBe(true);
     }
     const report = readFileSync(join(d, 'report.md'), 'utf8');
