@@ -144,6 +144,15 @@ async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number
   return { model, curve, hybrid };
 }
 
+/** Scores a trained model on every scenario, then frees it. */
+async function evaluateTrained(ctx: MethodContext, model: BiEncoder, curve: CurvePoint[], info: Record<string, string | number>): Promise<MethodOutput> {
+  try {
+    return { runs: await evaluateDense(ctx, model), curve, info };
+  } finally {
+    model.dispose();
+  }
+}
+
 function englishSlice(ctx: MethodContext): { query: string; doc: string }[] {
   return ctx.data.englishPairs.slice(0, ctx.config.data.englishPairs);
 }
@@ -160,18 +169,10 @@ function configScheme(ctx: MethodContext): 'bl' | 'ml' {
 async function runCodeSwitched(ctx: MethodContext, m: MethodOf<'cs-finetune'>, seed: number): Promise<MethodOutput> {
   const cs = codeSwitchedExamples(englishSlice(ctx), { scheme: m.scheme, lexicons: lexiconsFor(ctx, m.scheme), p: m.p, monolingualRatio: m.monolingualRatio, seed });
   const { model, curve } = await trainBiEncoder(ctx, m, seed, cs.examples);
-  try {
-    return {
-      runs: await evaluateDense(ctx, model),
-      curve,
-      info: {
-        scheme: m.scheme, p: m.p, monolingualRatio: m.monolingualRatio,
-        csFrequency: cs.overall.switchRate, csFrequencySwitchedOnly: cs.stats.switchRate, switchedPairs: cs.switchedPairs, pairs: cs.examples.length,
-      },
-    };
-  } finally {
-    model.dispose();
-  }
+  return evaluateTrained(ctx, model, curve, {
+    scheme: m.scheme, p: m.p, monolingualRatio: m.monolingualRatio,
+    csFrequency: cs.overall.switchRate, csFrequencySwitchedOnly: cs.stats.switchRate, switchedPairs: cs.switchedPairs, pairs: cs.examples.length,
+  });
 }
 
 async function runHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number): Promise<MethodOutput> {
@@ -181,19 +182,11 @@ async function runHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number
   });
   const examples = english.map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
   const { model, curve, hybrid } = await trainBiEncoder(ctx, m, seed, examples, (bi) => new HybridBatchModel(bi, pool.examples, m.alpha));
-  try {
-    return {
-      runs: await evaluateDense(ctx, model),
-      curve,
-      info: {
-        alpha: m.alpha, crossSource: m.crossSource, crossSide: m.crossSide,
-        crossFromBitext: pool.counts.bitext, crossFromLexicon: pool.counts.lexicon, crossFromCodeSwitch: pool.counts.codeswitch,
-        monolingualBatches: hybrid!.batches.monolingual, crossLingualBatches: hybrid!.batches.crossLingual,
-      },
-    };
-  } finally {
-    model.dispose();
-  }
+  return evaluateTrained(ctx, model, curve, {
+    alpha: m.alpha, crossSource: m.crossSource, crossSide: m.crossSide,
+    crossFromBitext: pool.counts.bitext, crossFromLexicon: pool.counts.lexicon, crossFromCodeSwitch: pool.counts.codeswitch,
+    monolingualBatches: hybrid!.batches.monolingual, crossLingualBatches: hybrid!.batches.crossLingual,
+  });
 }
 
 async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<MethodOutput> {
@@ -238,13 +231,8 @@ async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: numb
         ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.loss.toFixed(4)}`);
       },
     });
-    const student = new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength });
-    try {
-      info.pairs = bitext.length;
-      return { runs: await evaluateDense(ctx, student), curve, info };
-    } finally {
-      student.dispose();
-    }
+    info.pairs = bitext.length;
+    return await evaluateTrained(ctx, new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength }), curve, info);
   } finally {
     teacher.dispose();
   }
