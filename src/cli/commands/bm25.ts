@@ -14,9 +14,10 @@ import { createAnalyzer } from '../../ir/bm25/analyzer.js';
 import { buildIndex, retrieve } from '../../ir/bm25/retrieve.js';
 import { LexiconLookup } from '../../ir/bm25/query-translation.js';
 import type { CollectionDocument } from '../../ir/types.js';
+import { BM25_DEFAULTS as D } from '../../ir/bm25/bm25.js';
 
 const usage = `usage: optical bm25 --collection DOCS --topics TOPICS --out RUN [--lexicon LEXICON.tsv]
-         [--doc-lang sw] [--query-lang en] [--k1 1.2] [--b 0.75] [--depth 1000]
+         [--doc-lang sw] [--query-lang en] [--k1 ${D.k1}] [--b ${D.b}] [--depth ${D.depth}]
          [--senses all|first] [--no-stem-fallback] [--drop-untranslated] [--stem] [--tag bm25]
 
   --collection  JSONL {docno,text,lang} or TSV docno<TAB>text[<TAB>lang] (by extension)
@@ -54,9 +55,9 @@ export const command: Command = {
     if (!values.out) throw new UsageError('--out is required');
     const senses = values.senses ?? 'all';
     if (senses !== 'all' && senses !== 'first') throw new UsageError(`--senses must be all or first, got '${senses}'`);
-    const k1 = rangeOption('k1', values.k1, 1.2, { min: 0, max: 1000 });
-    const b = rangeOption('b', values.b, 0.75, { min: 0, max: 1, why: 'document-length normalisation: 0 = none, 1 = full' });
-    const depth = rangeOption('depth', values.depth, 1000, { min: 1, max: 1e7, int: true });
+    const k1 = rangeOption('k1', values.k1, D.k1, { min: 0, max: 1000 });
+    const b = rangeOption('b', values.b, D.b, { min: 0, max: 1, why: 'document-length normalisation: 0 = none, 1 = full' });
+    const depth = rangeOption('depth', values.depth, D.depth, { min: 1, max: 1e7, int: true });
     for (const opt of ['doc-lang', 'query-lang'] as const) {
       const lang = values[opt];
       if (lang !== undefined && !isKnownLanguage(lang)) throw new UsageError(`--${opt} '${lang}' is not a language code (ISO 639-1 or 639-3, e.g. sw, swh, om, en)`);

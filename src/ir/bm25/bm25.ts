@@ -7,6 +7,9 @@
  */
 import type { InvertedIndex } from './inverted-index.js';
 
+/** BM25 defaults (Lucene's k1 and b; TREC's run depth), shared by the library and `optical bm25`. */
+export const BM25_DEFAULTS = { k1: 1.2, b: 0.75, depth: 1000 } as const;
+
 export interface Bm25Parameters {
   k1?: number;
   b?: number;
@@ -36,8 +39,8 @@ export class Bm25 {
   private readonly lengthNorm: Float64Array;
 
   constructor(readonly index: InvertedIndex, params: Bm25Parameters = {}) {
-    this.k1 = params.k1 ?? 1.2;
-    this.b = params.b ?? 0.75;
+    this.k1 = params.k1 ?? BM25_DEFAULTS.k1;
+    this.b = params.b ?? BM25_DEFAULTS.b;
     if (!Number.isFinite(this.k1) || this.k1 < 0) throw new RangeError(`k1 must be a finite number ≥ 0, got ${this.k1}`);
     if (!Number.isFinite(this.b) || this.b < 0 || this.b > 1) throw new RangeError(`b must be in [0, 1], got ${this.b}`);
     const n = index.numDocs;

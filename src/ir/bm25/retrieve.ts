@@ -3,7 +3,7 @@
  * translated through a lexicon) into a Run.
  */
 import type { CollectionDocument, Run, Topic } from '../types.js';
-import { Bm25, countTerms, type Bm25Parameters } from './bm25.js';
+import { Bm25, BM25_DEFAULTS, countTerms, type Bm25Parameters } from './bm25.js';
 import { InvertedIndexBuilder, type InvertedIndex } from './inverted-index.js';
 import type { Analyzer } from './analyzer.js';
 import { LexiconLookup, translateQuery, type TranslationOptions } from './query-translation.js';
@@ -25,7 +25,7 @@ export interface RetrieveOptions extends Bm25Parameters {
 
 export function retrieve(index: InvertedIndex, topics: readonly Topic[], options: RetrieveOptions): Run {
   const bm25 = new Bm25(index, options);
-  const depth = options.depth ?? 1000;
+  const depth = options.depth ?? BM25_DEFAULTS.depth;
   const run: Run = new Map();
   for (const topic of topics) {
     const tokens = options.queryAnalyzer(topic.text);
