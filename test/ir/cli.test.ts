@@ -92,7 +92,9 @@ describe('optical bm25 + eval + compare-runs on UDHR EN→sw', () => {
     expect(out).toContain('| plain (baseline) |');
     expect(out).toMatch(strong ? /\| lexicon \| \d\.\d{4} \(\+\d\.\d{4}\)† \|/ : /\| lexicon \| \d\.\d{4} \([+-]\d\.\d{4}\)†? \|/);
     const svg = readFileSync(p('chart.svg'), 'utf8');
-    expect(svg.match(/class="bar"/g)).toHaveLength(4);
+    expect(svg.match(/aria-roledescription="bar"/g)).toHaveLength(4);
+    // The chart's Vega-Lite spec is written next to it.
+    expect(JSON.parse(readFileSync(p('chart.vl.json'), 'utf8')).data.values).toHaveLength(4);
     const csv = (await capture(() => compareCommand.run(['--qrels', p('udhr.qrels'), '--baseline', p('plain.trec'), '--run', p('lexicon.trec'), '--measures', 'RR@10', '--complete', '--format', 'csv', '--bootstrap', '200']))).out;
     expect(csv.trim().split('\n')).toHaveLength(3);
   });
