@@ -53,9 +53,9 @@ describe('optical data / lexicon / codeswitch (run() on real npm data)', () => {
   it('usage errors name the problem', async () => {
     await expect(dataCmd.run(['nope', '--out', dir])).rejects.toThrow(UsageError);
     await expect(dataCmd.run(['udhr'])).rejects.toThrow(/--out DIR is required/);
-    await expect(dataCmd.run(['udhr', '--out', dir, '--folds', '0'])).rejects.toThrow(/--folds must be an integer >= 1/);
+    await expect(dataCmd.run(['udhr', '--out', dir, '--folds', '0'])).rejects.toThrow(/--folds must be in \[1, 1000\], got '0' \(1 = no split\)/);
     await expect(codeswitchCmd.run(['--in', 'x', '--lexicon', 'y', '--out', 'z', '--mode', 'zz'])).rejects.toThrow(/--mode must be bl, ml or wiki/);
-    await expect(lexiconCmd.run(['build', '--from', 'bogus', '--out', join(dir, 'l.tsv')])).rejects.toThrow(/unknown lexicon source 'bogus'/);
+    await expect(lexiconCmd.run(['build', '--lang', 'sw', '--from', 'bogus', '--out', join(dir, 'l.tsv')])).rejects.toThrow(/unknown lexicon source 'bogus'/);
     await expect(codeswitchCmd.run(['--in', join(dir, 'missing.txt'), '--lexicon', join(dir, 'missing.tsv'), '--out', join(dir, 'o.jsonl')])).rejects.toThrow(/--lexicon: cannot read '.*missing.tsv' \(ENOENT\)/);
     await expect(lexiconCmd.run(['stats', '--lexicon', join(dir, 'missing.tsv')])).rejects.toThrow(/--lexicon: cannot read/);
   });
