@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { buildEvalSets, type HeldOutUnit } from '../../src/compare/eval-sets.js';
 import { mergeRuns, summarize, type MethodScores } from '../../src/compare/aggregate.js';
 import { domainDrops, languageShares } from '../../src/compare/report.js';
-import { parseSweepValues, sweepConfig } from '../../src/compare/sweeps.js';
+import { parseSweepValues, sweepConfig, writeSweepReport } from '../../src/compare/sweeps.js';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateCompareConfig } from '../../src/compare/config.js';
 import { Lexicon } from '../../src/data/lexicon.js';
 import { codeSwitchedExamples } from '../../src/train/methods/codeswitched-examples.js';
@@ -117,6 +120,26 @@ describe('sweeps', () => {
     expect(() => sweepConfig(noShift, 'cs', [0.5])).toThrow(/needs data\.shiftTest/);
     expect(() => sweepConfig(base, 'cs', [1.5])).toThrow(/value 0 must be in \[0, 1\]/);
     expect(() => sweepConfig(base, 'mix', [1])).toThrow(/monolingual share of 1/);
+  });
+
+  it('writes the sweep report with its chart as SVG and Vega-Lite spec', async () => {
+    const c = sweepConfig(base, 'cs', [0.2, 0.5, 0.8]);
+    const cs = c.methods.filter((m) => m.kind === 'cs-finetune').map((m) => m.name);
+    const row = (method: string, i: number, shift: number) => ({ method, seeds: [1, 2], metrics: { AP: { seedMeans: [0.3 + 0.1 * i, 0.32 + 0.1 * i].map((x) => x - shift * i) } } });
+    const report = {
+      tables: [
+        { scenario: 'clir', metrics: ['AP'], rows: cs.map((m, i) => row(m, i, 0)) },
+        { scenario: 'shift', metrics: ['AP'], rows: cs.map((m, i) => row(m, i, 0.05)) },
+      ],
+      units: cs.flatMap((m, i) => [1, 2].map((seed) => ({ method: m, seed, info: { csFrequency: 0.1 + 0.2 * i } }))),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'optical-sweep-'));
+    mkdirSync(join(dir, 'plots'));
+    const r = await writeSweepReport(dir, c, report as never, 'cs', 'AP');
+    expect(r.points).toHaveLength(6);
+    expect(r.files).toEqual(['plots/cs-frequency-vs-drop.svg', 'plots/cs-frequency-vs-drop.vl.json', 'cs-sweep.md', 'cs-sweep.json']);
+    expect(readFileSync(join(dir, 'plots', 'cs-frequency-vs-drop.svg'), 'utf8')).toMatch(/^<svg[\s\S]*p=0\.8 s2[\s\S]*<\/svg>\n$/);
+    expect(JSON.parse(readFileSync(join(dir, 'plots', 'cs-frequency-vs-drop.vl.json'), 'utf8')).data.values).toHaveLength(6);
     expect(() => parseSweepValues('p', ['0.1', 'x'])).toThrow(/--p: item 2 \('x'\) is not a number/);
   });
 });
