@@ -130,6 +130,10 @@ export class Trainer {
     if (t.maxStepsThisRun !== undefined) positiveInt('maxStepsThisRun', t.maxStepsThisRun);
     if (!(t.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${t.clipNorm}`);
     if (!Number.isInteger(t.seed)) throw new RangeError(`seed must be an integer, got ${t.seed}`);
+    if (o.model.kind === 'bi-encoder' && Math.min(t.batchSize, o.examples.length) < 2 && o.examples.every((e) => e.negatives.length === 0)) {
+      throw new RangeError(`a bi-encoder learns from the other documents of its batch, but with ${o.examples.length} example(s), batchSize ${t.batchSize} and no hard negatives `
+        + 'every batch holds one document and the loss is always 0: use batchSize >= 2 and at least 2 examples, or give negatives');
+    }
     this.schedule = linearWarmupDecay(t.lr, t.warmupSteps, t.steps);
     this.optimizer = new AdamW({ weightDecay: t.weightDecay });
     this.sampler = new BatchSampler(o.examples.length, t.batchSize, t.seed);
