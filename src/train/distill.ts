@@ -10,6 +10,9 @@
  * which student tokens carry the meaning of which teacher tokens. Bitext can be real parallel text
  * or code-switched English (English with words swapped for lexicon translations).
  *
+ * A step whose loss or gradient is not finite, or whose update leaves a student weight non-finite,
+ * throws TrainingDivergedError (distillation keeps no checkpoint yet, so nothing is saved).
+ *
  * An optional English term keeps the student's English behaviour close to the teacher's
  * (`englishWeight` × a caller-supplied loss on the student, e.g. the ranking loss on English pairs).
  */
@@ -24,7 +27,8 @@ import { TeacherTokenCache } from './teacher-cache.js';
 import { tokenWeights } from './token-weights.js';
 import { AdamW } from './adamw.js';
 import { linearWarmupDecay } from './schedule.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { checkLossAndGradient, checkWeights } from './divergence.js';
 
 export interface DistillPair {
   /** English side (teacher input). */
@@ -137,6 +141,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const rng = new Rng(o.seed ?? 0);
   const optimizer = new AdamW({ weightDecay: o.weightDecay ?? 0.01 });
   const variables = student.trainableVariables();
+  const named = new Map(student.params);
+  const nothingSaved = () => 'distillation keeps no checkpoints yet, nothing was saved';
   const schedule = linearWarmupDecay(lrMax, o.warmupSteps ?? Math.floor(o.steps / 10), o.steps);
   const log: DistillStepRecord[] = [];
   const srcTexts = o.bitext.map((p) => p.src);
@@ -212,9 +218,18 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       }
       return loss as tf.Scalar;
     }, variables);
+    const total = value.dataSync()[0];
+    const norm = globalNorm(grads);
+    try {
+      checkLossAndGradient(step, total, norm, nothingSaved);
+    } catch (err) {
+      tf.dispose([value, teacher, ids, mask, ...Object.values(grads)]);
+      throw err;
+    }
     const clipped = clipByGlobalNorm(grads, clip);
     optimizer.applyGradients(clipped, lr);
     tf.dispose([value, teacher, ids, mask, ...Object.values(grads), ...Object.values(clipped)]);
+    checkWeights(step, total, named, nothingSaved);
 
     const r = result!;
     let its = 0;
