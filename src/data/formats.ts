@@ -4,9 +4,11 @@
  * line/column formats, so writers fold them to spaces (the JSONL variants keep text verbatim).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BitextPair, Doc, LexiconPair, Qrel, Topic } from './types.js';
+import { readTextFile, textLines } from '../ir/formats/lines.js';
+import { parseIntegerField } from '../ir/formats/numbers.js';
 
 /** Replaces tabs/newlines so a field stays one TSV cell. */
 export function tsvCell(text: string): string {
@@ -63,20 +65,14 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function lines(text: string): string[] {
-  const out = text.split(/\r?\n/);
-  if (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out;
-}
-
-/** Reads JSONL; a bad line throws a TypeError naming the file and 1-based line number. */
+/** Reads JSONL (strict UTF-8, see readTextFile); a bad line throws a TypeError naming the file and 1-based line number. */
 export function readJsonl<T = unknown>(path: string): T[] {
-  return parseJsonl<T>(readFileSync(path, 'utf8'), path);
+  return parseJsonl<T>(readTextFile(path), path);
 }
 
 export function parseJsonl<T = unknown>(text: string, name = 'input'): T[] {
   const out: T[] = [];
-  lines(text).forEach((line, i) => {
+  textLines(text).forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       out.push(JSON.parse(line) as T);
@@ -95,7 +91,7 @@ export function readTopics(path: string, lang = 'en'): Topic[] {
       return { qid: t.qid, text: t.text, lang: typeof t.lang === 'string' ? t.lang : lang };
     });
   }
-  return lines(readFileSync(path, 'utf8')).map((line, i) => {
+  return textLines(readTextFile(path)).map((line, i) => {
     const tab = line.indexOf('\t');
     if (tab <= 0) throw new TypeError(`${path}:${i + 1}: expected 'qid<TAB>text'`);
     return { qid: line.slice(0, tab), text: line.slice(tab + 1), lang };
@@ -110,11 +106,10 @@ export function readCollection(path: string): Doc[] {
 }
 
 export function parseQrels(text: string, name = 'qrels'): Qrel[] {
-  return lines(text).flatMap((line, i) => {
+  return textLines(text).flatMap((line, i) => {
     if (line.trim() === '') return [];
     const f = line.trim().split(/\s+/);
-    const rel = Number(f[3]);
-    if (f.length !== 4 || !Number.isFinite(rel)) throw new TypeError(`${name}:${i + 1}: expected 'qid 0 docno rel', got '${line}'`);
-    return [{ qid: f[0], docno: f[2], rel }];
+    if (f.length !== 4) throw new TypeError(`${name}:${i + 1}: expected 'qid 0 docno rel', got '${line}'`);
+    return [{ qid: f[0], docno: f[2], rel: parseIntegerField(f[3], 'relevance', name, i + 1) }];
   });
 }

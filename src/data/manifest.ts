@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256, writeOutput, type WrittenFile } from './formats.js';
+import { decodeTextFile } from '../ir/formats/lines.js';
 
 export interface SourceRecord {
   /** npm package name or Debian package name. */
@@ -35,11 +36,11 @@ export class SourceHasher {
   private readonly entries: string[] = [];
   constructor(readonly pkg: string, readonly kind: SourceRecord['kind'], readonly version: string, readonly licence?: string) {}
 
-  /** Reads a file as UTF-8 and records its hash under `name` (a path relative to the source root). */
+  /** Reads a text file (strict UTF-8, see readTextFile) and records its hash under `name` (a path relative to the source root). */
   read(path: string, name = path): string {
     const buf = readFileSync(path);
     this.add(name, buf);
-    return buf.toString('utf8');
+    return decodeTextFile(buf, path);
   }
 
   add(name: string, data: string | Uint8Array): void {

@@ -3,16 +3,10 @@
  * line-aligned file pairs (`corpus.en` + `corpus.sw`), two-column TSV, and our bitext JSONL.
  * (MUSE and TSV lexicons are read by src/data/lexicon.ts.)
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { readTextFile, textLines as splitLines } from '../ir/formats/lines.js';
 import { parseJsonl } from './formats.js';
 import type { BitextPair } from './types.js';
-
-function splitLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
 
 export interface BitextReadOptions {
   srcLang?: string;
@@ -38,7 +32,7 @@ export function parseMosesBitext(srcText: string, tgtText: string, opts: BitextR
 }
 
 export function readMosesBitext(srcPath: string, tgtPath: string, opts: BitextReadOptions = {}): BitextPair[] {
-  return parseMosesBitext(readFileSync(srcPath, 'utf8'), readFileSync(tgtPath, 'utf8'), { ...opts, name: basename(srcPath).replace(/\.[^.]+$/, '') });
+  return parseMosesBitext(readTextFile(srcPath), readTextFile(tgtPath), { ...opts, name: basename(srcPath).replace(/\.[^.]+$/, '') });
 }
 
 /** TSV bitext: `src<TAB>tgt` (further columns ignored). */
@@ -68,7 +62,7 @@ export function parseJsonlBitext(text: string, opts: BitextReadOptions & { name?
 
 /** Reads `.jsonl` or `.tsv` bitext by extension; for Moses give two paths to readMosesBitext. */
 export function readBitext(path: string, opts: BitextReadOptions = {}): BitextPair[] {
-  const text = readFileSync(path, 'utf8');
+  const text = readTextFile(path);
   const name = basename(path);
   if (/\.jsonl?$/i.test(path)) return parseJsonlBitext(text, { ...opts, name });
   return parseTsvBitext(text, { ...opts, name });

@@ -3,7 +3,8 @@
  * and writes bitext JSONL with the exact replacements (offsets on both sides), optionally mixed
  * with untouched examples at a given ratio.
  */
-import { createWriteStream, readFileSync, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { readTextFile, textLines } from '../../ir/formats/lines.js';
 import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -48,22 +49,24 @@ function loadLexicons(spec: string): Lexicon[] {
 function readExamples(path: string): Array<{ id: string; text: string }> {
   let raw: string;
   try {
-    raw = readFileSync(path, 'utf8');
+    raw = readTextFile(path);
   } catch (err) {
-    throw new UsageError(`--in: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (!(err as NodeJS.ErrnoException).code) throw err;
+    throw new UsageError(`--in: cannot read '${path}' (${(err as NodeJS.ErrnoException).code})`);
   }
-  const lines = raw.split(/\r?\n/).filter((l) => l.trim() !== '');
+  // Blank lines are skipped; ids count examples, errors name the file's own line number.
+  const lines = textLines(raw).map((text, i) => ({ text, lineNumber: i + 1 })).filter((l) => l.text.trim() !== '');
   const jsonl = /\.jsonl?$/i.test(path);
-  return lines.map((line, i) => {
+  return lines.map(({ text: line, lineNumber }, i) => {
     if (!jsonl) return { id: String(i + 1), text: line };
     let r: Record<string, unknown>;
     try {
       r = JSON.parse(line) as Record<string, unknown>;
     } catch (err) {
-      throw new TypeError(`${path}:${i + 1}: invalid JSON (${(err as Error).message})`);
+      throw new TypeError(`${path}:${lineNumber}: invalid JSON (${(err as Error).message})`);
     }
     const text = typeof r.text === 'string' ? r.text : typeof r.src === 'string' ? r.src : null;
-    if (text === null) throw new TypeError(`${path}:${i + 1}: record needs a string 'text' or 'src' field`);
+    if (text === null) throw new TypeError(`${path}:${lineNumber}: record needs a string 'text' or 'src' field`);
     return { id: typeof r.id === 'string' ? r.id : String(i + 1), text };
   });
 }

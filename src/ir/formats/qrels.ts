@@ -1,12 +1,14 @@
 /**
- * TREC qrels: `qid iter docno rel`, whitespace separated. `rel` is a (graded) integer: ≥ 1 relevant
- * (trec_eval's default relevance level), 0 judged non-relevant, negative = in the pool but unjudged.
+ * TREC qrels: `qid iter docno rel`, whitespace separated. `rel` is a (graded) 32-bit integer: ≥ 1
+ * relevant (trec_eval's default relevance level), 0 judged non-relevant, negative = in the pool but
+ * unjudged.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Qrels } from '../types.js';
 import { IrFormatError } from './format-error.js';
 import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
+import { parseIntegerField } from './numbers.js';
 
 async function collectQrels(lines: LineSource, source: string): Promise<Qrels> {
   const qrels: Qrels = new Map();
@@ -21,11 +23,9 @@ async function collectQrels(lines: LineSource, source: string): Promise<Qrels> {
         throw new IrFormatError(source, lineNumber, `qrels line needs 4 fields 'qid iter docno rel', got ${fields.length}`);
       }
       const [qid, , docno, relText] = fields;
-      // trec_eval reads rel with atol; a fractional or non-numeric value is almost always a mistake.
-      if (!/^[+-]?\d+$/.test(relText)) {
-        throw new IrFormatError(source, lineNumber, `relevance '${relText}' is not an integer`);
-      }
-      const rel = Number(relText);
+      // trec_eval reads rel with atol; a fractional or non-numeric value is almost always a mistake,
+      // and a grade outside 32 bits would wrap around in the metrics' Int32 arrays.
+      const rel = parseIntegerField(relText, 'relevance', source, lineNumber);
       let docs = qrels.get(qid);
       if (!docs) {
         docs = new Map();

@@ -70,9 +70,13 @@ function parseJsonRecord(text: string, source: string, lineNumber: number, idFie
   }
   const obj = value as Record<string, unknown>;
   const id = obj[idField];
-  // Numeric ids are common in converted data sets; keep their decimal spelling.
+  // Numeric ids are common in converted data sets; keep their decimal spelling. Beyond 2^53 JSON
+  // numbers lose digits (12345678901234567891 reads as …7000), so two ids could merge.
   if (typeof id !== 'string' && typeof id !== 'number') {
     throw new IrFormatError(source, lineNumber, `field '${idField}' must be a string`);
+  }
+  if (typeof id === 'number' && !Number.isSafeInteger(id)) {
+    throw new IrFormatError(source, lineNumber, `numeric ${idField} ${text.match(new RegExp(`"${idField}"\\s*:\\s*([-+\\d.eE]+)`))?.[1] ?? id} is not an integer below 2^53 (it would lose digits); write it as a string`);
   }
   if (String(id) === '') throw new IrFormatError(source, lineNumber, `empty ${idField}`);
   if (typeof obj.text !== 'string') throw new IrFormatError(source, lineNumber, `field 'text' must be a string`);
