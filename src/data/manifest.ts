@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256, writeOutput, type WrittenFile } from './formats.js';
 import { decodeTextFile } from '../ir/formats/lines.js';
+import { opticalVersion, type OpticalVersion } from './provenance.js';
 
 export interface SourceRecord {
   /** npm package name or Debian package name. */
@@ -23,6 +24,8 @@ export interface SourceRecord {
 
 export interface Manifest {
   recipe: string;
+  /** The optical that wrote it (version, and commit when run from a checkout); filled in by writeManifest. */
+  optical?: OpticalVersion;
   createdAt: string;
   params: Record<string, unknown>;
   sources: SourceRecord[];
@@ -73,5 +76,7 @@ export function npmPackageInfo(pkg: string): { dir: string; version: string; lic
 }
 
 export function writeManifest(outDir: string, manifest: Manifest): WrittenFile {
-  return writeOutput(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', 1, 'manifest.json');
+  manifest.optical ??= opticalVersion();
+  const { recipe, optical, ...rest } = manifest;
+  return writeOutput(join(outDir, 'manifest.json'), JSON.stringify({ recipe, optical, ...rest }, null, 2) + '\n', 1, 'manifest.json');
 }

