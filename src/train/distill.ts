@@ -43,7 +43,7 @@ export interface DistillOptions {
   bitext: readonly DistillPair[];
   /** Student to train; default: a copy of the teacher. */
   student?: BertModel;
-  /** Hidden-state index (0 = embeddings, numHiddenLayers = last). Default: last. */
+  /** Hidden-state index: 0 = embeddings … numHiddenLayers = last; negative counts from the end (-1 = last). Default: last. */
   layer?: number;
   kind?: CostKind;
   eps?: number;
@@ -122,8 +122,8 @@ function checkOptions(o: DistillOptions): void {
   });
   if (!Number.isInteger(o.steps) || o.steps < 1) throw new RangeError(`distill: steps must be an integer ≥ 1, got ${o.steps}`);
   const layers = o.teacher.config.numHiddenLayers;
-  if (o.layer !== undefined && (!Number.isInteger(o.layer) || o.layer < 0 || o.layer > layers)) {
-    throw new RangeError(`distill: layer must be an integer in 0..${layers}, got ${o.layer}`);
+  if (o.layer !== undefined && (!Number.isInteger(o.layer) || o.layer < -(layers + 1) || o.layer > layers)) {
+    throw new RangeError(`distill: layer must be an integer in 0..${layers} (or -${layers + 1}..-1 counting from the end, -1 = last), got ${o.layer}`);
   }
   if (o.englishWeight && !o.englishLoss) throw new TypeError('distill: englishWeight > 0 needs englishLoss');
 }
@@ -131,7 +131,8 @@ function checkOptions(o: DistillOptions): void {
 /** Runs OPTICAL distillation and returns the trained student. */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
   checkOptions(o);
-  const layer = o.layer ?? o.teacher.config.numHiddenLayers;
+  const layers = o.teacher.config.numHiddenLayers;
+  const layer = o.layer === undefined ? layers : o.layer < 0 ? layers + 1 + o.layer : o.layer;
   const batchSize = o.batchSize ?? 16;
   const maxLength = o.maxLength ?? 64;
   const lrMax = o.lr ?? 1e-4;

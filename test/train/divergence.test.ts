@@ -195,7 +195,7 @@ describe('damaged checkpoints', () => {
 });
 
 describe('resume after SIGKILL', () => {
-  const runner = resolve('test/train/fixtures/run-ts.mjs');
+  const runner = resolve('test/helpers/run-ts.mjs');
   const child = resolve('test/train/fixtures/train-child.ts');
 
   function runChild(dir: string, blockAfterStep: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {

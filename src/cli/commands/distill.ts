@@ -28,7 +28,8 @@ loss <P, C> between their token representations (C = 1 − cosine, P = Sinkhorn 
   --steps N           optimisation steps (default 300)
   --batch-size N      pairs per step (default 16)
   --lr X              peak learning rate, linear warm-up 10% then decay (default 1e-4)
-  --layer N           hidden state to align: 0 = embeddings … L = last (default last)
+  --layer N           hidden state to align: 0 = embeddings … L = last; negative counts from
+                      the end (-1 = last, as in compare configs; default last)
   --cost K            cosine | sqeuclidean | dot (default cosine)
   --eps X             Sinkhorn entropic regularisation (default 0.05)
   --max-iter N        Sinkhorn iteration limit per step (default 200)
