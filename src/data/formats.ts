@@ -71,11 +71,16 @@ export function readJsonl<T = unknown>(path: string): T[] {
 }
 
 export function parseJsonl<T = unknown>(text: string, name = 'input'): T[] {
-  const out: T[] = [];
+  return jsonlRecords(text, name).map((r) => r.value as T);
+}
+
+/** Non-blank JSONL lines parsed, with their 1-based line numbers (for errors about a record's fields). */
+function jsonlRecords(text: string, name: string): { value: unknown; line: number }[] {
+  const out: { value: unknown; line: number }[] = [];
   textLines(text).forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(line) as T);
+      out.push({ value: JSON.parse(line), line: i + 1 });
     } catch (err) {
       throw new TypeError(`${name}:${i + 1}: invalid JSON (${(err as Error).message})`);
     }
@@ -83,12 +88,17 @@ export function parseJsonl<T = unknown>(text: string, name = 'input'): T[] {
   return out;
 }
 
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
 /** Reads topics from TSV (`qid\ttext`) or JSONL (`{qid,text,lang}`), chosen by extension. */
 export function readTopics(path: string, lang = 'en'): Topic[] {
   if (/\.jsonl?$/i.test(path)) {
-    return readJsonl<Topic>(path).map((t, i) => {
-      if (typeof t.qid !== 'string' || typeof t.text !== 'string') throw new TypeError(`${path}:${i + 1}: topic needs string qid and text`);
-      return { qid: t.qid, text: t.text, lang: typeof t.lang === 'string' ? t.lang : lang };
+    return jsonlRecords(readTextFile(path), path).map(({ value, line }) => {
+      const [qid, text, l] = [field(value, 'qid'), field(value, 'text'), field(value, 'lang')];
+      if (typeof qid !== 'string' || typeof text !== 'string') throw new TypeError(`${path}:${line}: topic needs string qid and text`);
+      return { qid, text, lang: typeof l === 'string' ? l : lang };
     });
   }
   return textLines(readTextFile(path)).map((line, i) => {
@@ -99,9 +109,9 @@ export function readTopics(path: string, lang = 'en'): Topic[] {
 }
 
 export function readCollection(path: string): Doc[] {
-  return readJsonl<Doc>(path).map((d, i) => {
-    if (typeof d.docno !== 'string' || typeof d.text !== 'string') throw new TypeError(`${path}:${i + 1}: document needs string docno and text`);
-    return d;
+  return jsonlRecords(readTextFile(path), path).map(({ value, line }) => {
+    if (typeof field(value, 'docno') !== 'string' || typeof field(value, 'text') !== 'string') throw new TypeError(`${path}:${line}: document needs string docno and text`);
+    return value as Doc;
   });
 }
 

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import type { Qrels } from '../types.js';
 import { IrFormatError } from './format-error.js';
 import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
-import { parseIntegerField } from './numbers.js';
+import { INT32_MAX, INT32_MIN, parseIntegerField } from './numbers.js';
+import { trecFieldProblem } from './fields.js';
 
 async function collectQrels(lines: LineSource, source: string): Promise<Qrels> {
   const qrels: Qrels = new Map();
@@ -55,8 +56,12 @@ export function parseQrels(text: string, source = '<qrels>'): Promise<Qrels> {
 /** Formats qrels as TREC lines (iter column 0), in map order. */
 export function* formatQrelsLines(qrels: Qrels): Generator<string> {
   for (const [qid, docs] of qrels) {
+    const qidProblem = trecFieldProblem(qid, true);
+    if (qidProblem) throw new TypeError(`qrels qid ${qidProblem}`);
     for (const [docno, rel] of docs) {
-      if (!Number.isInteger(rel)) throw new TypeError(`qrels relevance for (${qid}, ${docno}) must be an integer, got ${rel}`);
+      const docProblem = trecFieldProblem(docno, false);
+      if (docProblem) throw new TypeError(`qrels docno of query '${qid}' ${docProblem}`);
+      if (!Number.isInteger(rel) || rel < INT32_MIN || rel > INT32_MAX) throw new TypeError(`qrels relevance for (${qid}, ${docno}) must be an integer in ${INT32_MIN}..${INT32_MAX}, got ${rel}`);
       yield `${qid} 0 ${docno} ${rel}\n`;
     }
   }

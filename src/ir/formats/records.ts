@@ -8,6 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { IrFormatError } from './format-error.js';
+import { tsvCellProblem } from './fields.js';
 import type { LineSource } from './lines.js';
 
 export type RecordFormat = 'tsv' | 'jsonl';
@@ -95,9 +96,8 @@ export function formatRecord(rec: TextRecord, format: RecordFormat, idField: 'qi
     if (rec.lang !== undefined) obj.lang = rec.lang;
     return `${JSON.stringify(obj)}\n`;
   }
-  if (/[\t\n\r]/.test(rec.id) || /[\t\n\r]/.test(rec.text) || (rec.lang !== undefined && /[\t\n\r]/.test(rec.lang))) {
-    throw new TypeError(`${idField} '${rec.id}': TSV cannot hold tabs or newlines in a field; use JSONL`);
-  }
+  const problem = (rec.id === '' ? 'is empty' : null) ?? tsvCellProblem(rec.id, true) ?? tsvCellProblem(rec.text, false) ?? (rec.lang !== undefined ? tsvCellProblem(rec.lang, true) : null);
+  if (problem) throw new TypeError(`${idField} '${rec.id}': ${problem}`);
   return rec.lang !== undefined ? `${rec.id}\t${rec.text}\t${rec.lang}\n` : `${rec.id}\t${rec.text}\n`;
 }
 

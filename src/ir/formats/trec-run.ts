@@ -10,6 +10,7 @@ import type { Run } from '../types.js';
 import { IrFormatError } from './format-error.js';
 import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
 import { parseNumberField } from './numbers.js';
+import { trecFieldProblem } from './fields.js';
 import { rankQuery } from '../ranking.js';
 
 /** One parsed run line. */
@@ -89,6 +90,13 @@ export function parseRun(text: string, source = '<run>'): Promise<ParsedRun> {
 export function* formatRunLines(run: Run, tag: string): Generator<string> {
   if (/\s/.test(tag) || tag === '') throw new TypeError(`run tag must be a non-empty string without whitespace, got '${tag}'`);
   for (const [qid, docs] of run) {
+    const qidProblem = trecFieldProblem(qid, true);
+    if (qidProblem) throw new TypeError(`run qid ${qidProblem}`);
+    for (const [docno, score] of docs) {
+      const docProblem = trecFieldProblem(docno, false);
+      if (docProblem) throw new TypeError(`run docno of query '${qid}' ${docProblem}`);
+      if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`score of (${qid}, ${docno}) must be a finite number, got ${String(score)}`);
+    }
     const ranked = rankQuery(docs);
     for (let i = 0; i < ranked.length; i++) {
       // Number#toString round-trips doubles exactly, so rereading gives the same ranking.
