@@ -31,7 +31,8 @@ function miniConfig(name = 'mini', only?: string[]): CompareConfig {
     languages: ['sw'],
     data: { folds: 3, evalFolds: [0], bitext: ['test-train', 'cldr'], maxBitext: 60, englishPairs: 60 },
     model: { size: 'tiny', vocabSize: 600 },
-    teacher: { steps: 4, batchSize: 4, pairs: 60 },
+    // 9 pairs in batches of 4: an epoch would end with a batch of one example (issue 11.1).
+    teacher: { steps: 4, batchSize: 4, pairs: 9 },
     budget: { steps: 2, batchSize: 4, maxLength: 24 },
     methods,
     seeds: [1, 2],
