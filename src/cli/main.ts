@@ -5,13 +5,28 @@ import { UsageError } from './command.js';
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    const { formatOpticalVersion, opticalVersion } = await import('../data/provenance.js');
+    console.log(formatOpticalVersion(opticalVersion()));
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) {
+    // `optical help eval` = `optical eval --help`.
+    const load = commands[rest[0]];
+    if (!load) {
+      console.error(`optical: unknown command '${rest[0]}' (see 'optical help')`);
+      return 2;
+    }
+    console.log((await load()).usage);
+    return 0;
+  }
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     const lines = ['usage: optical <command> [options]', '', 'commands:'];
     for (const key of Object.keys(commands).sort()) {
       const cmd = await commands[key]();
       lines.push(`  ${key.padEnd(16)} ${cmd.summary}`);
     }
-    lines.push('', 'optical <command> --help shows the options of one command.');
+    lines.push('', "'optical <command> --help' or 'optical help <command>' shows the options of one command; 'optical --version' the version.");
     console.log(lines.join('\n'));
     return name ? 0 : 2;
   }

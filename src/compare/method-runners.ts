@@ -210,13 +210,12 @@ async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: numb
     info.csFrequency = switchStats(results).switchRate;
   }
   const englishPairs = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
-  const layer = m.layer < 0 ? teacher.encoder.config.numHiddenLayers + 1 + m.layer : m.layer;
   let studentBi: BiEncoder | undefined;
   const batchRng = new Rng(`optical-english:${seed}`);
   const curve: CurvePoint[] = [];
   try {
     const result = await distill({
-      teacher: teacher.encoder, tokenizer: teacher.tokenizer, bitext, layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
+      teacher: teacher.encoder, tokenizer: teacher.tokenizer, bitext, layer: m.layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
       steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength,
       englishWeight: m.englishWeight,
       englishLoss: m.englishWeight > 0

@@ -5,12 +5,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { initTf, activeBackend } from '../models/tf.js';
 import { sha256 } from '../data/formats.js';
 import { silentProgress, type Progress } from '../data/progress.js';
+import { opticalVersion } from '../data/provenance.js';
 import { backendInfo } from '../ot/backend.js';
 import type { CompareConfig } from './config.js';
 import { prepareExperimentData, checkLanguages, type DataHooks, type ExperimentData } from './experiment-data.js';
@@ -61,28 +60,6 @@ function packageVersion(name: string): string {
     // fall through
   }
   return 'unknown';
-}
-
-/** Version of this package: the nearest package.json named 'optical' above this module (src/ or dist/src/). */
-function ownVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p)) {
-      const meta = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (meta.name === 'optical') return meta.version ?? 'unknown';
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
 }
 
 /** Methods run in config order, except that OPTICAL variants go last (they depend on the most code). */
@@ -163,8 +140,8 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
     config,
     seeds: config.seeds,
     versions: {
-      optical: ownVersion(),
-      gitCommit: gitCommit(),
+      // optical's own version and commit (not the commit of the folder compare was started in).
+      optical: opticalVersion(),
       node: process.version,
       tfjs: packageVersion('@tensorflow/tfjs'),
       tfjsBackend: activeBackend() ?? backend,

@@ -45,6 +45,20 @@ function installedVersion(name: string): string | null {
   }
 }
 
+/**
+ * Names of the packages apt knows that start with `prefix` (`apt-cache pkgnames`, sorted), or null
+ * when apt-cache cannot be run here. Empty when the package lists were never downloaded.
+ */
+export function aptPackageNames(prefix: string): string[] | null {
+  if (!/^[a-z0-9][a-z0-9+.-]*$/.test(prefix)) throw new TypeError(`invalid Debian package name prefix '${prefix}'`);
+  try {
+    const out = execFileSync('apt-cache', ['pkgnames', prefix], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(prefix)).sort();
+  } catch {
+    return null;
+  }
+}
+
 export interface LocateOptions {
   /** A path inside the package (e.g. `usr/share/dictd/freedict-eng-swh.index`) that must exist. */
   probe: string;

@@ -16,6 +16,7 @@
  * notes/examples/"See also" lines that are not translations.
  */
 import { gunzipSync } from 'node:zlib';
+import { decodeUtf8, textLines } from '../ir/formats/lines.js';
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -28,6 +29,7 @@ export function decodeDictdNumber(text: string): number {
     if (d < 0) throw new TypeError(`dictd: invalid base64 digit '${text[i]}' at index ${i} of '${text}'`);
     n = n * 64 + d;
   }
+  if (!Number.isSafeInteger(n)) throw new RangeError(`dictd: base64 number '${text}' is too large for a byte offset`);
   return n;
 }
 
@@ -40,14 +42,18 @@ export interface DictdIndexEntry {
 /** Parses an index file; `00database*` metadata entries are skipped. */
 export function parseDictdIndex(text: string, name = 'index'): DictdIndexEntry[] {
   const out: DictdIndexEntry[] = [];
-  const lines = text.split('\n');
+  const lines = textLines(text);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/\r$/, '');
+    const line = lines[i];
     if (line === '') continue;
     const f = line.split('\t');
     if (f.length < 3) throw new TypeError(`${name}:${i + 1}: expected 'headword<TAB>offset<TAB>length', got '${line}'`);
     if (f[0].startsWith('00database') || f[0].startsWith('00-database')) continue;
-    out.push({ headword: f[0], offset: decodeDictdNumber(f[1]), length: decodeDictdNumber(f[2]) });
+    try {
+      out.push({ headword: f[0], offset: decodeDictdNumber(f[1]), length: decodeDictdNumber(f[2]) });
+    } catch (err) {
+      throw new TypeError(`${name}:${i + 1}: ${(err as Error).message}`);
+    }
   }
   return out;
 }
@@ -137,7 +143,7 @@ export function readDictd(indexText: string, dictDz: Uint8Array, name = 'dictd')
     if (seen.has(key)) continue;
     seen.add(key);
     if (e.offset + e.length > body.length) throw new RangeError(`${name}.index: entry ${i} ('${e.headword}') points past the end of the body (${e.offset}+${e.length} > ${body.length})`);
-    entries.push(parseFreedictEntry(body.subarray(e.offset, e.offset + e.length).toString('utf8')));
+    entries.push(parseFreedictEntry(decodeUtf8(body.subarray(e.offset, e.offset + e.length), `${name}.dict.dz (entry '${e.headword}' at byte ${e.offset})`)));
   }
   return { index, entries };
 }

@@ -4,9 +4,11 @@
  * line/column formats, so writers fold them to spaces (the JSONL variants keep text verbatim).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BitextPair, Doc, LexiconPair, Qrel, Topic } from './types.js';
+import { readTextFile, textLines } from '../ir/formats/lines.js';
+import { parseIntegerField } from '../ir/formats/numbers.js';
 
 /** Replaces tabs/newlines so a field stays one TSV cell. */
 export function tsvCell(text: string): string {
@@ -63,23 +65,22 @@ export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function lines(text: string): string[] {
-  const out = text.split(/\r?\n/);
-  if (out.length > 0 && out[out.length - 1] === '') out.pop();
-  return out;
-}
-
-/** Reads JSONL; a bad line throws a TypeError naming the file and 1-based line number. */
+/** Reads JSONL (strict UTF-8, see readTextFile); a bad line throws a TypeError naming the file and 1-based line number. */
 export function readJsonl<T = unknown>(path: string): T[] {
-  return parseJsonl<T>(readFileSync(path, 'utf8'), path);
+  return parseJsonl<T>(readTextFile(path), path);
 }
 
 export function parseJsonl<T = unknown>(text: string, name = 'input'): T[] {
-  const out: T[] = [];
-  lines(text).forEach((line, i) => {
+  return jsonlRecords(text, name).map((r) => r.value as T);
+}
+
+/** Non-blank JSONL lines parsed, with their 1-based line numbers (for errors about a record's fields). */
+function jsonlRecords(text: string, name: string): { value: unknown; line: number }[] {
+  const out: { value: unknown; line: number }[] = [];
+  textLines(text).forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(line) as T);
+      out.push({ value: JSON.parse(line), line: i + 1 });
     } catch (err) {
       throw new TypeError(`${name}:${i + 1}: invalid JSON (${(err as Error).message})`);
     }
@@ -87,15 +88,20 @@ export function parseJsonl<T = unknown>(text: string, name = 'input'): T[] {
   return out;
 }
 
+function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+}
+
 /** Reads topics from TSV (`qid\ttext`) or JSONL (`{qid,text,lang}`), chosen by extension. */
 export function readTopics(path: string, lang = 'en'): Topic[] {
   if (/\.jsonl?$/i.test(path)) {
-    return readJsonl<Topic>(path).map((t, i) => {
-      if (typeof t.qid !== 'string' || typeof t.text !== 'string') throw new TypeError(`${path}:${i + 1}: topic needs string qid and text`);
-      return { qid: t.qid, text: t.text, lang: typeof t.lang === 'string' ? t.lang : lang };
+    return jsonlRecords(readTextFile(path), path).map(({ value, line }) => {
+      const [qid, text, l] = [field(value, 'qid'), field(value, 'text'), field(value, 'lang')];
+      if (typeof qid !== 'string' || typeof text !== 'string') throw new TypeError(`${path}:${line}: topic needs string qid and text`);
+      return { qid, text, lang: typeof l === 'string' ? l : lang };
     });
   }
-  return lines(readFileSync(path, 'utf8')).map((line, i) => {
+  return textLines(readTextFile(path)).map((line, i) => {
     const tab = line.indexOf('\t');
     if (tab <= 0) throw new TypeError(`${path}:${i + 1}: expected 'qid<TAB>text'`);
     return { qid: line.slice(0, tab), text: line.slice(tab + 1), lang };
@@ -103,18 +109,17 @@ export function readTopics(path: string, lang = 'en'): Topic[] {
 }
 
 export function readCollection(path: string): Doc[] {
-  return readJsonl<Doc>(path).map((d, i) => {
-    if (typeof d.docno !== 'string' || typeof d.text !== 'string') throw new TypeError(`${path}:${i + 1}: document needs string docno and text`);
-    return d;
+  return jsonlRecords(readTextFile(path), path).map(({ value, line }) => {
+    if (typeof field(value, 'docno') !== 'string' || typeof field(value, 'text') !== 'string') throw new TypeError(`${path}:${line}: document needs string docno and text`);
+    return value as Doc;
   });
 }
 
 export function parseQrels(text: string, name = 'qrels'): Qrel[] {
-  return lines(text).flatMap((line, i) => {
+  return textLines(text).flatMap((line, i) => {
     if (line.trim() === '') return [];
     const f = line.trim().split(/\s+/);
-    const rel = Number(f[3]);
-    if (f.length !== 4 || !Number.isFinite(rel)) throw new TypeError(`${name}:${i + 1}: expected 'qid 0 docno rel', got '${line}'`);
-    return [{ qid: f[0], docno: f[2], rel }];
+    if (f.length !== 4) throw new TypeError(`${name}:${i + 1}: expected 'qid 0 docno rel', got '${line}'`);
+    return [{ qid: f[0], docno: f[2], rel: parseIntegerField(f[3], 'relevance', name, i + 1) }];
   });
 }

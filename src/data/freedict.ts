@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, locateDebianPackage, MissingDebianPackageError, type DebianPackage } from './debian.js';
+import { aptPackageNames, cacheDir, locateDebianPackage, MissingDebianPackageError, type DebianPackage } from './debian.js';
 import { readDictd, type DictdDictionary } from './dictd.js';
 import { englishBaseForms } from './inflect.js';
 import { Lexicon, lexiconCoverage, type Coverage } from './lexicon.js';
@@ -67,6 +67,36 @@ function loadDirection(d: Direction, download: boolean): { pkg: DebianPackage; d
   return { pkg, dict: readDictd(indexText, body, d.file), source: hasher.record() };
 }
 
+/**
+ * Why no FreeDict lexicon could be built, and what to do. Only packages apt actually knows are
+ * suggested: `known` is the list of `dict-freedict-*` names (null when apt-cache is unavailable).
+ */
+export function freedictUnavailableMessage(lang: string, tried: readonly string[], lastDetail: string, known: readonly string[] | null, download: boolean): string {
+  const fallback = `Languages without a dictionary can use 'optical lexicon build --from cldr,induce:BITEXT'.`;
+  const head = `freedict: no FreeDict dictionary between English and '${lang}' is available (tried ${tried.join(', ')})`;
+  if (known === null) {
+    return `${head}. apt-cache is not available here, so the existing FreeDict dictionaries cannot be listed: ` +
+      `see the Debian package index (https://packages.debian.org/search?keywords=dict-freedict). ${fallback}`;
+  }
+  const existing = tried.filter((p) => known.includes(p));
+  if (existing.length > 0) {
+    const p = existing[0];
+    return `${head}; last error: ${lastDetail}. Install it with 'sudo apt-get install ${p}' or, without root, ` +
+      `'apt-get download ${p} && dpkg -x ${p}_*.deb ${join(cacheDir(), 'debian', p)}'${download ? '' : ' (or allow downloads)'}. ${fallback}`;
+  }
+  if (known.length === 0) {
+    return `${head}, and apt knows no dict-freedict-* package at all: its package lists are missing (run 'sudo apt-get update'). ${fallback}`;
+  }
+  const withEnglish = new Set<string>();
+  for (const name of known) {
+    const m = /^dict-freedict-([a-z]{3})-([a-z]{3})$/.exec(name);
+    if (m && m[1] === 'eng' && m[2] !== 'eng') withEnglish.add(m[2]);
+    if (m && m[2] === 'eng' && m[1] !== 'eng') withEnglish.add(m[1]);
+  }
+  return `${head}: Debian has no such package. FreeDict dictionaries with English that apt knows (${withEnglish.size} languages, ` +
+    `ISO 639-3 codes usable as --lang): ${[...withEnglish].sort().join(', ')}. ${fallback}`;
+}
+
 export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResult> {
   const progress = opts.progress ?? silentProgress;
   const download = opts.download ?? true;
@@ -120,15 +150,8 @@ export async function buildFreedict(opts: FreedictOptions): Promise<FreedictResu
     if (packages.length > 0) break;
   }
   if (packages.length === 0) {
-    const first = `dict-freedict-eng-${isos[0]}`;
-    throw new MissingDebianPackageError(
-      first,
-      lastDetail,
-      `freedict: no FreeDict dictionary between English and '${opts.lang}' is available (tried ${failures.join(', ')}; last error: ${lastDetail}). ` +
-        `Install one with 'sudo apt-get install ${first}' or, without root, 'apt-get download ${first} && dpkg -x ${first}_*.deb ${join(cacheDir(), 'debian', first)}'` +
-        `${download ? '' : ' (or allow downloads)'}; 'apt-cache search freedict' lists the existing pairs. ` +
-        `Languages without a dictionary can use 'optical lexicon build --from cldr,induce:BITEXT'.`,
-    );
+    const message = freedictUnavailableMessage(opts.lang, failures, lastDetail, aptPackageNames('dict-freedict-'), download);
+    throw new MissingDebianPackageError(failures[0], lastDetail, message);
   }
   lexicon.normalize();
   const en = readUdhrDeclaration('eng');

@@ -30,14 +30,14 @@ export function importBitext(opts: ImportBitextOptions): { pairs: BitextPair[]; 
   if (opts.moses) {
     const [a, b] = opts.moses;
     files = [a, b];
-    pairs = parseMosesBitext(hasher.read(a, basename(a)), hasher.read(b, basename(b)), { srcLang, tgtLang: opts.tgtLang, name: basename(a).replace(/\.[^.]+$/, '') });
+    pairs = parseMosesBitext(hasher.read(a, basename(a)), hasher.read(b, basename(b)), { srcLang, tgtLang: opts.tgtLang, name: basename(a).replace(/\.[^.]+$/, ''), file: `${a} + ${b}` });
   } else if (opts.tsv) {
     files = [opts.tsv];
-    pairs = parseTsvBitext(hasher.read(opts.tsv, basename(opts.tsv)), { srcLang, tgtLang: opts.tgtLang, name: basename(opts.tsv) });
+    pairs = parseTsvBitext(hasher.read(opts.tsv, basename(opts.tsv)), { srcLang, tgtLang: opts.tgtLang, name: basename(opts.tsv), file: opts.tsv });
   } else {
     const path = opts.jsonl!;
     files = [path];
-    pairs = parseJsonlBitext(hasher.read(path, basename(path)), { srcLang, tgtLang: opts.tgtLang, name: basename(path) });
+    pairs = parseJsonlBitext(hasher.read(path, basename(path)), { srcLang, tgtLang: opts.tgtLang, name: basename(path), file: path });
   }
   const read = pairs.length;
   if (opts.dedupe ?? true) {

@@ -6,7 +6,8 @@
  * with raw counts and one with 0/1 entries contribute comparably), then sources are combined as a
  * weighted sum and normalised again. `Lexicon.get` therefore returns a probability distribution.
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile, textLines } from '../ir/formats/lines.js';
+import { parseNumberField } from '../ir/formats/numbers.js';
 import { lexiconToTsv } from './formats.js';
 import { normalizeTerm, tokenize } from './tokenize.js';
 import type { LexiconPair } from './types.js';
@@ -154,13 +155,11 @@ export class Lexicon {
 export function parseLexiconTsv(text: string, opts: { srcLang?: string; tgtLang?: string; name?: string; file?: string } = {}): Lexicon {
   const lex = new Lexicon(opts.srcLang ?? 'en', opts.tgtLang ?? 'x', opts.name ?? opts.tgtLang ?? 'x');
   const file = opts.file ?? 'lexicon';
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.replace(/\r$/, '');
+  textLines(text).forEach((line, i) => {
     if (line.trim() === '' || line.startsWith('#')) return;
     const f = line.split('\t');
     if (f.length < 2) throw new TypeError(`${file}:${i + 1}: expected 'src<TAB>tgt[<TAB>weight]', got '${line}'`);
-    const w = f.length >= 3 && f[2] !== '' ? Number(f[2]) : 1;
-    if (!Number.isFinite(w) || w < 0) throw new TypeError(`${file}:${i + 1}: weight must be a number >= 0, got '${f[2]}'`);
+    const w = f.length >= 3 && f[2].trim() !== '' ? parseNumberField(f[2].trim(), 'weight', file, i + 1, 0) : 1;
     lex.add(f[0], f[1], w);
   });
   return lex;
@@ -173,7 +172,7 @@ export function parseLexiconTsv(text: string, opts: { srcLang?: string; tgtLang?
 export function parseMuseLexicon(text: string, opts: { srcLang?: string; tgtLang?: string; name?: string; file?: string } = {}): Lexicon {
   const lex = new Lexicon(opts.srcLang ?? 'en', opts.tgtLang ?? 'x', opts.name ?? 'muse');
   const file = opts.file ?? 'muse';
-  text.split('\n').forEach((raw, i) => {
+  textLines(text).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '') return;
     const f = line.split(/[\t ]+/);
@@ -185,7 +184,7 @@ export function parseMuseLexicon(text: string, opts: { srcLang?: string; tgtLang
 
 /** Reads a lexicon file: `.tsv` → TSV, anything else → MUSE text. */
 export function readLexicon(path: string, opts: { srcLang?: string; tgtLang?: string; name?: string } = {}): Lexicon {
-  const text = readFileSync(path, 'utf8');
+  const text = readTextFile(path);
   if (/\.tsv$/i.test(path) || text.split('\n', 1)[0].includes('\t')) return parseLexiconTsv(text, { ...opts, file: path });
   return parseMuseLexicon(text, { ...opts, file: path });
 }

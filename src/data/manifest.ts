@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256, writeOutput, type WrittenFile } from './formats.js';
+import { decodeTextFile } from '../ir/formats/lines.js';
+import { opticalVersion, type OpticalVersion } from './provenance.js';
 
 export interface SourceRecord {
   /** npm package name or Debian package name. */
@@ -22,6 +24,8 @@ export interface SourceRecord {
 
 export interface Manifest {
   recipe: string;
+  /** The optical that wrote it (version, and commit when run from a checkout); filled in by writeManifest. */
+  optical?: OpticalVersion;
   createdAt: string;
   params: Record<string, unknown>;
   sources: SourceRecord[];
@@ -35,11 +39,11 @@ export class SourceHasher {
   private readonly entries: string[] = [];
   constructor(readonly pkg: string, readonly kind: SourceRecord['kind'], readonly version: string, readonly licence?: string) {}
 
-  /** Reads a file as UTF-8 and records its hash under `name` (a path relative to the source root). */
+  /** Reads a text file (strict UTF-8, see readTextFile) and records its hash under `name` (a path relative to the source root). */
   read(path: string, name = path): string {
     const buf = readFileSync(path);
     this.add(name, buf);
-    return buf.toString('utf8');
+    return decodeTextFile(buf, path);
   }
 
   add(name: string, data: string | Uint8Array): void {
@@ -72,5 +76,7 @@ export function npmPackageInfo(pkg: string): { dir: string; version: string; lic
 }
 
 export function writeManifest(outDir: string, manifest: Manifest): WrittenFile {
-  return writeOutput(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n', 1, 'manifest.json');
+  manifest.optical ??= opticalVersion();
+  const { recipe, optical, ...rest } = manifest;
+  return writeOutput(join(outDir, 'manifest.json'), JSON.stringify({ recipe, optical, ...rest }, null, 2) + '\n', 1, 'manifest.json');
 }

@@ -13,6 +13,7 @@ import type { Qrels, Run } from './types.js';
 import type { Measure } from './metrics/measure.js';
 import { rankJudgments } from './metrics/ranked-judgments.js';
 import { compareCodePoints } from './ranking.js';
+import { INT32_MAX, INT32_MIN } from './formats/numbers.js';
 
 export interface EvaluateOptions {
   /** trec_eval -c. */
@@ -39,6 +40,15 @@ export function evaluateRun(qrels: Qrels, run: Run, measures: Measure[], options
     for (const [docno, score] of docs) {
       // A NaN score would make the ranking order undefined (trec_eval never sees one: atof).
       if (typeof score !== 'number' || Number.isNaN(score)) throw new TypeError(`evaluateRun: score of (${qid}, ${docno}) must be a number, got ${String(score)}`);
+    }
+  }
+  for (const [qid, docs] of qrels) {
+    if (!(docs instanceof Map)) throw new TypeError(`evaluateRun: qrels entry for query '${qid}' must be a Map<docno, rel>`);
+    for (const [docno, rel] of docs) {
+      // The metrics hold grades in Int32 arrays (as trec_eval holds them in C longs): reject rather than wrap.
+      if (!Number.isInteger(rel) || rel < INT32_MIN || rel > INT32_MAX) {
+        throw new RangeError(`evaluateRun: relevance of (${qid}, ${docno}) must be an integer in ${INT32_MIN}..${INT32_MAX}, got ${String(rel)}`);
+      }
     }
   }
   const qids = [...qrels.keys()].sort(compareCodePoints).filter((qid) => options.complete || run.has(qid));

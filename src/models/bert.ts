@@ -11,7 +11,7 @@ import { tf } from './tf.js';
 import { type BertConfig, fromHfConfig, isRobertaFamily, toHfConfig, validateBertConfig } from './bert-config.js';
 import { embeddingLookup } from './embedding-lookup.js';
 import { fastMatMul } from './fast-matmul.js';
-import { readSafetensors, writeSafetensors, type TensorMap } from './safetensors.js';
+import { assertFiniteTensors, readSafetensors, writeSafetensors, type TensorMap } from './safetensors.js';
 import { Rng } from '../random/rng.js';
 
 export interface ApplyOptions {
@@ -275,6 +275,7 @@ export class BertModel {
     await mkdir(dir, { recursive: true });
     const tensors = this.tensorMap(options.prefix ?? '');
     for (const [name, t] of options.extraTensors ?? []) tensors.set(name, t);
+    assertFiniteTensors(tensors, join(dir, 'model.safetensors'), 'write');
     await writeSafetensors(join(dir, 'model.safetensors'), tensors);
     const config = toHfConfig(this.config, { architectures: ['BertModel'], ...options.configExtra });
     await writeJsonAtomic(join(dir, 'config.json'), config);
@@ -312,5 +313,6 @@ export async function readCheckpointFolder(dir: string): Promise<{ config: BertC
     }
     throw err;
   }
+  assertFiniteTensors(tensors, weightsPath, 'read');
   return { config, rawConfig, tensors };
 }

@@ -94,6 +94,27 @@ export function parseSafetensors(buf: Uint8Array, source = 'safetensors buffer')
   return { tensors, metadata };
 }
 
+/** The first NaN or ±Infinity among the tensors (name order), or null. Weights must never hold one. */
+export function findNonFinite(tensors: TensorMap): { name: string; index: number; value: number } | null {
+  for (const name of [...tensors.keys()].sort()) {
+    const data = tensors.get(name)!.data;
+    for (let i = 0; i < data.length; i++) {
+      // x - x is 0 for every finite x and NaN for NaN and ±Infinity: one compare per value.
+      if (data[i] - data[i] !== 0) return { name, index: i, value: data[i] };
+    }
+  }
+  return null;
+}
+
+/** Throws a RangeError naming `path` and the tensor when `tensors` holds a non-finite value. */
+export function assertFiniteTensors(tensors: TensorMap, path: string, action: 'read' | 'write'): void {
+  const bad = findNonFinite(tensors);
+  if (!bad) return;
+  throw new RangeError(action === 'read'
+    ? `${path}: tensor '${bad.name}' holds ${bad.value} at index ${bad.index}: the file is damaged or was written by a diverged run`
+    : `refusing to write ${path}: tensor '${bad.name}' holds ${bad.value} at index ${bad.index} (training diverged?)`);
+}
+
 export async function readSafetensors(path: string): Promise<TensorMap> {
   const buf = await readFile(path);
   return parseSafetensors(buf, path).tensors;

@@ -85,14 +85,19 @@ export class AdamW {
     }
   }
 
-  /** Moments as named tensors (`m.<name>`, `v.<name>`) for the given stable names of variables. */
+  /**
+   * Moments as named tensors (`m.<name>`, `v.<name>`) for the given stable names of variables. A
+   * variable that never had a gradient (e.g. the pooler of a bi-encoder, which mean-pools) gets
+   * zero moments — exactly the state a first gradient would start from — so a checkpoint always
+   * holds every variable and a missing one means a damaged file.
+   */
   exportState(variables: Map<string, tf.Variable>): TensorMap {
     const out: TensorMap = new Map();
     for (const [stable, variable] of variables) {
       const s = this.slots.get(variable.name);
-      if (!s) continue;
-      out.set(`m.${stable}`, { shape: [...s.m.shape], data: s.m.dataSync() as Float32Array });
-      out.set(`v.${stable}`, { shape: [...s.v.shape], data: s.v.dataSync() as Float32Array });
+      const zeros = () => ({ shape: [...variable.shape], data: new Float32Array(variable.size) });
+      out.set(`m.${stable}`, s ? { shape: [...s.m.shape], data: s.m.dataSync() as Float32Array } : zeros());
+      out.set(`v.${stable}`, s ? { shape: [...s.v.shape], data: s.v.dataSync() as Float32Array } : zeros());
     }
     return out;
   }

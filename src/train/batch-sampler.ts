@@ -1,5 +1,8 @@
 /**
- * Epoch-wise shuffled mini-batches from a seeded generator. The state is (epoch, cursor, the
+ * Epoch-wise shuffled mini-batches from a seeded generator. A batch never spans two epochs; when
+ * the last batch of an epoch would hold a single example, that example joins the batch before it
+ * (batchSize + 1): a batch of one gives contrastive losses no in-batch negative to learn from, and
+ * every data size must train. The state is (epoch, cursor, the
  * generator state at the start of the epoch): restoring it regenerates the same permutation, so a
  * resumed run continues at exactly the next example without storing the permutation itself.
  */
@@ -32,10 +35,15 @@ export class BatchSampler {
     this.cursor = 0;
   }
 
-  /** Next batch of example indices; a batch never spans two epochs (the last one may be shorter). */
+  /**
+   * Next batch of example indices; a batch never spans two epochs (the last one may be shorter, or
+   * one longer when a single example would be left over).
+   */
   next(): number[] {
     if (this.epoch < 0 || this.cursor >= this.size) this.newEpoch();
-    const batch = this.order.slice(this.cursor, this.cursor + this.batchSize);
+    let end = Math.min(this.cursor + this.batchSize, this.size);
+    if (this.batchSize > 1 && this.size - end === 1) end = this.size;
+    const batch = this.order.slice(this.cursor, end);
     this.cursor += batch.length;
     return batch;
   }

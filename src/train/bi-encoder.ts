@@ -62,7 +62,12 @@ export class BiEncoder implements RankingModel {
     // A different seed for the document side so both towers do not share dropout masks.
     const d = this.embed(docs, { ...options, seed: options.seed + 500_000 });
     const logits = tf.matMul(q, d, false, true).div(this.temperature);
-    const labels = tf.oneHot(tf.range(0, batch.length, 1, 'int32'), docs.length);
+    // Query i's positive is document i. Built directly, not with tf.oneHot: that refuses depth 1, and
+    // a batch of one example without negatives has exactly one document (its loss is 0: nothing to
+    // contrast; the Trainer refuses data where every batch is like that).
+    const targets = new Float32Array(batch.length * docs.length);
+    for (let i = 0; i < batch.length; i++) targets[i * docs.length + i] = 1;
+    const labels = tf.tensor2d(targets, [batch.length, docs.length]);
     return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
   }
 

@@ -10,6 +10,9 @@
  * which student tokens carry the meaning of which teacher tokens. Bitext can be real parallel text
  * or code-switched English (English with words swapped for lexicon translations).
  *
+ * A step whose loss or gradient is not finite, or whose update leaves a student weight non-finite,
+ * throws TrainingDivergedError (distillation keeps no checkpoint yet, so nothing is saved).
+ *
  * An optional English term keeps the student's English behaviour close to the teacher's
  * (`englishWeight` × a caller-supplied loss on the student, e.g. the ranking loss on English pairs).
  */
@@ -23,7 +26,8 @@ import { TeacherTokenCache } from './teacher-cache.js';
 import { tokenWeights } from './token-weights.js';
 import { AdamW } from './adamw.js';
 import { linearWarmupDecay } from './schedule.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { checkLossAndGradient, checkWeights } from './divergence.js';
 import { num, obj, oneOf, parseConfig, z, type ConfigKind } from '../config/schema.js';
 
 /**
@@ -63,7 +67,7 @@ export const distillSettingsSchema = obj({
   warmupSteps: num({ min: 0, int: true }).optional().describe(`warm-up steps (default ${D.warmupFraction * 100}% of steps)`),
   weightDecay: num({ min: 0 }).default(D.weightDecay),
   clipNorm: num({ gt: 0 }).default(D.clipNorm).describe('global gradient-norm clip'),
-  layer: num({ min: 0, max: 4096, int: true }).optional().describe('hidden state to align: 0 = embeddings … L = last (default last)'),
+  layer: num({ min: -4097, max: 4096, int: true }).optional().describe('hidden state to align: 0 = embeddings … L = last; negative counts from the end (-1 = last; default last)'),
   kind: oneOf(['cosine', 'sqeuclidean', 'dot']).default(D.kind).describe('token cost'),
   eps: num({ gt: 0 }).default(D.eps).describe('Sinkhorn entropic regularisation'),
   maxIter: num({ min: 1, max: 1e7, int: true }).default(D.maxIter).describe('Sinkhorn iteration limit per step'),
@@ -175,10 +179,12 @@ export function checkDistillOptions(o: DistillOptions): DistillSettings & { laye
   for (const k of settingKeys) if ((o as unknown as Record<string, unknown>)[k] !== undefined) settings[k] = (o as unknown as Record<string, unknown>)[k];
   const s = parseConfig(DISTILL_CONFIG, settings, 'distill');
   const layers = o.teacher.config.numHiddenLayers;
-  if (s.layer !== undefined && s.layer > layers) throw new RangeError(`distill: options.layer must be an integer in 0..${layers} (the teacher has ${layers} layers), got ${s.layer}`);
+  if (s.layer !== undefined && (s.layer < -(layers + 1) || s.layer > layers)) {
+    throw new RangeError(`distill: options.layer must be an integer in 0..${layers} (or -${layers + 1}..-1 counting from the end, -1 = last; the teacher has ${layers} layers), got ${s.layer}`);
+  }
   if (s.warmupSteps !== undefined && s.warmupSteps > s.steps) throw new RangeError(`distill: options.warmupSteps must be in [0, steps=${s.steps}], got ${s.warmupSteps}`);
   if (s.englishWeight > 0 && !o.englishLoss) throw new TypeError('distill: englishWeight > 0 needs englishLoss');
-  return { ...s, layer: s.layer ?? layers, warmupSteps: s.warmupSteps ?? Math.floor(s.steps * D.warmupFraction) };
+  return { ...s, layer: s.layer === undefined ? layers : s.layer < 0 ? layers + 1 + s.layer : s.layer, warmupSteps: s.warmupSteps ?? Math.floor(s.steps * D.warmupFraction) };
 }
 
 /** Runs OPTICAL distillation and returns the trained student. */
@@ -190,6 +196,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const rng = new Rng(s.seed);
   const optimizer = new AdamW({ weightDecay: s.weightDecay });
   const variables = student.trainableVariables();
+  const named = new Map(student.params);
+  const nothingSaved = () => 'distillation keeps no checkpoints yet, nothing was saved';
   const schedule = linearWarmupDecay(s.lr, s.warmupSteps, steps);
   const log: DistillStepRecord[] = [];
   const srcTexts = o.bitext.map((p) => p.src);
@@ -265,9 +273,18 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       }
       return loss as tf.Scalar;
     }, variables);
+    const total = value.dataSync()[0];
+    const norm = globalNorm(grads);
+    try {
+      checkLossAndGradient(step, total, norm, nothingSaved);
+    } catch (err) {
+      tf.dispose([value, teacher, ids, mask, ...Object.values(grads)]);
+      throw err;
+    }
     const clipped = clipByGlobalNorm(grads, s.clipNorm);
     optimizer.applyGradients(clipped, lr);
     tf.dispose([value, teacher, ids, mask, ...Object.values(grads), ...Object.values(clipped)]);
+    checkWeights(step, total, named, nothingSaved);
 
     const r = result!;
     let its = 0;

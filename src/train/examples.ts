@@ -8,8 +8,7 @@
  *    query = src, positive = tgt.
  * Format is chosen from the extension (.tsv/.txt → triples, .jsonl/.json → JSONL) unless given.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readFileLines } from '../ir/formats/lines.js';
 import type { TrainingExample } from './ranking-model.js';
 
 export type ExampleFormat = 'triples' | 'jsonl';
@@ -50,14 +49,12 @@ export function parseExampleLine(line: string, format: ExampleFormat, where: str
 
 export async function readTrainingExamples(path: string, format: ExampleFormat = formatOf(path)): Promise<TrainingExample[]> {
   const out: TrainingExample[] = [];
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let n = 0;
   try {
-    for await (const line of lines) {
-      n++;
-      const ex = parseExampleLine(line, format, `${path}:${n}`);
-      if (ex) out.push(ex);
+    for await (const batch of readFileLines(path)) {
+      batch.lines.forEach((line, k) => {
+        const ex = parseExampleLine(line, format, `${path}:${batch.firstLineNumber + k}`);
+        if (ex) out.push(ex);
+      });
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`training data ${path} not found`);

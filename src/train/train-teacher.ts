@@ -3,7 +3,8 @@
  * initial checkpoint, a given tokenizer.json, or a WordPiece vocabulary trained on the training text
  * only), build or load the encoder, train with the Trainer, and leave an HF-layout model.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { readTextFile, textLines } from '../ir/formats/lines.js';
 import { join } from 'node:path';
 import { initTf, type BackendName } from '../models/tf.js';
 import { BertModel } from '../models/bert.js';
@@ -41,13 +42,14 @@ async function exists(path: string): Promise<boolean> {
 async function* vocabTexts(path: string): AsyncGenerator<string> {
   let content: string;
   try {
-    content = await readFile(path, 'utf8');
-  } catch {
-    throw new Error(`config.vocab.texts: cannot read ${path}`);
+    content = readTextFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code) throw new Error(`config.vocab.texts: cannot read ${path} (${(err as NodeJS.ErrnoException).code})`);
+    throw err;
   }
   const jsonl = /\.jsonl?$/i.test(path);
   let n = 0;
-  for (const line of content.split('\n')) {
+  for (const line of textLines(content)) {
     n++;
     if (line.trim() === '') continue;
     if (!jsonl) { yield line; continue; }

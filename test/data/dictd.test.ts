@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeDictdNumber, parseDictdIndex, parseFreedictEntry, readDictd, splitEquivalents } from '../../src/data/dictd.js';
-import { buildFreedict, cleanFreedictTerm } from '../../src/data/freedict.js';
+import { buildFreedict, cleanFreedictTerm, freedictUnavailableMessage } from '../../src/data/freedict.js';
+import { aptPackageNames } from '../../src/data/debian.js';
 
 // Real entries from dict-freedict-swh-eng 2022.04.21 (freedict-swh-eng.dict.dz).
 const ENTRIES = [
@@ -103,7 +104,30 @@ describe.skipIf(!haveSwh && !process.env.CI)('buildFreedict on the real Debian f
 });
 
 describe('buildFreedict with a language FreeDict lacks', () => {
-  it('fails with an error naming the package and the command', async () => {
-    await expect(buildFreedict({ lang: 'om', download: false })).rejects.toThrow(/no FreeDict dictionary between English and 'om'.*dict-freedict-eng-orm.*apt-get download/s);
+  it('lists the dictionaries that exist instead of suggesting a package that does not', async () => {
+    const err = await buildFreedict({ lang: 'om', download: false }).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/^freedict: no FreeDict dictionary between English and 'om' is available \(tried dict-freedict-eng-orm, dict-freedict-orm-eng, dict-freedict-eng-gax/);
+    expect(err?.message).not.toMatch(/apt-get install dict-freedict-eng-orm/);
+    const known = aptPackageNames('dict-freedict-');
+    if (known === null) expect(err?.message).toMatch(/apt-cache is not available here/);
+    else if (known.length === 0) expect(err?.message).toMatch(/apt knows no dict-freedict-\* package/);
+    else {
+      expect(known).toContain('dict-freedict-eng-swh');
+      expect(err?.message).toMatch(/Debian has no such package\. FreeDict dictionaries with English that apt knows \(\d+ languages, ISO 639-3 codes usable as --lang\): .*\bswh\b/);
+    }
+  });
+
+  it('the message for each state of apt', () => {
+    const tried = ['dict-freedict-eng-xyz', 'dict-freedict-xyz-eng'];
+    const known = ['dict-freedict-afr-deu', 'dict-freedict-afr-eng', 'dict-freedict-eng-swh', 'dict-freedict-swh-eng', 'dict-freedict-deu-fra'];
+    expect(freedictUnavailableMessage('xy', tried, 'not installed', known, false)).toBe(
+      "freedict: no FreeDict dictionary between English and 'xy' is available (tried dict-freedict-eng-xyz, dict-freedict-xyz-eng): Debian has no such package. "
+      + 'FreeDict dictionaries with English that apt knows (2 languages, ISO 639-3 codes usable as --lang): afr, swh. '
+      + "Languages without a dictionary can use 'optical lexicon build --from cldr,induce:BITEXT'.");
+    // The package exists but could not be fetched: suggest exactly that one.
+    const fetchFailed = freedictUnavailableMessage('sw', ['dict-freedict-eng-swh'], 'apt-get download failed: no network', known, true);
+    expect(fetchFailed).toMatch(/last error: apt-get download failed: no network\. Install it with 'sudo apt-get install dict-freedict-eng-swh'/);
+    expect(freedictUnavailableMessage('xy', tried, '', [], true)).toMatch(/apt knows no dict-freedict-\* package at all: its package lists are missing \(run 'sudo apt-get update'\)/);
+    expect(freedictUnavailableMessage('xy', tried, '', null, true)).toMatch(/apt-cache is not available here.*packages\.debian\.org/);
   });
 });

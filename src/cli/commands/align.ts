@@ -7,7 +7,6 @@
  * numbers and loanwords share spelling across languages), plus a small position term (translations
  * keep rough word order). Sinkhorn's plan is read as alignments (mutual argmax = high precision).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { parseCommandArgs, rangeOption } from '../args.js';
@@ -18,6 +17,7 @@ import { buildCldr } from '../../data/cldr.js';
 import { buildFreedict } from '../../data/freedict.js';
 import { readUdhrDeclaration, resolveUdhrLanguage } from '../../data/udhr.js';
 import { tokenize, normalizeTerm } from '../../data/tokenize.js';
+import { readLexicon } from '../../data/lexicon.js';
 
 const usage = `usage: optical align [--lang sw] [--article 1] [--paragraph 0] [--eps 0.05] [--top 15] [--lexicon L.tsv] [--backend auto|cpu|js]
 
@@ -37,11 +37,9 @@ function dice(a: Set<string>, b: Set<string>): number {
   return (2 * inter) / (a.size + b.size || 1);
 }
 
+/** English–X word pairs of a lexicon file (read by the shared lexicon reader), normalised like the tokens. */
 export function readLexiconTsv(path: string): [string, string][] {
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#')).map((l) => {
-    const [e, x] = l.split('\t');
-    return [normalizeTerm(e), normalizeTerm(x ?? '')] as [string, string];
-  });
+  return readLexicon(path).toPairs().map((p) => [normalizeTerm(p.src), normalizeTerm(p.tgt)] as [string, string]);
 }
 
 export const command: Command = {

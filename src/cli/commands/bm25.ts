@@ -98,6 +98,18 @@ export const command: Command = {
       : undefined;
     const run = retrieve(index, topics, { k1, b, depth, queryAnalyzer, translation });
     await writeRunFile(values.out, run, values.tag ?? 'bm25');
+    // An empty or near-empty run is almost always untranslated queries: say so instead of leaving a
+    // run that silently scores 0.
+    const crossLingual = queryLang !== undefined && effectiveDocLang !== undefined && queryLang !== effectiveDocLang;
+    if (crossLingual && !translation) {
+      process.stderr.write(`bm25: warning: the topics are '${queryLang}' and the documents '${effectiveDocLang}', and without --lexicon the queries are not translated (only shared words such as names and numbers can match)\n`);
+    }
+    const empty = [...run.values()].filter((docs) => docs.size === 0).length;
+    if (empty > 0) {
+      const why = translation && values['drop-untranslated'] ? ' (with --drop-untranslated a query keeps only words the lexicon translates)' : '';
+      const what = empty === topics.length ? 'no topic retrieved any document: the run is empty' : `${empty} of ${topics.length} topics retrieved no document`;
+      process.stderr.write(`bm25: warning: ${what}${why}\n`);
+    }
     process.stderr.write(
       `bm25: ${index.numDocs} docs (${effectiveDocLang ?? 'no language'}), ${index.numTerms} terms, ${topics.length} topics (${queryLang ?? 'no language'})` +
         `${translation ? `, lexicon ${values.lexicon}` : ''} → ${values.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,

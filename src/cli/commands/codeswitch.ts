@@ -3,7 +3,8 @@
  * and writes bitext JSONL with the exact replacements (offsets on both sides), optionally mixed
  * with untouched examples at a given ratio.
  */
-import { createWriteStream, readFileSync, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { readTextFile, textLines } from '../../ir/formats/lines.js';
 import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -26,10 +27,12 @@ const usage = `usage: optical codeswitch --in F --lexicon L[,L2...] --out G [--m
   --seed S      seed, an integer in [0, 2^32) (default 0); the output is a pure function of input,
                 lexicons and seed
   --ratio R     share of examples to code-switch (default 1: all); the rest pass through unchanged
+                (selected_examples); switched_examples counts those with at least one replacement
   --ml-language known (default: draw among lexicons that have the token) | any (draw among all;
                 no switch when the drawn lexicon lacks the token)
   --base-forms  let inflected English words use a lemma entry ("rights" → "right"; for FreeDict)
-  --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched, replacements:[...], tokenLinks:[[s,t],...]}
+  --out G       output JSONL: {id, src, tgt, srcLang, tgtLang, switched (at least one word replaced),
+                replacements:[...], tokenLinks:[[s,t],...]}
                 (replacements carry word indices and character offsets on both sides)`;
 
 function loadLexicons(spec: string): Lexicon[] {
@@ -49,22 +52,24 @@ function loadLexicons(spec: string): Lexicon[] {
 function readExamples(path: string): Array<{ id: string; text: string }> {
   let raw: string;
   try {
-    raw = readFileSync(path, 'utf8');
+    raw = readTextFile(path);
   } catch (err) {
-    throw new UsageError(`--in: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    if (!(err as NodeJS.ErrnoException).code) throw err;
+    throw new UsageError(`--in: cannot read '${path}' (${(err as NodeJS.ErrnoException).code})`);
   }
-  const lines = raw.split(/\r?\n/).filter((l) => l.trim() !== '');
+  // Blank lines are skipped; ids count examples, errors name the file's own line number.
+  const lines = textLines(raw).map((text, i) => ({ text, lineNumber: i + 1 })).filter((l) => l.text.trim() !== '');
   const jsonl = /\.jsonl?$/i.test(path);
-  return lines.map((line, i) => {
+  return lines.map(({ text: line, lineNumber }, i) => {
     if (!jsonl) return { id: String(i + 1), text: line };
     let r: Record<string, unknown>;
     try {
       r = JSON.parse(line) as Record<string, unknown>;
     } catch (err) {
-      throw new TypeError(`${path}:${i + 1}: invalid JSON (${(err as Error).message})`);
+      throw new TypeError(`${path}:${lineNumber}: invalid JSON (${(err as Error).message})`);
     }
     const text = typeof r.text === 'string' ? r.text : typeof r.src === 'string' ? r.src : null;
-    if (text === null) throw new TypeError(`${path}:${i + 1}: record needs a string 'text' or 'src' field`);
+    if (text === null) throw new TypeError(`${path}:${lineNumber}: record needs a string 'text' or 'src' field`);
     return { id: typeof r.id === 'string' ? r.id : String(i + 1), text };
   });
 }
@@ -107,23 +112,27 @@ export const command: Command = {
     mkdirSync(dirname(values.out), { recursive: true });
     const out = createWriteStream(values.out);
     const results: CodeSwitchResult[] = [];
+    let selectedExamples = 0;
     let switchedExamples = 0;
     const tgtLang = lexicons.length === 1 ? lexicons[0].tgtLang : 'mixed';
     for (let i = 0; i < examples.length; i++) {
       const ex = examples[i];
       const doSwitch = ratio >= 1 || rng.next() < ratio;
       const r = doSwitch ? codeSwitch(ex.text, { mode, lexicons, p, seed: rng, maxNgram, baseForms: values['base-forms'] ? englishBaseForms : undefined, mlLanguage }) : null;
+      // Switched = at least one word replaced (with --p 0, or no lexicon word in the text, none is).
+      const switched = r !== null && r.replacements.length > 0;
       if (r) {
         results.push(r);
-        switchedExamples++;
+        selectedExamples++;
       }
+      if (switched) switchedExamples++;
       const record = {
         id: ex.id,
         src: ex.text,
         tgt: r ? r.tgt : ex.text,
         srcLang: 'en',
-        tgtLang: r && r.replacements.length > 0 ? tgtLang : 'en',
-        switched: doSwitch,
+        tgtLang: switched ? tgtLang : 'en',
+        switched,
         mode,
         replacements: r ? r.replacements : [],
         // [srcToken, tgtToken] over the word tokens of src and tgt: identity outside replacements.
@@ -138,7 +147,7 @@ export const command: Command = {
     });
     const st = switchStats(results);
     progress.done();
-    console.log(`examples\t${examples.length}\nswitched_examples\t${switchedExamples}`);
+    console.log(`examples\t${examples.length}\nselected_examples\t${selectedExamples}\nswitched_examples\t${switchedExamples}`);
     console.log(`tokens\t${st.tokens}\neligible_tokens\t${st.eligibleTokens}\nswitched_tokens\t${st.switchedTokens}`);
     console.log(`switch_rate\t${st.switchRate.toFixed(4)}\nreplacement_rate\t${st.replacementRate.toFixed(4)}`);
     for (const [l, n] of Object.entries(st.byLanguage)) console.log(`switched_tokens_${l}\t${n}`);

@@ -32,7 +32,8 @@ loss <P, C> between their token representations (C = 1 − cosine, P = Sinkhorn 
   --steps N           optimisation steps (default ${D.steps})
   --batch-size N      pairs per step (default ${D.batchSize})
   --lr X              peak learning rate, linear warm-up ${D.warmupFraction * 100}% then decay (default ${D.lr})
-  --layer N           hidden state to align: 0 = embeddings … L = last (default last)
+  --layer N           hidden state to align: 0 = embeddings … L = last; negative counts from
+                      the end (-1 = last, as in compare configs; default last)
   --cost K            cosine | sqeuclidean | dot (default ${D.kind})
   --eps X             Sinkhorn entropic regularisation (default ${D.eps})
   --max-iter N        Sinkhorn iteration limit per step (default ${D.maxIter}; the OT library's is 1000)
@@ -108,9 +109,9 @@ export const command: Command = {
     const tfBackend = await initTf();
     const teacher = await loadRankingModel(resolve(values.teacher!));
     const layers = teacher.encoder.config.numHiddenLayers;
-    if (settings.layer !== undefined && settings.layer > layers) {
+    if (settings.layer !== undefined && (settings.layer > layers || settings.layer < -(layers + 1))) {
       teacher.dispose();
-      throw new UsageError(`--layer must be in 0..${layers} (the teacher has ${layers} layers), got ${settings.layer}`);
+      throw new UsageError(`--layer must be in 0..${layers} or -${layers + 1}..-1 (the teacher has ${layers} layers), got ${settings.layer}`);
     }
     const bitext = readBitext(resolve(values.bitext!));
     if (bitext.length === 0) throw new UsageError(`${values.bitext}: no bitext pairs`);

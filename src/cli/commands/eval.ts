@@ -72,6 +72,12 @@ export const command: Command = {
       throw new UsageError(`--measures: ${(err as Error).message}`);
     }
     const [qrels, { run }] = await Promise.all([readQrelsFile(values.qrels), readRunFile(values.run)]);
+    if (!values.complete && ![...qrels.keys()].some((qid) => run.has(qid))) {
+      const sample = (ids: Iterable<string>) => [...ids].slice(0, 3).map((q) => `'${q}'`).join(', ') || 'none';
+      console.error(`optical eval: no query is in both the qrels and the run (qrels: ${sample(qrels.keys())}…; run: ${sample(run.keys())}…): `
+        + 'are they from the same collection? --complete scores every qrels query, missing ones as 0');
+      return 1;
+    }
     const ev = evaluateRun(qrels, run, measures, { complete: values.complete });
     process.stdout.write(formatEvaluation(ev, format, values['per-query'] ?? false));
     return 0;

@@ -2,7 +2,8 @@
  * `optical lexicon build|stats`: merge lexicon sources (FreeDict, CLDR, files, induction from
  * bitext) into one weighted TSV, and report size and coverage of a text.
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readTextFile } from '../../ir/formats/lines.js';
 import { basename, dirname } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -124,7 +125,7 @@ export const command: Command = {
       }
       for (const line of describe(lex)) console.log(line);
       let text: string | null = null;
-      if (values.text) text = readFileSync(values.text, 'utf8');
+      if (values.text) text = readTextFile(values.text);
       else if (values.udhr) {
         const { readUdhrDeclaration } = await import('../../data/udhr.js');
         const en = readUdhrDeclaration('eng');

@@ -6,6 +6,7 @@
 import type { BilingualLexicon } from '../lexicon-types.js';
 import { IrFormatError } from './format-error.js';
 import { readFileLines, splitLines, type LineSource } from './lines.js';
+import { parseNumberField } from './numbers.js';
 
 async function collectLexicon(lines: LineSource, source: string): Promise<BilingualLexicon> {
   const lex: BilingualLexicon = new Map();
@@ -19,8 +20,7 @@ async function collectLexicon(lines: LineSource, source: string): Promise<Biling
       const src = f[0].normalize('NFKC').trim().toLowerCase();
       const term = f[1].normalize('NFKC').trim().toLowerCase();
       if (src === '' || term === '') throw new IrFormatError(source, lineNumber, 'empty source or target');
-      const weight = f.length === 3 && f[2].trim() !== '' ? Number(f[2]) : 1;
-      if (!Number.isFinite(weight) || weight < 0) throw new IrFormatError(source, lineNumber, `weight '${f[2]}' must be a finite number ≥ 0`);
+      const weight = f.length === 3 && f[2].trim() !== '' ? parseNumberField(f[2].trim(), 'weight', source, lineNumber, 0) : 1;
       let senses = lex.get(src);
       if (!senses) {
         senses = [];

@@ -1,12 +1,15 @@
 /**
- * TREC qrels: `qid iter docno rel`, whitespace separated. `rel` is a (graded) integer: ≥ 1 relevant
- * (trec_eval's default relevance level), 0 judged non-relevant, negative = in the pool but unjudged.
+ * TREC qrels: `qid iter docno rel`, whitespace separated. `rel` is a (graded) 32-bit integer: ≥ 1
+ * relevant (trec_eval's default relevance level), 0 judged non-relevant, negative = in the pool but
+ * unjudged.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Qrels } from '../types.js';
 import { IrFormatError } from './format-error.js';
 import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
+import { INT32_MAX, INT32_MIN, parseIntegerField } from './numbers.js';
+import { trecFieldProblem } from './fields.js';
 
 async function collectQrels(lines: LineSource, source: string): Promise<Qrels> {
   const qrels: Qrels = new Map();
@@ -21,11 +24,9 @@ async function collectQrels(lines: LineSource, source: string): Promise<Qrels> {
         throw new IrFormatError(source, lineNumber, `qrels line needs 4 fields 'qid iter docno rel', got ${fields.length}`);
       }
       const [qid, , docno, relText] = fields;
-      // trec_eval reads rel with atol; a fractional or non-numeric value is almost always a mistake.
-      if (!/^[+-]?\d+$/.test(relText)) {
-        throw new IrFormatError(source, lineNumber, `relevance '${relText}' is not an integer`);
-      }
-      const rel = Number(relText);
+      // trec_eval reads rel with atol; a fractional or non-numeric value is almost always a mistake,
+      // and a grade outside 32 bits would wrap around in the metrics' Int32 arrays.
+      const rel = parseIntegerField(relText, 'relevance', source, lineNumber);
       let docs = qrels.get(qid);
       if (!docs) {
         docs = new Map();
@@ -55,8 +56,12 @@ export function parseQrels(text: string, source = '<qrels>'): Promise<Qrels> {
 /** Formats qrels as TREC lines (iter column 0), in map order. */
 export function* formatQrelsLines(qrels: Qrels): Generator<string> {
   for (const [qid, docs] of qrels) {
+    const qidProblem = trecFieldProblem(qid, true);
+    if (qidProblem) throw new TypeError(`qrels qid ${qidProblem}`);
     for (const [docno, rel] of docs) {
-      if (!Number.isInteger(rel)) throw new TypeError(`qrels relevance for (${qid}, ${docno}) must be an integer, got ${rel}`);
+      const docProblem = trecFieldProblem(docno, false);
+      if (docProblem) throw new TypeError(`qrels docno of query '${qid}' ${docProblem}`);
+      if (!Number.isInteger(rel) || rel < INT32_MIN || rel > INT32_MAX) throw new TypeError(`qrels relevance for (${qid}, ${docno}) must be an integer in ${INT32_MIN}..${INT32_MAX}, got ${rel}`);
       yield `${qid} 0 ${docno} ${rel}\n`;
     }
   }

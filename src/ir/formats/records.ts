@@ -8,6 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { IrFormatError } from './format-error.js';
+import { tsvCellProblem } from './fields.js';
 import type { LineSource } from './lines.js';
 
 export type RecordFormat = 'tsv' | 'jsonl';
@@ -70,9 +71,13 @@ function parseJsonRecord(text: string, source: string, lineNumber: number, idFie
   }
   const obj = value as Record<string, unknown>;
   const id = obj[idField];
-  // Numeric ids are common in converted data sets; keep their decimal spelling.
+  // Numeric ids are common in converted data sets; keep their decimal spelling. Beyond 2^53 JSON
+  // numbers lose digits (12345678901234567891 reads as …7000), so two ids could merge.
   if (typeof id !== 'string' && typeof id !== 'number') {
     throw new IrFormatError(source, lineNumber, `field '${idField}' must be a string`);
+  }
+  if (typeof id === 'number' && !Number.isSafeInteger(id)) {
+    throw new IrFormatError(source, lineNumber, `numeric ${idField} ${text.match(new RegExp(`"${idField}"\\s*:\\s*([-+\\d.eE]+)`))?.[1] ?? id} is not an integer below 2^53 (it would lose digits); write it as a string`);
   }
   if (String(id) === '') throw new IrFormatError(source, lineNumber, `empty ${idField}`);
   if (typeof obj.text !== 'string') throw new IrFormatError(source, lineNumber, `field 'text' must be a string`);
@@ -91,9 +96,8 @@ export function formatRecord(rec: TextRecord, format: RecordFormat, idField: 'qi
     if (rec.lang !== undefined) obj.lang = rec.lang;
     return `${JSON.stringify(obj)}\n`;
   }
-  if (/[\t\n\r]/.test(rec.id) || /[\t\n\r]/.test(rec.text) || (rec.lang !== undefined && /[\t\n\r]/.test(rec.lang))) {
-    throw new TypeError(`${idField} '${rec.id}': TSV cannot hold tabs or newlines in a field; use JSONL`);
-  }
+  const problem = (rec.id === '' ? 'is empty' : null) ?? tsvCellProblem(rec.id, true) ?? tsvCellProblem(rec.text, false) ?? (rec.lang !== undefined ? tsvCellProblem(rec.lang, true) : null);
+  if (problem) throw new TypeError(`${idField} '${rec.id}': ${problem}`);
   return rec.lang !== undefined ? `${rec.id}\t${rec.text}\t${rec.lang}\n` : `${rec.id}\t${rec.text}\n`;
 }
 

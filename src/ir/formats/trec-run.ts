@@ -1,13 +1,16 @@
 /**
  * TREC run files: `qid Q0 docno rank score tag`, whitespace separated, one retrieved document per
  * line. Like trec_eval, the rank column is ignored on input (ranks are recomputed from scores);
- * unlike trec_eval (which reads a bad score as 0 via atof) a non-numeric score is an error.
+ * unlike trec_eval (which reads a bad score as 0 via atof) a score that is not a finite decimal
+ * number (`abc`, `NaN`, `1e400`, `0x10`) is an error.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Run } from '../types.js';
 import { IrFormatError } from './format-error.js';
 import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
+import { parseNumberField } from './numbers.js';
+import { trecFieldProblem } from './fields.js';
 import { rankQuery } from '../ranking.js';
 
 /** One parsed run line. */
@@ -26,11 +29,7 @@ export function parseRunLine(text: string, source: string, lineNumber: number): 
     throw new IrFormatError(source, lineNumber, `run line needs 6 fields 'qid Q0 docno rank score tag', got ${fields.length}`);
   }
   const [qid, , docno, , scoreText, tag] = fields;
-  const score = Number(scoreText);
-  if (scoreText === '' || !Number.isFinite(score)) {
-    throw new IrFormatError(source, lineNumber, `score '${scoreText}' is not a finite number`);
-  }
-  return { qid, docno, score, tag };
+  return { qid, docno, score: parseNumberField(scoreText, 'score', source, lineNumber), tag };
 }
 
 /** Streams entries of a run from any line source, checking each line. */
@@ -91,6 +90,13 @@ export function parseRun(text: string, source = '<run>'): Promise<ParsedRun> {
 export function* formatRunLines(run: Run, tag: string): Generator<string> {
   if (/\s/.test(tag) || tag === '') throw new TypeError(`run tag must be a non-empty string without whitespace, got '${tag}'`);
   for (const [qid, docs] of run) {
+    const qidProblem = trecFieldProblem(qid, true);
+    if (qidProblem) throw new TypeError(`run qid ${qidProblem}`);
+    for (const [docno, score] of docs) {
+      const docProblem = trecFieldProblem(docno, false);
+      if (docProblem) throw new TypeError(`run docno of query '${qid}' ${docProblem}`);
+      if (typeof score !== 'number' || !Number.isFinite(score)) throw new TypeError(`score of (${qid}, ${docno}) must be a finite number, got ${String(score)}`);
+    }
     const ranked = rankQuery(docs);
     for (let i = 0; i < ranked.length; i++) {
       // Number#toString round-trips doubles exactly, so rereading gives the same ranking.
