@@ -3,8 +3,9 @@
   # addon by CMakeLists.txt); native/binding is the only Node-API code.
   #
   # Flags: -O3 with a portable x86-64-v2 baseline (the binary runs on any CI machine of the same
-  # kind); the hot loops carry target_clones for AVX2 and AVX-512 chosen at load time
-  # (native/core/fast_math.h). Float reductions vectorise only with reassociation, so the kernels use
+  # kind); the hot loops are also compiled for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) through
+  # function attributes and one level is chosen per process (native/core/isa_dispatch.h; force one
+  # with OPTICAL_ISA=baseline|x86-64-v3|x86-64-v4). Float reductions vectorise only with reassociation, so the kernels use
   # -fassociative-math (+ its prerequisites -fno-signed-zeros -fno-trapping-math) but never
   # -ffinite-math-only / -ffast-math: the NaN/Inf checks must keep working.
   # The ASan + UBSan build (npm run build:asan) compiles these same sources with g++ directly into
@@ -14,7 +15,9 @@
       'target_name': 'optical',
       'sources': [
         'native/core/isa.cpp',
+        'native/core/big_buffer.cpp',
         'native/core/thread_pool.cpp',
+        'native/core/scan_kernels.cpp',
         'native/core/validate.cpp',
         'native/core/sinkhorn_kernels.cpp',
         'native/core/sinkhorn.cpp',
@@ -23,6 +26,7 @@
         'native/core/ot_loss.cpp',
         'native/binding/js_args.cpp',
         'native/binding/jobs.cpp',
+        'native/binding/runner.cpp',
         'native/binding/addon.cpp',
       ],
       'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -34,17 +34,23 @@ class SinkhornJob : public Job {
   SinkhornJob(const Napi::CallbackInfo& info, bool copy, const Kernels& k) : k_(k) {
     const Napi::Env env = info.Env();
     const Napi::Object problem = require_object(info[0], "problem");
-    options_ = read_options(info[1]).sinkhorn;
+    const ParsedOptions o = read_options(info[1]);
+    options_ = o.sinkhorn;
+    returnPlan_ = o.returnPlan.value_or(true);
     layout_ = read_layout(problem, k);
     cost_ = read_float_array(problem, "cost", "cost", copy, false);
-    ot::validate_cost(layout_, cost_.data, cost_.length, "cost");
+    // The entries are checked at no extra pass: by the copy of an async call, or by the kernels'
+    // first pass (CPU). Only a backend that does not check them costs a scan here.
+    const bool scan = cost_.firstNonFinite == ot::kScanCost && !k.checksCostEntries;
+    ot::validate_cost(layout_, cost_.data, cost_.length, "cost", scan ? ot::kScanCost : cost_.firstNonFinite);
     a_ = read_float_array(problem, "a", "a", copy, true);
     if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
     b_ = read_float_array(problem, "b", "b", copy, true);
     if (b_.present) ot::validate_marginal(layout_, b_.data, b_.length, false, "b");
     if (std::isinf(options_.rho)) ot::validate_balanced_mass(layout_, a_.data, b_.data);
     const int64_t B = layout_.batch;
-    plan_.create(env, layout_.totalCells(), "plan");
+    if (returnPlan_) plan_.create(env, layout_.totalCells(), "plan");
+    else if (!k.planOptional) planScratch_ = ot::BigBuffer(static_cast<size_t>(layout_.totalCells()) * sizeof(float));
     f_.create(env, layout_.totalRows(), "f");
     g_.create(env, layout_.totalCols(), "g");
     cost_out_.create(env, B, "cost");
@@ -60,7 +66,7 @@ class SinkhornJob : public Job {
     in.a = a_.present ? a_.data : nullptr;
     in.b = b_.present ? b_.data : nullptr;
     ot::SinkhornOutputs out;
-    out.plan = plan_.data;
+    out.plan = returnPlan_ ? plan_.data : planScratch_.as<float>();
     out.f = f_.data;
     out.g = g_.data;
     out.cost = cost_out_.data;
@@ -73,7 +79,7 @@ class SinkhornJob : public Job {
 
   Napi::Value result(Napi::Env env) override {
     Napi::Object r = Napi::Object::New(env);
-    r.Set("plan", plan_.value());
+    if (returnPlan_) r.Set("plan", plan_.value());
     r.Set("f", f_.value());
     r.Set("g", g_.value());
     r.Set("cost", cost_out_.value());
@@ -87,8 +93,10 @@ class SinkhornJob : public Job {
  private:
   const Kernels& k_;
   ot::SinkhornOptions options_;
+  bool returnPlan_ = true;
   ot::RaggedLayout layout_;
   FloatInput cost_, a_, b_;
+  ot::BigBuffer planScratch_;  // no plan wanted, but the backend needs one to write
   Output<Napi::Float32Array> plan_, f_, g_;
   Output<Napi::Float64Array> cost_out_, value_, error_;
   Output<Napi::Int32Array> iterations_;
@@ -136,7 +144,7 @@ class OtLossJob : public Job {
     const ParsedOptions o = read_options(info[1]);
     options_ = o.sinkhorn;
     kind_ = o.kind;
-    returnPlan_ = o.returnPlan;
+    returnPlan_ = o.returnPlan.value_or(false);
     dim_ = read_positive_integer(input, "dim", "dim");
     layout_ = read_layout(input, k, dim_);
     teacher_ = read_float_array(input, "teacher", "teacher", copy, false);
@@ -213,6 +221,8 @@ const Kernels& cpu_kernels() {
       [](const ot::RaggedLayout& L, const ot::OtLossInputs& in, ot::CostKind kind, const ot::SinkhornOptions& o,
          const ot::OtLossOutputs& out) { ot::ot_loss(L, in, kind, o, out, ot::default_pool()); },
       nullptr,
+      true,
+      true,
   };
   return k;
 }

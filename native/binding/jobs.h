@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "../core/big_buffer.h"
 #include "../core/ot.h"
 #include "js_args.h"
 
@@ -33,14 +34,21 @@ struct Kernels {
                  const ot::OtLossOutputs&);
   // Limits of this backend beyond the core's (throws ot::ArgumentError); may be null.
   void (*checkLayout)(const ot::RaggedLayout&);
+  // True when `sinkhorn` checks the cost entries itself (ot::sinkhorn does, in its first pass over
+  // each block): the job then only checks the length, unless a copy already found a bad entry.
+  bool checksCostEntries;
+  // True when `sinkhorn` accepts out.plan = nullptr (no plan wanted); otherwise the job passes a
+  // scratch plan that is not returned.
+  bool planOptional;
 };
 
 const Kernels& cpu_kernels();
 
 // `copyInputs`: true for async calls (JS may run and mutate the inputs while the job executes).
-std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels = cpu_kernels());
-std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels = cpu_kernels());
-std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels = cpu_kernels());
+using MakeJob = std::unique_ptr<Job> (*)(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels);
+std::unique_ptr<Job> make_sinkhorn_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels);
+std::unique_ptr<Job> make_cost_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels);
+std::unique_ptr<Job> make_ot_loss_job(const Napi::CallbackInfo& info, bool copyInputs, const Kernels& kernels);
 
 }  // namespace optical
 

@@ -2,9 +2,12 @@
 
 #include <cfloat>
 #include <cmath>
-#include <limits>
 #include <cstring>
+#include <limits>
+#include <new>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 namespace optical {
 
@@ -83,26 +86,20 @@ FloatInput read_float_array(const Napi::Object& owner, const char* key, const st
     const auto a = v.As<Napi::Float32Array>();
     out.length = static_cast<int64_t>(a.ElementLength());
     if (copy) {
-      out.owned.assign(a.Data(), a.Data() + a.ElementLength());
-      out.data = out.owned.data();
+      out.owned = ot::BigBuffer(a.ElementLength() * sizeof(float));
+      out.firstNonFinite = ot::copy_checked(a.Data(), out.owned.as<float>(), out.length);
+      out.data = out.owned.as<float>();
     } else {
       out.data = a.Data();
     }
   } else {
     // Float64 is converted at the boundary; values beyond float range become ±Inf and are then
-    // rejected by the finiteness checks like any other non-finite entry.
+    // rejected like any other non-finite entry.
     const auto a = v.As<Napi::Float64Array>();
     out.length = static_cast<int64_t>(a.ElementLength());
-    out.owned.resize(a.ElementLength());
-    const double* src = a.Data();
-    for (size_t i = 0; i < a.ElementLength(); ++i) {
-      const double d = src[i];
-      // Out-of-range double → float conversion is undefined behaviour in C++: saturate explicitly.
-      out.owned[i] = d > FLT_MAX ? std::numeric_limits<float>::infinity()
-                     : d < -FLT_MAX ? -std::numeric_limits<float>::infinity()
-                                    : static_cast<float>(d);
-    }
-    out.data = out.owned.data();
+    out.owned = ot::BigBuffer(a.ElementLength() * sizeof(float));
+    out.firstNonFinite = ot::convert_checked(a.Data(), out.owned.as<float>(), out.length);
+    out.data = out.owned.as<float>();
   }
   return out;
 }
@@ -170,15 +167,45 @@ int64_t read_positive_integer(const Napi::Object& owner, const char* key, const 
   return static_cast<int64_t>(d);
 }
 
+namespace {
+
+// An ArrayBuffer over BigBuffer memory, or an empty value when the runtime refuses external buffers.
+Napi::ArrayBuffer external_buffer(Napi::Env env, size_t bytes) {
+  ot::BigBuffer buf(bytes);
+  auto* size = new size_t(buf.size());
+  void* data = buf.release();
+  try {
+    return Napi::ArrayBuffer::New(
+        env, data, bytes, [](Napi::Env, void* p, size_t* n) {
+          ot::BigBuffer::free_memory(p, *n);
+          delete n;
+        },
+        size);
+  } catch (const Napi::Error&) {
+    ot::BigBuffer::free_memory(data, *size);
+    delete size;
+    return Napi::ArrayBuffer();
+  }
+}
+
+}  // namespace
+
 template <class TA>
 TA allocate(Napi::Env env, int64_t length, const char* what) {
   if (length < 0 || length > ot::kMaxElements)
     range_error(std::string(what) + ": " + num(static_cast<double>(length)) + " elements exceed the typed-array limit");
+  using Element = std::remove_pointer_t<decltype(std::declval<TA>().Data())>;
+  const size_t bytes = static_cast<size_t>(length) * sizeof(Element);
   try {
+    if (bytes >= ot::BigBuffer::kHugeMin) {
+      const Napi::ArrayBuffer ab = external_buffer(env, bytes);
+      if (!ab.IsEmpty()) return TA::New(env, static_cast<size_t>(length), ab, 0);
+    }
     return TA::New(env, static_cast<size_t>(length));
+  } catch (const std::bad_alloc&) {
   } catch (const Napi::Error&) {
-    range_error(std::string(what) + ": cannot allocate " + num(static_cast<double>(length)) + " elements (out of memory)");
   }
+  range_error(std::string(what) + ": cannot allocate " + num(static_cast<double>(length)) + " elements (out of memory)");
 }
 
 template Napi::Float32Array allocate<Napi::Float32Array>(Napi::Env, int64_t, const char*);

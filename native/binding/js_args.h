@@ -6,9 +6,11 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "../core/big_buffer.h"
 #include "../core/ot.h"
 
 namespace optical {
@@ -16,11 +18,14 @@ namespace optical {
 // A float32 view of a Float32Array/Float64Array argument. `data` points either into the JS buffer
 // (sync calls with Float32 input: JS cannot run meanwhile) or into `owned` (Float64 input is
 // converted; async calls always copy, so JS cannot mutate the data while a worker reads it).
+// A copy or conversion also finds the first non-finite entry on the way (`firstNonFinite`: its
+// index, −1 for none, ot::kScanCost when the data was not copied and so not looked at).
 struct FloatInput {
   const float* data = nullptr;
   int64_t length = 0;
-  std::vector<float> owned;
+  ot::BigBuffer owned;
   bool present = false;
+  int64_t firstNonFinite = ot::kScanCost;
 };
 
 struct IntInput {
@@ -42,7 +47,7 @@ FloatInput read_float_array(const Napi::Object& owner, const char* key, const st
 struct ParsedOptions {
   ot::SinkhornOptions sinkhorn;
   ot::CostKind kind = ot::CostKind::Cosine;
-  bool returnPlan = false;
+  std::optional<bool> returnPlan;  // absent: the operation's default (sinkhorn: true, otLoss: false)
 };
 ParsedOptions read_options(const Napi::Value& v);
 
@@ -50,6 +55,10 @@ ParsedOptions read_options(const Napi::Value& v);
 int64_t read_positive_integer(const Napi::Object& owner, const char* key, const std::string& name);
 
 // Allocates a typed array of `length` elements; allocation failure → ArgumentError(Range) naming `what`.
+// Arrays of ot::BigBuffer::kHugeMin bytes or more get their memory from ot::BigBuffer (huge pages:
+// writing a 64 MiB plan into fresh V8 memory would page-fault 16384 times) as an external
+// ArrayBuffer, freed by the garbage collector like any other; runtimes that forbid external
+// buffers get an ordinary one.
 template <class TA>
 TA allocate(Napi::Env env, int64_t length, const char* what);
 

@@ -1,4 +1,4 @@
-// Branch-free float exp and the per-ISA cloning macro for the hot loops.
+// Branch-free float exp and log for the hot loops, and the flush-to-zero guard they run under.
 //
 // fast_exp is written so that gcc auto-vectorises loops that call it (no branches, no libm call):
 // range reduction x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of ln2), the Cephes expf
@@ -17,18 +17,8 @@
 #define OT_HAVE_MXCSR 1
 #endif
 
-// Hot loops are compiled for x86-64-v4 (AVX-512), v3 (AVX2+FMA) and the baseline, and the best one
-// is chosen at load time (ifunc). The baseline flags stay portable, so one binary runs on every
-// x86-64 machine yet uses the vector units it finds.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__) && \
-    !defined(OPTICAL_NO_TARGET_CLONES)
-#define OT_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define OT_KERNEL
-#endif
-
-// Helpers called from OT_KERNEL functions must be inlined into each clone, or they run with the
-// baseline instruction set.
+// Every function here is always inlined: the per-ISA kernels (isa_dispatch.h) inline them and so
+// compile them with their own instruction set; an out-of-line copy would only ever be the baseline.
 #if defined(__GNUC__)
 #define OT_INLINE inline __attribute__((always_inline))
 #else

@@ -76,6 +76,14 @@ struct SinkhornOptions {
 
 constexpr double kMinEps = 1e-30, kMaxEps = 1e30;
 
+// Float32 limit on eps relative to the costs: P = a·b·exp((f + g − C)/eps) is rebuilt from float32
+// potentials, whose rounding (2^-24·|f|) becomes a relative plan error of 2^-24·|f|/eps. Below
+// eps = 2^-20·max|C| that error exceeds ~10 % and, a few powers of two further down, the plan is
+// noise (at eps = 1e-20 with costs in [0, 1] it carried mass 8e38); sinkhorn() and ot_loss()
+// refuse such an eps per problem (RangeError naming options.eps and the problem) once their first
+// pass has seen the costs. Above it the plan's relative error is about 1e-7·max|C|/eps.
+constexpr double kMinRelativeEps = 9.5367431640625e-07;  // 2^-20
+
 // Throws ArgumentError naming the offending field ("options.eps must be a finite number > 0, got -1").
 void validate_options(const SinkhornOptions& o);
 
@@ -109,8 +117,16 @@ constexpr int64_t kMaxElements = (int64_t{1} << 32) - 1;
 // Input validation of array contents (shared by the addons; lengths are checked too)
 
 // `name` is the JS argument name. Throws RangeError on length mismatch, NaN/±Inf (names the problem
-// index and the entry inside the problem).
-void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, const char* name = "cost");
+// index and the entry inside the problem). `firstNonFinite`: the index of the first non-finite
+// entry when the caller already knows it (−1: none; see copy_checked), kScanCost: scan here.
+constexpr int64_t kScanCost = -2;
+void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, const char* name = "cost",
+                   int64_t firstNonFinite = kScanCost);
+// Copies (or converts from float64, saturating beyond the float range) `n` entries into dst and
+// returns the index of the first NaN/±Inf result, or −1: the finiteness check fused into the copy
+// that async calls make anyway.
+int64_t copy_checked(const float* src, float* dst, int64_t n);
+int64_t convert_checked(const double* src, float* dst, int64_t n);
 // Checks length = Σ rows (or Σ cols), entries finite and ≥ 0, each problem's sum > 0.
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name);
 // Balanced problems (rho = ∞) need Σa = Σb per problem (absent = uniform, mass 1). Differences up
@@ -131,9 +147,9 @@ struct SinkhornInputs {
   const float* b = nullptr;       // Σ cols, nullptr → uniform 1/cols[k]
 };
 
-// Caller-owned output buffers (all required).
+// Caller-owned output buffers (all required but the plan).
 struct SinkhornOutputs {
-  float* plan = nullptr;          // Σ rows·cols
+  float* plan = nullptr;          // Σ rows·cols; nullptr: no plan wanted (returnPlan: false)
   float* f = nullptr;             // Σ rows
   float* g = nullptr;             // Σ cols
   double* cost = nullptr;         // B
@@ -143,7 +159,10 @@ struct SinkhornOutputs {
   uint8_t* converged = nullptr;   // B
 };
 
-// Solves all problems. Inputs must already be validated (validate_* above); options too.
+// Solves all problems. Marginals must already be validated (validate_* above); the cost only for
+// its length: its entries are checked by the solver's first pass over each block (NaN/±Inf: the
+// RangeError of validate_cost; eps below kMinRelativeEps·max|C|: a RangeError naming options.eps).
+// When several problems fail, the error of the lowest problem index is thrown.
 // Problems are spread over the pool's threads; a single large problem is split by rows/cols.
 // All methods run the same iterates (the reference's log-domain updates); they differ in form:
 //   Log:     log domain, max-shifted log-sum-exp (shift reused from the previous iteration).
@@ -153,6 +172,8 @@ struct SinkhornOutputs {
 //   Auto:    scaling, stabilised: when x, y leave [.., 1e15] they are absorbed into f̄, ḡ and K
 //            is rebuilt; only if that cannot help does the problem continue in the log domain.
 // No method returns NaN for finite costs. The annealing phase of an eps schedule is log domain.
+// Convergence: error ≤ tol at a check, or — when tol lies below the float32 error floor — the error
+// has stopped decreasing within that floor (converged = 1 with error > tol; see sinkhorn.cpp).
 void sinkhorn(const RaggedLayout& L, const SinkhornInputs& in, const SinkhornOptions& o, const SinkhornOutputs& out,
               ThreadPool& pool);
 

@@ -71,7 +71,7 @@ void ot_loss(const RaggedLayout& L, const OtLossInputs& in, CostKind kind, const
   validate_options(o);
   const int64_t dim = in.dim;
   if (dim < 1) throw ArgumentError(ArgumentError::Kind::Range, "dim must be an integer >= 1, got " + std::to_string(dim));
-  for_each_problem(L, o, pool, [&](int64_t k, const Splitter& par) {
+  for_each_problem_checked(L, o, pool, [&](int64_t k, const Splitter& par) {
     const int64_t n = L.rows[k], m = L.cols[k];
     const float* T = in.teacher + L.rowOffset[k] * dim;
     const float* S = in.student + L.colOffset[k] * dim;
@@ -84,7 +84,17 @@ void ot_loss(const RaggedLayout& L, const OtLossInputs& in, CostKind kind, const
     build_cost_block(kind, T, S, n, m, dim, C.data(), par);
     const Marginals w = problem_marginals(L, k, in.a, in.b, o, ua, ub);
     const ProblemView p{n, m, C.data(), w.a, w.b, plan, f.data(), g.data()};
-    const ProblemResult r = solve_problem(p, o, par);
+    ProblemResult r;
+    try {
+      r = solve_problem(p, o, par, k);
+    } catch (const NonFiniteCost& e) {
+      // Finite embeddings whose squared distances or products overflow float32.
+      throw ArgumentError(ArgumentError::Kind::Range,
+                          "teacher/student of problem " + std::to_string(k) + ": the " + to_string(kind) +
+                              " cost between teacher token " + std::to_string(e.row) + " and student token " +
+                              std::to_string(e.col) + " is not a finite float32 (" + std::to_string(e.value) +
+                              "); scale the embeddings down");
+    }
     student_gradient(kind, T, S, plan, C.data(), n, m, dim, out.grad + L.colOffset[k] * dim, par);
     out.cost[k] = r.cost;
     out.value[k] = r.value;

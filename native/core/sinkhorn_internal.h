@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "ot.h"
@@ -39,10 +40,21 @@ struct ProblemView {
   const float* C;
   const float* a;
   const float* b;
-  float* plan;  // n·m, also the scratch for the Gibbs kernel of the scaling form
+  float* plan;  // n·m, also holds the Gibbs kernel of the scaling form; nullptr: no plan wanted
   float* f;
   float* g;
 };
+
+// Thrown by solve_problem when its first pass over C meets a NaN/±Inf entry (the solver checks
+// the cost itself, at no extra pass over memory); callers turn it into the ArgumentError that
+// names their argument. Row and column are local to the block.
+struct NonFiniteCost {
+  int64_t row, col;
+  float value;
+};
+
+// The ArgumentError of validate_cost for entry (row, col) of problem k of the array `name`.
+[[noreturn]] void throw_non_finite_cost(const std::string& name, int64_t k, int64_t row, int64_t col, float value);
 
 struct ProblemResult {
   double cost = 0, value = 0, error = 0;
@@ -61,7 +73,15 @@ struct Marginals {
 Marginals problem_marginals(const RaggedLayout& L, int64_t k, const float* a, const float* b, const SinkhornOptions& o,
                             std::vector<float>& ua, std::vector<float>& ub);
 
-ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par);
+// Solves one problem. Also rejects (ArgumentError naming options.eps and `problem`) an eps below
+// the float32 resolution of its costs (kMinRelativeEps · max |C|).
+ProblemResult solve_problem(const ProblemView& p, const SinkhornOptions& o, const Splitter& par, int64_t problem);
+
+// Runs body(k, par) for every problem like for_each_problem, but an exception thrown for one
+// problem does not stop the others; afterwards the exception of the lowest problem index is
+// rethrown, so which error a call reports does not depend on thread timing.
+void for_each_problem_checked(const RaggedLayout& L, const SinkhornOptions& o, ThreadPool& pool,
+                              const std::function<void(int64_t k, const Splitter& par)>& body);
 
 // Calls body(k, par) for every problem k: small problems whole on pool threads (par is serial),
 // large ones one after another with par splitting them across all threads.

@@ -1,3 +1,5 @@
+// sinkhorn_kernels.h: the loops of sinkhorn_kernels.inl compiled once per ISA level, and the entry
+// points that call the level ot::isa_choice() picked (see isa_dispatch.h).
 #include "sinkhorn_kernels.h"
 
 #include <algorithm>
@@ -7,328 +9,95 @@
 #include <limits>
 
 #include "fast_math.h"
+#include "isa_dispatch.h"
+
+#define OT_ISA_NS baseline
+#define OT_ISA_TARGET
+#include "sinkhorn_kernels.inl"
+#undef OT_ISA_NS
+#undef OT_ISA_TARGET
+
+#if OT_ISA_DISPATCH
+#define OT_ISA_NS x86_64_v3
+#define OT_ISA_TARGET OT_TARGET_X86_64_V3
+#include "sinkhorn_kernels.inl"
+#undef OT_ISA_NS
+#undef OT_ISA_TARGET
+
+#define OT_ISA_NS x86_64_v4
+#define OT_ISA_TARGET OT_TARGET_X86_64_V4
+#include "sinkhorn_kernels.inl"
+#undef OT_ISA_NS
+#undef OT_ISA_TARGET
+#endif
 
 namespace ot {
 namespace kernels {
 
-namespace {
+// Each entry point resolves its level once (a function-local static) and forwards.
+#define OT_FORWARD(fn, ...)                                \
+  static const auto impl = OT_ISA_SELECT(fn);              \
+  return impl(__VA_ARGS__)
 
-// A shifted sum of exponentials is trusted when it lies in this range: its largest term is then
-// ≤ e^60 (no overflow) and ≥ e^−60 / m, so the terms that matter stay far above the flush-to-zero
-// threshold of fast_exp and keep full float precision.
-constexpr float kSumLo = 8.75e-27f;   // e^-60
-constexpr float kSumHi = 1.14e26f;    // e^60
-constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-inline bool sum_ok(float s) { return s >= kSumLo && s <= kSumHi; }
-
-OT_INLINE float row_sum_exp(const float* __restrict c, const float* __restrict h, float invEps, float shift, int64_t m) {
-  float s = 0.0f;
-  for (int64_t j = 0; j < m; ++j) s += exp_term((h[j] - c[j]) * invEps - shift);
-  return s;
-}
-
-// Max of (h[j] − c[j])·invEps. gcc does not vectorise float max reductions without
-// -ffinite-math-only (which would break the NaN/Inf checks elsewhere), so the lanes are explicit
-// GCC vector-extension values (8 floats: one AVX register, two SSE ones on the baseline clone).
-typedef float v8sf __attribute__((vector_size(32)));
-
-OT_INLINE float row_max(const float* __restrict c, const float* __restrict h, float invEps, int64_t m) {
-  v8sf lane = {kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf, kNegInf};
-  const v8sf inv = {invEps, invEps, invEps, invEps, invEps, invEps, invEps, invEps};
-  int64_t j = 0;
-  for (; j + 8 <= m; j += 8) {
-    v8sf hv, cv;
-    std::memcpy(&hv, h + j, sizeof hv);
-    std::memcpy(&cv, c + j, sizeof cv);
-    const v8sf v = (hv - cv) * inv;
-    lane = v > lane ? v : lane;
-  }
-  float mx = kNegInf;
-  for (; j < m; ++j) {
-    const float v = (h[j] - c[j]) * invEps;
-    mx = v > mx ? v : mx;
-  }
-  for (int q = 0; q < 8; ++q) mx = lane[q] > mx ? lane[q] : mx;
-  return mx;
-}
-
-}  // namespace
-
-OT_KERNEL
 void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* lse,
-              bool haveShift, float* acc) {
-  float* __restrict s = acc;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* __restrict c = C + i * m;
-    float shift = haveShift ? lse[i] : 0.0f;
-    float si = haveShift && std::isfinite(shift) ? row_sum_exp(c, h, invEps, shift, m) : 0.0f;
-    if (!sum_ok(si)) {
-      shift = row_max(c, h, invEps, m);
-      si = row_sum_exp(c, h, invEps, shift, m);
-    }
-    lse[i] = shift;
-    s[i] = si;
-  }
-  // The logs in one vectorised pass (one libm call per row would cost as much as the row itself).
-  for (int64_t i = r0; i < r1; ++i) lse[i] += fast_log(s[i]);
+              bool haveShift, float* acc, uint32_t* scan) {
+  OT_FORWARD(log_rows, C, m, r0, r1, h, invEps, lse, haveShift, acc, scan);
 }
 
-namespace {
-
-// Column sums run over row blocks of this size into a small tile of partial sums that is then
-// added to the total: float rounding grows with ~(block + n/block) additions instead of n, which
-// matters for tall problems (tens of thousands of rows).
-constexpr int64_t kRowBlock = 256;
-constexpr int64_t kColTile = 512;
-
-// out[j − j0] += Σ_{i in [i0, i1)} exp((h[i] − C[i,j])·invEps − sh[j]) for j in [j0, j1), four rows
-// per sweep so that the partial sums are loaded and stored once per four rows. Rows with h = −inf
-// (zero weight) inside a block of four contribute ≈1.6e-38 each (exp_term), nothing visible.
-OT_INLINE void exp_rows_into(const float* C, int64_t m, int64_t i0, int64_t i1, int64_t j0, int64_t j1,
-                             const float* h, float invEps, const float* __restrict sh, float* __restrict out) {
-  int64_t i = i0;
-  for (; i + 4 <= i1; i += 4) {
-    const float h0 = h[i], h1 = h[i + 1], h2 = h[i + 2], h3 = h[i + 3];
-    if (h0 == kNegInf && h1 == kNegInf && h2 == kNegInf && h3 == kNegInf) continue;
-    const float* __restrict a0 = C + i * m;
-    const float* __restrict a1 = a0 + m;
-    const float* __restrict a2 = a1 + m;
-    const float* __restrict a3 = a2 + m;
-    for (int64_t j = j0; j < j1; ++j) {
-      const float t = sh[j];
-      out[j - j0] += (exp_term((h0 - a0[j]) * invEps - t) + exp_term((h1 - a1[j]) * invEps - t)) +
-                     (exp_term((h2 - a2[j]) * invEps - t) + exp_term((h3 - a3[j]) * invEps - t));
-    }
-  }
-  for (; i < i1; ++i) {
-    const float hi = h[i];
-    if (hi == kNegInf) continue;
-    const float* __restrict c = C + i * m;
-    for (int64_t j = j0; j < j1; ++j) out[j - j0] += exp_term((hi - c[j]) * invEps - sh[j]);
-  }
-}
-
-// s[j] += Σ_i exp((h[i] − C[i,j])·invEps − sh[j]) over columns [c0, c1), blocked (see kRowBlock).
-OT_INLINE void accumulate_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h,
-                               float invEps, const float* __restrict sh, float* __restrict s) {
-  float blk[kColTile];
-  for (int64_t j0 = c0; j0 < c1; j0 += kColTile) {
-    const int64_t j1 = std::min(c1, j0 + kColTile);
-    for (int64_t i0 = 0; i0 < n; i0 += kRowBlock) {
-      for (int64_t j = j0; j < j1; ++j) blk[j - j0] = 0.0f;
-      exp_rows_into(C, m, i0, std::min(n, i0 + kRowBlock), j0, j1, h, invEps, sh, blk);
-      for (int64_t j = j0; j < j1; ++j) s[j] += blk[j - j0];
-    }
-  }
-}
-
-}  // namespace
-
-OT_KERNEL
 void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h, float invEps,
               float* lse, bool haveShift, float* acc) {
-  float* __restrict s = acc;
-  float* __restrict sh = lse;
-  bool redo = !haveShift;
-  if (haveShift) {
-    for (int64_t j = c0; j < c1; ++j) {
-      s[j] = 0.0f;
-      if (!std::isfinite(sh[j])) redo = true;
-    }
-    if (!redo) {
-      accumulate_cols(C, n, m, c0, c1, h, invEps, sh, s);
-      for (int64_t j = c0; j < c1; ++j) redo |= !sum_ok(s[j]);
-    }
-  }
-  if (redo) {
-    // Exact shift: the column maxima (an element-wise max, which vectorises), then the sums again.
-    for (int64_t j = c0; j < c1; ++j) {
-      sh[j] = kNegInf;
-      s[j] = 0.0f;
-    }
-    for (int64_t i = 0; i < n; ++i) {
-      const float hi = h[i];
-      if (hi == kNegInf) continue;
-      const float* __restrict c = C + i * m;
-      for (int64_t j = c0; j < c1; ++j) {
-        const float v = (hi - c[j]) * invEps;
-        sh[j] = v > sh[j] ? v : sh[j];
-      }
-    }
-    accumulate_cols(C, n, m, c0, c1, h, invEps, sh, s);
-  }
-  for (int64_t j = c0; j < c1; ++j) lse[j] = sh[j] + fast_log(s[j]);
+  OT_FORWARD(log_cols, C, n, m, c0, c1, h, invEps, lse, haveShift, acc);
 }
 
-OT_KERNEL
+void log_col_terms(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* shift,
+                   float* sum, bool online, float* blk) {
+  OT_FORWARD(log_col_terms, C, m, r0, r1, h, invEps, shift, sum, online, blk);
+}
+
+bool log_merge_cols(const float* shifts, const float* sums, int64_t chunks, int64_t m, int64_t c0, int64_t c1,
+                    const float* shift0, float* lse) {
+  OT_FORWARD(log_merge_cols, shifts, sums, chunks, m, c0, c1, shift0, lse);
+}
+
 void transpose(const float* C, int64_t n, int64_t m, int64_t r0, int64_t r1, float* CT) {
-  // Tiles keep both the reads and the writes within a few cache lines.
-  constexpr int64_t kTile = 32;
-  for (int64_t i0 = r0; i0 < r1; i0 += kTile) {
-    const int64_t i1 = std::min(i0 + kTile, r1);
-    for (int64_t j0 = 0; j0 < m; j0 += kTile) {
-      const int64_t j1 = std::min(j0 + kTile, m);
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t j = j0; j < j1; ++j) CT[j * n + i] = C[i * m + j];
-    }
-  }
+  OT_FORWARD(transpose, C, n, m, r0, r1, CT);
 }
 
-OT_KERNEL
 void scale_rows(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, float* S) {
-  const float* __restrict wv = w;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* __restrict k = K + i * m;
-    float s = 0.0f;
-    for (int64_t j = 0; j < m; ++j) s += k[j] * wv[j];
-    S[i] = s;
-  }
+  OT_FORWARD(scale_rows, K, m, r0, r1, w, S);
 }
 
-OT_KERNEL
 void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* z, float* T) {
-  float* __restrict t = T;
-  float blk[kColTile];
-  for (int64_t j = c0; j < c1; ++j) t[j] = 0.0f;
-  // Blocked like accumulate_cols, for the same rounding reason.
-  for (int64_t j0 = c0; j0 < c1; j0 += kColTile) {
-    const int64_t j1 = std::min(c1, j0 + kColTile);
-    for (int64_t i0 = 0; i0 < n; i0 += kRowBlock) {
-      const int64_t i1 = std::min(n, i0 + kRowBlock);
-      for (int64_t j = j0; j < j1; ++j) blk[j - j0] = 0.0f;
-      int64_t i = i0;
-      // Four rows per sweep: the partial sums are loaded and stored once per four rows.
-      for (; i + 4 <= i1; i += 4) {
-        const float z0 = z[i], z1 = z[i + 1], z2 = z[i + 2], z3 = z[i + 3];
-        const float* __restrict k0 = K + i * m;
-        const float* __restrict k1 = k0 + m;
-        const float* __restrict k2 = k1 + m;
-        const float* __restrict k3 = k2 + m;
-        for (int64_t j = j0; j < j1; ++j) blk[j - j0] += (z0 * k0[j] + z1 * k1[j]) + (z2 * k2[j] + z3 * k3[j]);
-      }
-      for (; i < i1; ++i) {
-        const float zi = z[i];
-        if (zi == 0.0f) continue;
-        const float* __restrict k = K + i * m;
-        for (int64_t j = j0; j < j1; ++j) blk[j - j0] += zi * k[j];
-      }
-      for (int64_t j = j0; j < j1; ++j) t[j] += blk[j - j0];
-    }
-  }
+  OT_FORWARD(scale_cols, K, n, m, c0, c1, z, T);
 }
 
-OT_KERNEL
 bool scaling_update(const float* R, const float* k, const float* wgt, int64_t len, bool balanced, float tau, float bound,
                     float* x, float* u) {
-  int bad = 0;
-  if (balanced) {
-    for (int64_t i = 0; i < len; ++i) {
-      const float r = R[i];
-      const float xi = 1.0f / r;
-      // Non-short-circuit tests keep the loop branch-free (vectorised); NaN fails every test.
-      bad |= static_cast<int>(!(r >= FLT_MIN)) | static_cast<int>(!(xi > 0.0f)) | static_cast<int>(!(xi <= bound));
-      x[i] = xi;
-      u[i] = wgt[i] * xi;
-    }
-  } else {
-    for (int64_t i = 0; i < len; ++i) {
-      const float r = R[i];
-      const float xi = k[i] * std::pow(r, -tau);
-      bad |= static_cast<int>(!(r >= FLT_MIN && r <= FLT_MAX)) | static_cast<int>(!(xi > 0.0f && xi <= bound));
-      x[i] = xi;
-      u[i] = wgt[i] * xi;
-    }
-  }
-  return bad == 0;
+  OT_FORWARD(scaling_update, R, k, wgt, len, balanced, tau, bound, x, u);
 }
 
-OT_KERNEL
+bool scaling_rows_cols(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, const float* k,
+                       const float* wgt, bool balanced, float tau, float bound, float* S, float* x, float* z,
+                       float* colSum, float* blk) {
+  OT_FORWARD(scaling_rows_cols, K, m, r0, r1, w, k, wgt, balanced, tau, bound, S, x, z, colSum, blk);
+}
+
 void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
                   float* K) {
-  const double* __restrict gv = G;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* __restrict c = C + i * m;
-    float* __restrict k = K + i * m;
-    const double fi = F[i];
-    for (int64_t j = 0; j < m; ++j)
-      k[j] = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
-  }
+  OT_FORWARD(gibbs_kernel, C, m, r0, r1, F, G, invEps, K);
 }
 
-OT_KERNEL
 void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
               float* plan, double* rowSum, double* colSum, double* pc) {
-  double* __restrict cs = colSum;
-  const double* __restrict gv = G;
-  for (int64_t j = 0; j < m; ++j) cs[j] = 0.0;
-  double costAcc = 0.0;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* __restrict c = C + i * m;
-    const double fi = F[i];
-    double rs = 0.0, rc = 0.0;
-    if (fi == -std::numeric_limits<double>::infinity()) {  // zero mass row: P = 0 exactly
-      if (plan) for (int64_t j = 0; j < m; ++j) plan[i * m + j] = 0.0f;
-      rowSum[i] = 0.0;
-      continue;
-    }
-    if (plan) {
-      float* __restrict p = plan + i * m;
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
-        p[j] = e;
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
-    } else {
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
-    }
-    rowSum[i] = rs;
-    costAcc += rc;
-  }
-  *pc += costAcc;
+  OT_FORWARD(plan_log, C, m, r0, r1, F, G, invEps, plan, rowSum, colSum, pc);
 }
 
-OT_KERNEL
 void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
                   float* plan, double* rowSum, double* colSum, double* pc) {
-  double* __restrict cs = colSum;
-  const float* __restrict vv = v;
-  for (int64_t j = 0; j < m; ++j) cs[j] = 0.0;
-  double costAcc = 0.0;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* c = C + i * m;
-    const float* k = K + i * m;
-    const float ui = u[i];
-    double rs = 0.0, rc = 0.0;
-    if (plan) {
-      float* p = plan + i * m;  // may alias k: element-wise read-then-write
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = ui * k[j] * vv[j];
-        p[j] = e;
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
-    } else {
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = ui * k[j] * vv[j];
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
-    }
-    rowSum[i] = rs;
-    costAcc += rc;
-  }
-  *pc += costAcc;
+  OT_FORWARD(plan_scaling, C, K, m, r0, r1, u, v, plan, rowSum, colSum, pc);
 }
+
+#undef OT_FORWARD
 
 }  // namespace kernels
 }  // namespace ot

@@ -1,5 +1,8 @@
 // The O(n·m) inner loops of Sinkhorn, each over a row range or a column range of one row-major
 // n × m block so that a caller can split one large problem across threads. Internal to native/core.
+//
+// Each function is compiled once per ISA level (sinkhorn_kernels.inl, isa_dispatch.h) and calls the
+// level that ot::isa_choice() picked.
 #ifndef OPTICAL_NATIVE_CORE_SINKHORN_KERNELS_H
 #define OPTICAL_NATIVE_CORE_SINKHORN_KERNELS_H
 
@@ -13,13 +16,35 @@ namespace kernels {
 // the shift in a single pass; if the shifted sum leaves a safe range the row is redone with the
 // exact max shift (always so when !haveShift).
 // `acc` is scratch of length ≥ r1 (only [r0, r1) is touched).
+// `scan` (only with !haveShift; the first pass over a cost block): also raises *scan to the largest
+// |C[i,j]| read, as its bit pattern (uint32 order = |value| order, and NaN/±Inf ≥ kNonFiniteBits
+// above every finite value), and returns at the first row holding a non-finite entry (the lse of
+// that row and of the rows after it are then garbage).
+constexpr uint32_t kNonFiniteBits = 0x7f800000u;
 void log_rows(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* lse,
-              bool haveShift, float* acc);
+              bool haveShift, float* acc, uint32_t* scan = nullptr);
 
 // Log domain, column reductions: lse[j] = log Σ_i exp((h[i] − C[i,j]) · invEps) for j in [c0, c1).
 // Rows with h[i] = −inf are skipped. `acc` is scratch of length ≥ m (only [c0, c1) is touched).
 void log_cols(const float* C, int64_t n, int64_t m, int64_t c0, int64_t c1, const float* h, float invEps,
               float* lse, bool haveShift, float* acc);
+
+// Log domain, the column terms of rows [r0, r1) added to one chunk's column sums (the g update
+// fused into the pass of the f update, while those rows are still in cache):
+//   sum[j] += Σ_i exp((h[i] − C[i,j]) · invEps − shift[j])     for all j in [0, m).
+// Fixed shift (`online` false): shift[j] is the previous iteration's column lse, read only.
+// Online shift: shift[j] is this chunk's running column max, raised (and sum[j] rescaled) when a
+// row block brings a larger term, so that every sum lies in [1, rows]; start with shift = −inf,
+// sum = 0. `blk` is scratch of length ≥ m.
+void log_col_terms(const float* C, int64_t m, int64_t r0, int64_t r1, const float* h, float invEps, float* shift,
+                   float* sum, bool online, float* blk);
+
+// Merges the per-chunk (shift, sum) pairs of log_col_terms, in chunk order, into
+// lse[j] = log Σ_chunks sum·exp(shift − max shift) + max shift for j in [c0, c1). With a fixed
+// shift (every chunk's shift is `shift0`), returns false when some merged sum leaves the range in
+// which the fixed shift is trusted (the caller then recomputes those columns with log_cols).
+bool log_merge_cols(const float* shifts, const float* sums, int64_t chunks, int64_t m, int64_t c0, int64_t c1,
+                    const float* shift0, float* lse);
 
 // CT[j, i] = C[i, j] for rows i in [r0, r1) of the n × m block C (CT is m × n).
 void transpose(const float* C, int64_t n, int64_t m, int64_t r0, int64_t r1, float* CT);
@@ -36,13 +61,22 @@ void scale_cols(const float* K, int64_t n, int64_t m, int64_t c0, int64_t c1, co
 bool scaling_update(const float* R, const float* k, const float* wgt, int64_t len, bool balanced, float tau, float bound,
                     float* x, float* u);
 
+// Scaling form, one pass over rows [r0, r1) of K for a whole iteration's worth of reads: the x
+// update of those rows (S = K·w, then scaling_update into x, z) and their terms of Kᵀ·z added to
+// one chunk's column sums: colSum[j] += Σ_i z[i] · K[i,j]. `blk` is scratch of length ≥ m.
+// Returns scaling_update's verdict for these rows.
+bool scaling_rows_cols(const float* K, int64_t m, int64_t r0, int64_t r1, const float* w, const float* k,
+                       const float* wgt, bool balanced, float tau, float bound, float* S, float* x, float* z,
+                       float* colSum, float* blk);
+
 // K[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
 void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
                   float* K);
 
 // Plan statistics over rows [r0, r1) of one problem. The plan entry is
 //   log form:     P[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps)      (F, G in double; F = f + eps·log a)
-//   scaling form: P[i,j] = u[i] · K[i,j] · v[j]                       (u = a∘x, v = b∘y, float)
+//   scaling form: P[i,j] = u[i] · K[i,j] · v[j]                       (u = a∘x, v = b∘y, float;
+//                 multiplied in double: u·v alone may exceed the float range where K is 0)
 // rowSum[i] (i in [r0,r1)) and colSum[j] (all j; the caller passes a per-chunk buffer, zeroed here)
 // are accumulated in double, *pc += Σ P∘C. When `plan` is non-null the entries are stored there
 // (for the scaling form `plan` may alias K: each entry is read before it is overwritten).

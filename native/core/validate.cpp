@@ -5,8 +5,9 @@
 #include <cstring>
 #include <sstream>
 
-#include "fast_math.h"
 #include "ot.h"
+#include "scan_kernels.h"
+#include "sinkhorn_internal.h"
 
 namespace ot {
 
@@ -123,27 +124,6 @@ RaggedLayout RaggedLayout::build(const int32_t* rows, int64_t rowsLength, const 
 
 namespace {
 
-// Index of the first NaN/±Inf in x[0, n), or −1. Checks the exponent bits in blocks with a
-// branch-free OR (vectorised; the inputs are large and almost always clean), then locates the
-// offending entry only in a block that has one.
-OT_KERNEL
-int64_t first_non_finite(const float* x, int64_t n) {
-  constexpr int64_t kBlock = 4096;
-  for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
-    const int64_t b1 = std::min(n, b0 + kBlock);
-    uint32_t bad = 0;
-    for (int64_t i = b0; i < b1; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, x + i, sizeof bits);
-      bad |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-    }
-    if (bad)
-      for (int64_t i = b0; i < b1; ++i)
-        if (!std::isfinite(x[i])) return i;
-  }
-  return -1;
-}
-
 // Finds the problem that owns flat index `idx` in a prefix-sum table.
 int64_t problem_of(const std::vector<int64_t>& offsets, int64_t idx) {
   int64_t lo = 0, hi = static_cast<int64_t>(offsets.size()) - 2;
@@ -156,19 +136,27 @@ int64_t problem_of(const std::vector<int64_t>& offsets, int64_t idx) {
 
 }  // namespace
 
-void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, const char* name) {
+void throw_non_finite_cost(const std::string& name, int64_t k, int64_t row, int64_t col, float value) {
+  range_error(name + " of problem " + std::to_string(k) + " has a non-finite entry (" + num(value) + ") at row " +
+              std::to_string(row) + ", col " + std::to_string(col));
+}
+
+void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, const char* name, int64_t firstNonFinite) {
   if (length != L.totalCells())
     range_error(std::string(name) + " has length " + std::to_string(length) + ", expected Σ rows[k]·cols[k] = " +
                 std::to_string(L.totalCells()));
-  const int64_t i = first_non_finite(cost, length);
+  const int64_t i = firstNonFinite == kScanCost ? kernels::first_non_finite(cost, length) : firstNonFinite;
   if (i >= 0) {
-    {
-      const int64_t k = problem_of(L.blockOffset, i);
-      const int64_t local = i - L.blockOffset[k];
-      range_error(std::string(name) + " of problem " + std::to_string(k) + " has a non-finite entry (" + num(cost[i]) +
-                  ") at row " + std::to_string(local / L.cols[k]) + ", col " + std::to_string(local % L.cols[k]));
-    }
+    const int64_t k = problem_of(L.blockOffset, i);
+    const int64_t local = i - L.blockOffset[k];
+    throw_non_finite_cost(name, k, local / L.cols[k], local % L.cols[k], cost[i]);
   }
+}
+
+int64_t copy_checked(const float* src, float* dst, int64_t n) { return kernels::copy_find_non_finite(src, dst, n); }
+
+int64_t convert_checked(const double* src, float* dst, int64_t n) {
+  return kernels::convert_find_non_finite(src, dst, n);
 }
 
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name) {
@@ -218,7 +206,7 @@ void validate_embeddings(const RaggedLayout& L, int64_t dim, const float* x, int
   if (length != expected)
     range_error(std::string(name) + " has length " + std::to_string(length) + ", expected Σ " +
                 (onRows ? "rows" : "cols") + "·dim = " + std::to_string(expected));
-  const int64_t i = first_non_finite(x, length);
+  const int64_t i = kernels::first_non_finite(x, length);
   if (i >= 0) {
     {
       const int64_t token = i / dim;

@@ -4,9 +4,11 @@
 // Arguments are read and checked by the CPU binding's code (native/binding/js_args.h) and the
 // core's validators (ot::validate_*), so both addons accept and reject exactly the same inputs with
 // the same TypeError/RangeError messages. Only the compute step differs: optical::cuda::* instead of
-// ot::*. Each call is a Job (native/binding/jobs.h): built on the JS thread (inputs read, copied for
-// async calls, outputs allocated), executed without Node-API (on a libuv worker for the async entry
-// points, where the GPU work runs on the job's own CUDA stream), then turned into the JS result.
+// ot::*. Each call is a Job (native/binding/jobs.h) run by the shared runner (native/binding/
+// runner.h): built on the JS thread (inputs read, copied for async calls, outputs allocated),
+// executed without Node-API (on a libuv worker for the async entry points, where the GPU work runs
+// on the job's own CUDA stream), then turned into the JS result. This file names the backend: its
+// kernels, the device check before every call, and how CUDA failures become JS errors.
 //
 // Errors: with no usable device every compute entry point throws (or rejects with) an Error whose
 // message is "optical cuda: no usable CUDA device: <probe().reason>" and whose code is
@@ -15,13 +17,11 @@
 // the process stays usable.
 #include <napi.h>
 
-#include <cmath>
-#include <memory>
-#include <new>
+#include <exception>
 #include <string>
 
 #include "binding/jobs.h"
-#include "binding/js_args.h"
+#include "binding/runner.h"
 #include "core/ot.h"
 #include "cuda/cuda_errors.h"
 #include "cuda/cuda_ot.h"
@@ -31,53 +31,23 @@ namespace optical::cuda {
 
 namespace {
 
-// ---- failures -----------------------------------------------------------------------------------
+// ---- the backend ---------------------------------------------------------------------------------
 
-enum class Failure { None, Type, Range, NoDevice, Cuda, Other };
-
-struct Captured {
-  Failure kind = Failure::None;
-  std::string message;
-  std::string code;  // JS error.code
-};
-
-Napi::Error to_js_error(Napi::Env env, const Captured& c) {
-  Napi::Error err;
-  switch (c.kind) {
-    case Failure::Type: err = Napi::TypeError::New(env, c.message); break;
-    case Failure::Range: err = Napi::RangeError::New(env, c.message); break;
-    default: err = Napi::Error::New(env, c.message); break;
-  }
-  if (!c.code.empty()) err.Set("code", Napi::String::New(env, c.code));
-  return err;
-}
-
-template <class F>
-Captured capture(F&& fn) {
-  Captured c;
-  try {
-    fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const ot::ArgumentError& e) {
-    c.kind = e.kind() == ot::ArgumentError::Kind::Type ? Failure::Type : Failure::Range;
-    c.message = e.what();
-  } catch (const DeviceUnavailable& e) {
-    c.kind = Failure::NoDevice;
-    c.message = std::string("optical cuda: ") + e.what();
-    c.code = "ERR_OPTICAL_NO_CUDA_DEVICE";
-  } catch (const CudaError& e) {
-    c.kind = Failure::Cuda;
-    c.message = std::string("optical cuda: ") + e.what();
-    c.code = cudaGetErrorName(e.code());
-  } catch (const std::bad_alloc&) {
-    c.kind = Failure::Range;
-    c.message = "out of memory: the problem is too large for the available host memory";
-  } catch (const std::exception& e) {
+// CUDA failures become Errors whose `code` a user can search for (runner.h maps everything else).
+bool classify(const std::exception& e, Captured& c) {
+  if (const auto* d = dynamic_cast<const DeviceUnavailable*>(&e)) {
     c.kind = Failure::Other;
-    c.message = std::string("optical cuda native error: ") + e.what();
+    c.message = std::string("optical cuda: ") + d->what();
+    c.code = "ERR_OPTICAL_NO_CUDA_DEVICE";
+    return true;
   }
-  return c;
+  if (const auto* x = dynamic_cast<const CudaError*>(&e)) {
+    c.kind = Failure::Other;
+    c.message = std::string("optical cuda: ") + x->what();
+    c.code = cudaGetErrorName(x->code());
+    return true;
+  }
+  return false;
 }
 
 /** Checked before reading arguments: on a machine without a GPU every call fails the same way. */
@@ -85,8 +55,6 @@ void require_device() {
   const ProbeResult& p = probe();
   if (!p.available) throw DeviceUnavailable("no usable CUDA device: " + p.reason);
 }
-
-// ---- jobs ---------------------------------------------------------------------------------------
 
 void check_problem_count(const ot::RaggedLayout& L) {
   // Problems become thread blocks indexed by int32.
@@ -96,7 +64,8 @@ void check_problem_count(const ot::RaggedLayout& L) {
                                 std::to_string(L.batch));
 }
 
-// The CUDA kernels as the compute step of the shared jobs (native/binding/jobs.cpp).
+// The CUDA kernels as the compute step of the shared jobs (native/binding/jobs.cpp). They neither
+// check the cost entries nor run without a plan buffer: the jobs do the one and lend the other.
 const Kernels& cuda_kernels() {
   static const Kernels k{
       [](const ot::RaggedLayout& L, const ot::SinkhornInputs& in, const ot::SinkhornOptions& o,
@@ -106,77 +75,13 @@ const Kernels& cuda_kernels() {
       [](const ot::RaggedLayout& L, const ot::OtLossInputs& in, ot::CostKind kind, const ot::SinkhornOptions& o,
          const ot::OtLossOutputs& out) { optical::cuda::ot_loss(L, in, kind, o, out); },
       check_problem_count,
+      false,
+      false,
   };
   return k;
 }
 
-using MakeJob = std::unique_ptr<Job> (*)(const Napi::CallbackInfo&, bool, const Kernels&);
-
-template <MakeJob Make>
-std::unique_ptr<Job> make(const Napi::CallbackInfo& info, bool copy) {
-  require_device();
-  return Make(info, copy, cuda_kernels());
-}
-
-using JobFactory = std::unique_ptr<Job> (*)(const Napi::CallbackInfo&, bool);
-
-// ---- sync / async runners ------------------------------------------------------------------------
-
-class JobWorker : public Napi::AsyncWorker {
- public:
-  JobWorker(Napi::Env env, std::unique_ptr<Job> job)
-      : Napi::AsyncWorker(env, "optical:cuda"), job_(std::move(job)), deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void Execute() override {
-    failure_ = capture([&] { job_->execute(); });
-    if (failure_.kind != Failure::None) SetError(failure_.message);
-  }
-
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    deferred_.Resolve(job_->result(Env()));
-    job_.reset();
-  }
-
-  void OnError(const Napi::Error&) override {
-    Napi::HandleScope scope(Env());
-    deferred_.Reject(to_js_error(Env(), failure_).Value());
-    job_.reset();
-  }
-
- private:
-  std::unique_ptr<Job> job_;
-  Napi::Promise::Deferred deferred_;
-  Captured failure_;
-};
-
-Napi::Value run_sync(const Napi::CallbackInfo& info, JobFactory factory) {
-  std::unique_ptr<Job> job;
-  const Captured c = capture([&] {
-    job = factory(info, false);
-    job->execute();
-  });
-  if (c.kind != Failure::None) throw to_js_error(info.Env(), c);
-  return job->result(info.Env());
-}
-
-Napi::Value run_async(const Napi::CallbackInfo& info, JobFactory factory) {
-  const Napi::Env env = info.Env();
-  std::unique_ptr<Job> job;
-  const Captured c = capture([&] { job = factory(info, true); });
-  if (c.kind != Failure::None) {
-    // Like the CPU addon: failures before the job starts reject the promise, never throw.
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Reject(to_js_error(env, c).Value());
-    return d.Promise();
-  }
-  auto* worker = new JobWorker(env, std::move(job));  // deleted by Node-API after OnOK/OnError
-  const Napi::Promise p = worker->promise();
-  worker->Queue();
-  return p;
-}
+const Backend kCuda{"cuda", cuda_kernels, require_device, classify, "optical cuda native error: "};
 
 // ---- probe ---------------------------------------------------------------------------------------
 
@@ -212,12 +117,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::String::New(env, ot::kCoreVersion));
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
-  exports.Set("sinkhornSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<make_sinkhorn_job>); }, "sinkhornSync"));
-  exports.Set("sinkhorn", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<make_sinkhorn_job>); }, "sinkhorn"));
-  exports.Set("costMatricesSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<make_cost_job>); }, "costMatricesSync"));
-  exports.Set("costMatrices", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<make_cost_job>); }, "costMatrices"));
-  exports.Set("otLossSync", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_sync(i, make<make_ot_loss_job>); }, "otLossSync"));
-  exports.Set("otLoss", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return run_async(i, make<make_ot_loss_job>); }, "otLoss"));
+  export_jobs(env, exports, kCuda);
   return exports;
 }
 
