@@ -41,8 +41,9 @@ class SinkhornJob : public Job {
     cost_ = read_float_array(problem, "cost", "cost", copy, false);
     // The entries are checked at no extra pass: by the copy of an async call, or by the kernels'
     // first pass (CPU). Only a backend that does not check them costs a scan here.
-    const bool scan = cost_.firstNonFinite == ot::kScanCost && !k.checksCostEntries;
-    ot::validate_cost(layout_, cost_.data, cost_.length, "cost", scan ? ot::kScanCost : cost_.firstNonFinite);
+    const bool known = cost_.firstNonFinite != ot::kScanCost;
+    ot::validate_cost(layout_, cost_.data, cost_.length, "cost",
+                      known ? cost_.firstNonFinite : k.checksCostEntries ? -1 : ot::kScanCost);
     a_ = read_float_array(problem, "a", "a", copy, true);
     if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
     b_ = read_float_array(problem, "b", "b", copy, true);

@@ -55,10 +55,10 @@ ParsedOptions read_options(const Napi::Value& v);
 int64_t read_positive_integer(const Napi::Object& owner, const char* key, const std::string& name);
 
 // Allocates a typed array of `length` elements; allocation failure → ArgumentError(Range) naming `what`.
-// Arrays of ot::BigBuffer::kHugeMin bytes or more get their memory from ot::BigBuffer (huge pages:
-// writing a 64 MiB plan into fresh V8 memory would page-fault 16384 times) as an external
-// ArrayBuffer, freed by the garbage collector like any other; runtimes that forbid external
-// buffers get an ordinary one.
+// Large ones are advised to use huge pages (ot::advise_huge_pages): writing a 64 MiB plan into
+// fresh memory would otherwise page-fault 16384 times. (They stay V8-owned, not external buffers:
+// Node frees an external buffer only once the event loop turns, so a loop of sync calls would
+// pile them up.)
 template <class TA>
 TA allocate(Napi::Env env, int64_t length, const char* what);
 

@@ -3,8 +3,9 @@
 // A 4096 × 4096 float array is 64 MiB: from malloc it is 16384 fresh 4 KiB pages, and the page
 // faults of its first write cost as much as a Sinkhorn iteration. Arrays of at least kHugeMin bytes
 // are therefore mapped 2 MiB-aligned with transparent huge pages requested (Linux MADV_HUGEPAGE;
-// the kernel zeroes them in 2 MiB steps, one fault each). Smaller ones, and other systems, use
-// plain aligned allocation. The contents start unspecified (zero in practice), like malloc.
+// one fault per 2 MiB), and mappings given back are kept for reuse (a few, reclaimable by the
+// kernel; see big_buffer.cpp) so that repeated calls of one size skip the kernel's zeroing too.
+// Smaller arrays, and other systems, use plain aligned allocation. The contents start unspecified.
 #ifndef OPTICAL_NATIVE_CORE_BIG_BUFFER_H
 #define OPTICAL_NATIVE_CORE_BIG_BUFFER_H
 
@@ -42,6 +43,11 @@ class BigBuffer {
   void* data_ = nullptr;
   size_t bytes_ = 0;
 };
+
+// Asks the kernel to back the 2 MiB-aligned part of [p, p + bytes) with huge pages when it is first
+// touched (memory allocated elsewhere, e.g. a typed array's, not yet written). A hint; no-op for
+// small ranges and on other systems.
+void advise_huge_pages(void* p, size_t bytes);
 
 }  // namespace ot
 

@@ -207,6 +207,7 @@ void Solver::start() {
   acc_.assign(m_, 0.0f);
   accRow_.assign(n_, 0.0f);
   scan_.assign(chunks_, 0);
+  colBlk_.resize(static_cast<size_t>(chunks_) * m_);
   K_ = p_.plan;
   wantScaling_ = o_.method != Method::Log;
   epsCur_ = eps_at(o_, 0);
@@ -392,7 +393,6 @@ void Solver::log_iteration_wide(double eps, double tau) {
   if (colSum_.size() != part) {
     colShift_.resize(part);
     colSum_.resize(part);
-    colBlk_.resize(part);
   }
   for (int64_t j = 0; j < m_; ++j) hg_[j] = g_[j] + epsF * logb_[j];
   par_(n_, m_, [&](int64_t r0, int64_t r1, int q) {
@@ -472,10 +472,7 @@ bool Solver::enter_scaling() {
       kScratch_ = BigBuffer(static_cast<size_t>(n_) * m_ * sizeof(float));
       K_ = kScratch_.as<float>();
     }
-    if (!narrow_ && colSum_.size() != static_cast<size_t>(chunks_) * m_) {
-      colSum_.resize(static_cast<size_t>(chunks_) * m_);
-      colBlk_.resize(static_cast<size_t>(chunks_) * m_);
-    }
+    if (!narrow_) colSum_.resize(static_cast<size_t>(chunks_) * m_);
   }
   for (int64_t i = 0; i < n_; ++i) fbar_[i] = f_[i];
   for (int64_t j = 0; j < m_; ++j) gbar_[j] = g_[j];
@@ -487,9 +484,9 @@ bool Solver::enter_scaling() {
 // K from fbar, gbar; x = y = 1. False if the unbalanced factors are not representable.
 bool Solver::build_kernel() {
   const double eps = o_.eps;
-  par_(n_, m_, [&](int64_t r0, int64_t r1, int) {
-    kernels::gibbs_kernel(p_.C, m_, r0, r1, fbar_.data(), gbar_.data(), 1.0 / eps, K_);
-  });
+  kernels::ExpTerms terms;
+  kernels::make_exp_terms(fbar_.data(), n_, gbar_.data(), m_, 1.0 / eps, terms);
+  par_(n_, m_, [&](int64_t r0, int64_t r1, int) { kernels::gibbs_kernel(p_.C, m_, r0, r1, terms, K_); });
   std::fill(x_.begin(), x_.end(), 1.0f);
   std::fill(y_.begin(), y_.end(), 1.0f);
   for (int64_t j = 0; j < m_; ++j) w_[j] = p_.b[j];  // b∘y
@@ -591,16 +588,19 @@ void Solver::plan_pass(bool store, PlanStats& s) {
     // u = a∘x, v = b∘y: z_ and w_ already hold them.
     par_(n_, m_, [&](int64_t r0, int64_t r1, int q) {
       kernels::plan_scaling(p_.C, K_, m_, r0, r1, z_.data(), w_.data(), plan, s.rowSum.data(),
-                            partCol.data() + static_cast<size_t>(q) * m_, &partCost[q]);
+                            partCol.data() + static_cast<size_t>(q) * m_, &partCost[q],
+                            colBlk_.data() + static_cast<size_t>(q) * m_);
     });
   } else {
     const double eps = epsCur_;
     std::vector<double> F(n_), G(m_);
     for (int64_t i = 0; i < n_; ++i) F[i] = p_.a[i] > 0 ? f_[i] + eps * std::log(static_cast<double>(p_.a[i])) : -kInf;
     for (int64_t j = 0; j < m_; ++j) G[j] = p_.b[j] > 0 ? g_[j] + eps * std::log(static_cast<double>(p_.b[j])) : -kInf;
+    kernels::ExpTerms terms;
+    kernels::make_exp_terms(F.data(), n_, G.data(), m_, 1.0 / eps, terms);
     par_(n_, m_, [&](int64_t r0, int64_t r1, int q) {
-      kernels::plan_log(p_.C, m_, r0, r1, F.data(), G.data(), 1.0 / eps, plan, s.rowSum.data(),
-                        partCol.data() + static_cast<size_t>(q) * m_, &partCost[q]);
+      kernels::plan_log(p_.C, m_, r0, r1, terms, plan, s.rowSum.data(), partCol.data() + static_cast<size_t>(q) * m_,
+                        &partCost[q], colBlk_.data() + static_cast<size_t>(q) * m_);
     });
   }
   s.cost = 0;

@@ -13,22 +13,28 @@
 
 #define OT_ISA_NS baseline
 #define OT_ISA_TARGET
+#define OT_ISA_FMA false
 #include "sinkhorn_kernels.inl"
 #undef OT_ISA_NS
 #undef OT_ISA_TARGET
+#undef OT_ISA_FMA
 
 #if OT_ISA_DISPATCH
 #define OT_ISA_NS x86_64_v3
 #define OT_ISA_TARGET OT_TARGET_X86_64_V3
+#define OT_ISA_FMA true
 #include "sinkhorn_kernels.inl"
 #undef OT_ISA_NS
 #undef OT_ISA_TARGET
+#undef OT_ISA_FMA
 
 #define OT_ISA_NS x86_64_v4
 #define OT_ISA_TARGET OT_TARGET_X86_64_V4
+#define OT_ISA_FMA true
 #include "sinkhorn_kernels.inl"
 #undef OT_ISA_NS
 #undef OT_ISA_TARGET
+#undef OT_ISA_FMA
 #endif
 
 namespace ot {
@@ -82,19 +88,53 @@ bool scaling_rows_cols(const float* K, int64_t m, int64_t r0, int64_t r1, const 
   OT_FORWARD(scaling_rows_cols, K, m, r0, r1, w, k, wgt, balanced, tau, bound, S, x, z, colSum, blk);
 }
 
-void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
-                  float* K) {
-  OT_FORWARD(gibbs_kernel, C, m, r0, r1, F, G, invEps, K);
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms& t, float* K) {
+  OT_FORWARD(gibbs_kernel, C, m, r0, r1, t, K);
 }
 
-void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
-              float* plan, double* rowSum, double* colSum, double* pc) {
-  OT_FORWARD(plan_log, C, m, r0, r1, F, G, invEps, plan, rowSum, colSum, pc);
+void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms& t, float* plan, double* rowSum,
+              double* colSum, double* pc, float* blk) {
+  OT_FORWARD(plan_log, C, m, r0, r1, t, plan, rowSum, colSum, pc, blk);
+}
+
+void make_exp_terms(const double* F, int64_t n, const double* G, int64_t m, double invEps, ExpTerms& t) {
+  t.F = F;
+  t.G = G;
+  t.invEps = invEps;
+  // The grid: a power of two q with (max|F·invEps| + max|G·invEps|)/q ≤ 2^22, so that every
+  // hi part is an integer multiple of q below 2^22·q and any sum of two is exact in float.
+  double maxF = 0, maxG = 0;
+  for (int64_t i = 0; i < n; ++i)
+    if (std::isfinite(F[i])) maxF = std::max(maxF, std::fabs(F[i] * invEps));
+  for (int64_t j = 0; j < m; ++j)
+    if (std::isfinite(G[j])) maxG = std::max(maxG, std::fabs(G[j] * invEps));
+  const double total = maxF + maxG;
+  t.useDouble = !(total < 1e30 && invEps < 1e30);
+  if (t.useDouble) return;
+  const double q = std::ldexp(1.0, std::max(-100, static_cast<int>(std::ceil(std::log2(std::max(total, 1e-300)))) - 22));
+  auto split = [q](double v, float& hi, float& lo) {
+    if (!std::isfinite(v)) {  // −inf: a zero-mass row or column, whose entries are exactly 0
+      hi = static_cast<float>(v);
+      lo = 0.0f;
+      return;
+    }
+    const double h = std::nearbyint(v / q) * q;
+    hi = static_cast<float>(h);
+    lo = static_cast<float>(v - h);
+  };
+  t.fh.resize(n);
+  t.fl.resize(n);
+  t.gh.resize(m);
+  t.gl.resize(m);
+  for (int64_t i = 0; i < n; ++i) split(F[i] * invEps, t.fh[i], t.fl[i]);
+  for (int64_t j = 0; j < m; ++j) split(G[j] * invEps, t.gh[j], t.gl[j]);
+  t.ih = static_cast<float>(invEps);
+  t.il = static_cast<float>(invEps - static_cast<double>(t.ih));
 }
 
 void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
-                  float* plan, double* rowSum, double* colSum, double* pc) {
-  OT_FORWARD(plan_scaling, C, K, m, r0, r1, u, v, plan, rowSum, colSum, pc);
+                  float* plan, double* rowSum, double* colSum, double* pc, float* blk) {
+  OT_FORWARD(plan_scaling, C, K, m, r0, r1, u, v, plan, rowSum, colSum, pc, blk);
 }
 
 #undef OT_FORWARD

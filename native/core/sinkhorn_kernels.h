@@ -7,6 +7,7 @@
 #define OPTICAL_NATIVE_CORE_SINKHORN_KERNELS_H
 
 #include <cstdint>
+#include <vector>
 
 namespace ot {
 namespace kernels {
@@ -69,21 +70,40 @@ bool scaling_rows_cols(const float* K, int64_t m, int64_t r0, int64_t r1, const 
                        const float* wgt, bool balanced, float tau, float bound, float* S, float* x, float* z,
                        float* colSum, float* blk);
 
-// K[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
-void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
-                  float* K);
+// The exponent x_ij = (F_i + G_j − C_ij) · invEps of a plan or kernel entry, computed in float as
+// accurately as in double. The terms cancel (x is small where it matters, F_i/eps and C_ij/eps
+// are not), so F·invEps and G·invEps are each split into a part on a coarse power-of-two grid (hi:
+// the sum of any two is exact in float) and a small remainder (lo), and invEps into its float value
+// and the remainder:
+//   x = fma(−C, ih, Fh_i + Gh_j) + (Fl_i + Gl_j − C·il)
+// rounds once, at the magnitude of x. Levels with FMA (x86-64-v3, v4) use this; the baseline, and
+// any call whose terms exceed the float range (`useDouble`), computes x in double from F, G.
+// F_i = −inf (a zero-mass row) gives x = −inf.
+struct ExpTerms {
+  const double* F = nullptr;
+  const double* G = nullptr;
+  double invEps = 0;
+  std::vector<float> fh, fl, gh, gl;
+  float ih = 0, il = 0;
+  bool useDouble = true;
+};
+void make_exp_terms(const double* F, int64_t n, const double* G, int64_t m, double invEps, ExpTerms& t);
+
+// K[i,j] = exp(x_ij) for rows [r0, r1) (fast_exp; exact 0 below e^−87).
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms& t, float* K);
 
 // Plan statistics over rows [r0, r1) of one problem. The plan entry is
-//   log form:     P[i,j] = exp((F[i] + G[j] − C[i,j]) · invEps)      (F, G in double; F = f + eps·log a)
+//   log form:     P[i,j] = exp(x_ij) (ExpTerms of F = f + eps·log a, G = g + eps·log b)
 //   scaling form: P[i,j] = u[i] · K[i,j] · v[j]                       (u = a∘x, v = b∘y, float;
 //                 multiplied in double: u·v alone may exceed the float range where K is 0)
 // rowSum[i] (i in [r0,r1)) and colSum[j] (all j; the caller passes a per-chunk buffer, zeroed here)
-// are accumulated in double, *pc += Σ P∘C. When `plan` is non-null the entries are stored there
-// (for the scaling form `plan` may alias K: each entry is read before it is overwritten).
-void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
-              float* plan, double* rowSum, double* colSum, double* pc);
+// are accumulated in double (over float sums of short stretches), *pc += Σ P∘C. When `plan` is
+// non-null the entries are stored there (for the scaling form `plan` may alias K: each entry is
+// read before it is overwritten). `blk` is scratch of length ≥ m.
+void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms& t, float* plan, double* rowSum,
+              double* colSum, double* pc, float* blk);
 void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
-                  float* plan, double* rowSum, double* colSum, double* pc);
+                  float* plan, double* rowSum, double* colSum, double* pc, float* blk);
 
 }  // namespace kernels
 }  // namespace ot

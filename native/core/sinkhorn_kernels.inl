@@ -155,6 +155,12 @@ OT_ISA_TARGET OT_INLINE void col_max_into(const float* C, int64_t m, int64_t i0,
   }
 }
 
+// x = (F + G − C)·invEps from the split terms of ExpTerms (FMA levels only: the exact product inside
+// the fma is what makes it as accurate as double).
+OT_ISA_TARGET OT_INLINE float exponent(float c, float fh, float fl, float gh, float gl, float ih, float il) {
+  return std::fma(-c, ih, fh + gh) + ((fl + gl) - c * il);
+}
+
 // The scaling-form update rule of scaling_update for one entry; returns 1 when it fails.
 OT_ISA_TARGET OT_INLINE int scaling_rule(float r, float k, float wgt, bool balanced, float tau, float bound, float& x,
                                          float& u) {
@@ -384,94 +390,118 @@ bool scaling_rows_cols(const float* K, int64_t m, int64_t r0, int64_t r1, const 
 }
 
 OT_ISA_TARGET
-void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
-                  float* K) {
-  const double* __restrict gv = G;
+void gibbs_kernel(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms& t, float* K) {
+  if (OT_ISA_FMA && !t.useDouble) {
+    const float* __restrict gh = t.gh.data();
+    const float* __restrict gl = t.gl.data();
+    const float ih = t.ih, il = t.il;
+    for (int64_t i = r0; i < r1; ++i) {
+      const float* __restrict c = C + i * m;
+      float* __restrict k = K + i * m;
+      const float fh = t.fh[i], fl = t.fl[i];
+      for (int64_t j = 0; j < m; ++j) k[j] = fast_exp(exponent(c[j], fh, fl, gh[j], gl[j], ih, il));
+    }
+    return;
+  }
+  const double* __restrict gv = t.G;
+  const double invEps = t.invEps;
   for (int64_t i = r0; i < r1; ++i) {
     const float* __restrict c = C + i * m;
     float* __restrict k = K + i * m;
-    const double fi = F[i];
+    const double fi = t.F[i];
     for (int64_t j = 0; j < m; ++j)
       k[j] = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
   }
 }
 
-OT_ISA_TARGET
-void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const double* F, const double* G, double invEps,
-              float* plan, double* rowSum, double* colSum, double* pc) {
+// Plan passes: the entries e_ij of rows [r0, r1) come from `entry(i, j0, j1, out)` (out[j − j0] for
+// j in [j0, j1), a tile of at most kTile entries); they are stored (when `plan`), and summed into
+// the row sums, the column sums and Σ e·C in double. The sums run in float over short stretches
+// (kTile entries of a row, kSumRows rows of a column) that are then added in double: the double
+// accumulation per entry cost more than the entries themselves, and the short float sums keep
+// the relative rounding of each stretch below ~1e-7·√stretch.
+constexpr int64_t kTile = 128;
+constexpr int64_t kSumRows = 32;
+
+template <class Entry>
+OT_ISA_TARGET OT_INLINE void plan_pass_rows(const float* C, int64_t m, int64_t r0, int64_t r1, Entry&& entry,
+                                            float* plan, double* rowSum, double* colSum, double* pc, float* blk) {
   double* __restrict cs = colSum;
-  const double* __restrict gv = G;
+  float* __restrict bc = blk;
   for (int64_t j = 0; j < m; ++j) cs[j] = 0.0;
   double costAcc = 0.0;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* __restrict c = C + i * m;
-    const double fi = F[i];
-    double rs = 0.0, rc = 0.0;
-    if (fi == -std::numeric_limits<double>::infinity()) {  // zero mass row: P = 0 exactly
-      if (plan) for (int64_t j = 0; j < m; ++j) plan[i * m + j] = 0.0f;
-      rowSum[i] = 0.0;
-      continue;
-    }
-    if (plan) {
-      float* __restrict p = plan + i * m;
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
-        p[j] = e;
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
+  float tile[kTile];
+  for (int64_t i0 = r0; i0 < r1; i0 += kSumRows) {
+    const int64_t i1 = std::min(r1, i0 + kSumRows);
+    for (int64_t j = 0; j < m; ++j) bc[j] = 0.0f;
+    for (int64_t i = i0; i < i1; ++i) {
+      const float* __restrict c = C + i * m;
+      float* __restrict p = plan ? plan + i * m : nullptr;
+      double rs = 0.0, rc = 0.0;
+      for (int64_t j0 = 0; j0 < m; j0 += kTile) {
+        const int64_t len = std::min(kTile, m - j0);
+        if (!entry(i, j0, j0 + len, tile)) {  // a row whose entries are all exactly 0
+          if (p) for (int64_t j = 0; j < len; ++j) p[j0 + j] = 0.0f;
+          continue;
+        }
+        float ts = 0.0f, tc = 0.0f;
+        for (int64_t j = 0; j < len; ++j) {
+          const float e = tile[j];
+          ts += e;
+          tc += e * c[j0 + j];
+          bc[j0 + j] += e;
+        }
+        if (p) for (int64_t j = 0; j < len; ++j) p[j0 + j] = tile[j];
+        rs += ts;
+        rc += tc;
       }
-    } else {
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
+      rowSum[i] = rs;
+      costAcc += rc;
     }
-    rowSum[i] = rs;
-    costAcc += rc;
+    for (int64_t j = 0; j < m; ++j) cs[j] += bc[j];
   }
   *pc += costAcc;
 }
 
 OT_ISA_TARGET
+void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms& t, float* plan, double* rowSum,
+              double* colSum, double* pc, float* blk) {
+  const bool fast = OT_ISA_FMA && !t.useDouble;
+  const float* __restrict gh = t.gh.data();
+  const float* __restrict gl = t.gl.data();
+  const float ih = t.ih, il = t.il;
+  const double* __restrict gv = t.G;
+  const double invEps = t.invEps;
+  plan_pass_rows(C, m, r0, r1, [&](int64_t i, int64_t j0, int64_t j1, float* __restrict out) OT_ISA_TARGET {
+    const double fi = t.F[i];
+    if (fi == -std::numeric_limits<double>::infinity()) return false;  // zero mass row: P = 0 exactly
+    const float* __restrict c = C + i * m;
+    if (fast) {
+      const float fh = t.fh[i], fl = t.fl[i];
+      for (int64_t j = j0; j < j1; ++j) out[j - j0] = fast_exp(exponent(c[j], fh, fl, gh[j], gl[j], ih, il));
+    } else {
+      for (int64_t j = j0; j < j1; ++j)
+        out[j - j0] = fast_exp(static_cast<float>(std::min(std::max((fi + gv[j] - c[j]) * invEps, -1e30), 1e30)));
+    }
+    return true;
+  }, plan, rowSum, colSum, pc, blk);
+}
+
+OT_ISA_TARGET
 void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
-                  float* plan, double* rowSum, double* colSum, double* pc) {
-  double* __restrict cs = colSum;
+                  float* plan, double* rowSum, double* colSum, double* pc, float* blk) {
   const float* __restrict vv = v;
-  for (int64_t j = 0; j < m; ++j) cs[j] = 0.0;
-  double costAcc = 0.0;
   constexpr double kFloatMax = FLT_MAX;
-  for (int64_t i = r0; i < r1; ++i) {
-    const float* c = C + i * m;
-    const float* k = K + i * m;
+  // `plan` may alias K: each tile of K is read into the tile before it is overwritten.
+  plan_pass_rows(C, m, r0, r1, [&](int64_t i, int64_t j0, int64_t j1, float* __restrict out) OT_ISA_TARGET {
     // In double: with reassociation (-fassociative-math) the compiler may form u·v first, which
     // overflows float for a diverging iterate exactly where K underflowed to 0 (inf·0 = NaN). A
     // product of three floats cannot overflow or underflow a double, in any order.
     const double ui = u[i];
-    double rs = 0.0, rc = 0.0;
-    if (plan) {
-      float* p = plan + i * m;  // may alias k: element-wise read-then-write
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = static_cast<float>(std::min(ui * k[j] * vv[j], kFloatMax));
-        p[j] = e;
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
-    } else {
-      for (int64_t j = 0; j < m; ++j) {
-        const float e = static_cast<float>(std::min(ui * k[j] * vv[j], kFloatMax));
-        rs += e;
-        rc += static_cast<double>(e) * c[j];
-        cs[j] += e;
-      }
-    }
-    rowSum[i] = rs;
-    costAcc += rc;
-  }
-  *pc += costAcc;
+    const float* k = K + i * m;
+    for (int64_t j = j0; j < j1; ++j) out[j - j0] = static_cast<float>(std::min(ui * k[j] * vv[j], kFloatMax));
+    return true;
+  }, plan, rowSum, colSum, pc, blk);
 }
 
 }  // namespace OT_ISA_NS
