@@ -7,12 +7,15 @@
  * on stderr (set OPTICAL_QUIET=1 to silence).
  * Addon paths: OPTICAL_NATIVE_PATH (cpu addon) and OPTICAL_CUDA_PATH override the defaults
  * build/Release/optical.node and build-cuda/Release/optical_cuda.node under the package root.
+ * The CPU kernels run at the best x86-64 level the CPU supports (baseline, x86-64-v3 = AVX2+FMA,
+ * x86-64-v4 = AVX-512); OPTICAL_ISA=baseline|x86-64-v3|x86-64-v4 forces a lower one (not a higher),
+ * and backendInfo().isa reports the choice.
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CudaProbe, NativeAddon } from './native-addon.js';
+import type { CudaProbe, IsaInfo, NativeAddon } from './native-addon.js';
 import type { BackendChoice, BackendName } from './types.js';
 
 export interface BackendAttempt {
@@ -30,6 +33,9 @@ export interface BackendInfo {
   attempts: BackendAttempt[];
   /** Native worker threads (0 for js). */
   threads: number;
+  /** The instruction-set level of the CPU kernels (when the CPU addon loaded; OPTICAL_ISA forces a
+   * lower one, e.g. to test the AVX2 path on an AVX-512 machine). */
+  isa?: IsaInfo;
   cuda?: CudaProbe;
 }
 
@@ -55,6 +61,7 @@ interface Loaded {
   addons: Partial<Record<'cuda' | 'cpu', NativeAddon>>;
   attempts: BackendAttempt[];
   cuda?: CudaProbe;
+  isa?: IsaInfo;
 }
 
 let loaded: Loaded | undefined;
@@ -98,14 +105,17 @@ function load(): Loaded {
 
   const cpuPath = resolve(process.env.OPTICAL_NATIVE_PATH ?? join(root, 'build', 'Release', 'optical.node'));
   const p = tryLoad(cpuPath);
+  let isa: IsaInfo | undefined;
   if (p.addon) {
     addons.cpu = p.addon;
-    attempts.push({ backend: 'cpu', path: cpuPath, ok: true, reason: `${p.addon.threads()} threads` });
+    isa = p.addon.isa?.();
+    const level = isa ? `, ${isa.active}${isa.forced ? ' (forced by OPTICAL_ISA)' : ''}${isa.note ? ` (${isa.note})` : ''}` : '';
+    attempts.push({ backend: 'cpu', path: cpuPath, ok: true, reason: `${p.addon.threads()} threads${level}` });
   } else {
     attempts.push({ backend: 'cpu', path: cpuPath, ok: false, reason: p.reason + ' — run `npm run build:native`' });
   }
   attempts.push({ backend: 'js', ok: true, reason: 'pure TypeScript (always available, slow)' });
-  loaded = { addons, attempts, cuda };
+  loaded = { addons, attempts, cuda, isa };
   return loaded;
 }
 
@@ -147,7 +157,7 @@ export function backendInfo(choice?: BackendChoice): BackendInfo {
   const requested = requestedBackend(choice);
   const l = load();
   const { name, addon } = resolveBackend(choice);
-  return { active: name, requested, attempts: l.attempts.map((a) => ({ ...a })), threads: addon ? addon.threads() : 0, cuda: l.cuda };
+  return { active: name, requested, attempts: l.attempts.map((a) => ({ ...a })), threads: addon ? addon.threads() : 0, isa: l.isa, cuda: l.cuda };
 }
 
 /** For tests: forget what was loaded (e.g. after changing OPTICAL_NATIVE_PATH). */

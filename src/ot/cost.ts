@@ -3,13 +3,13 @@
  * negative dot product, in the concatenated block layout that `sinkhorn` takes.
  */
 import { resolveBackend } from './backend.js';
-import { costKind, sinkhornOptions } from './options.js';
+import { costOptions } from './options.js';
 import { costMatricesReference } from './reference/cost.js';
 import { checkPairs } from './validate.js';
 import type { CostOptions, EmbeddingPairs } from './types.js';
 
 function prepare(pairs: EmbeddingPairs, opts: CostOptions) {
-  const o = { ...sinkhornOptions('costMatrices', { threads: opts.threads }), kind: costKind('costMatrices', opts.kind) };
+  const o = costOptions('costMatrices', opts);
   const { addon } = resolveBackend(opts.backend);
   if (!addon) checkPairs('costMatrices', pairs);
   return { o, addon };

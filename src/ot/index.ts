@@ -8,4 +8,4 @@ export { sinkhornReference } from './reference/sinkhorn.js';
 export { costMatricesReference } from './reference/cost.js';
 export { otLossReference } from './reference/loss.js';
 export type * from './types.js';
-export type { NativeAddon, NativeOptions, CudaProbe } from './native-addon.js';
+export type { NativeAddon, NativeOptions, CudaProbe, IsaInfo } from './native-addon.js';

@@ -5,7 +5,8 @@
  * Native options are the TS options with every default filled in by src/ot/options.ts:
  *   { eps, maxIter, tol, checkEvery, method: 'auto'|'log'|'scaling', errorNorm: 'l1'|'l2',
  *     rho (Infinity = balanced), epsInit (= eps when no schedule), epsDecay (1 when no schedule),
- *     threads (0 = all cores), kind: 'cosine'|'sqeuclidean'|'dot' (cost/loss only), returnPlan }
+ *     threads (0 = all cores), kind: 'cosine'|'sqeuclidean'|'dot' (cost/loss only),
+ *     returnPlan (sinkhorn: default true, the result has no `plan` when false; otLoss: default false) }
  * The addon re-checks every argument itself (it may be called directly) and throws TypeError or
  * RangeError whose message names the argument and, where it applies, the problem index.
  */
@@ -24,6 +25,22 @@ export interface NativeOptions {
   threads: number;
   kind?: 'cosine' | 'sqeuclidean' | 'dot';
   returnPlan?: boolean;
+}
+
+/** The x86-64 instruction-set level the CPU addon's kernels run at (native/core/isa.h). */
+export interface IsaInfo {
+  /** The level in use: 'baseline' | 'x86-64-v3' | 'x86-64-v4'. */
+  active: string;
+  /** The best level this CPU supports. */
+  supported: string;
+  /** OPTICAL_ISA was set and honoured. */
+  forced: boolean;
+  /** OPTICAL_ISA as given ('' when unset). */
+  requested: string;
+  /** Why a request was not honoured ('' otherwise). */
+  note: string;
+  /** The levels this machine can run, lowest first (each may be forced with OPTICAL_ISA). */
+  levels: string[];
 }
 
 export interface CudaProbe {
@@ -47,6 +64,8 @@ export interface NativeAddon {
   costMatrices(pairs: EmbeddingPairs, options: NativeOptions): Promise<Float32Array>;
   otLossSync(input: OtLossInput, options: NativeOptions): OtLossResult;
   otLoss(input: OtLossInput, options: NativeOptions): Promise<OtLossResult>;
+  /** CPU addon only. */
+  isa?(): IsaInfo;
   /** CUDA addon only. */
   probe?(): CudaProbe;
 }

@@ -4,7 +4,7 @@
  * the same algorithm with the same numbers.
  */
 import type { NativeOptions } from './native-addon.js';
-import type { CostKind, OtLossOptions, SinkhornOptions } from './types.js';
+import type { CostKind, CostOptions, OtLossOptions, SinkhornOptions } from './types.js';
 
 export const DEFAULTS = {
   eps: 0.05,
@@ -15,6 +15,24 @@ export const DEFAULTS = {
   errorNorm: 'l1',
   kind: 'cosine',
 } as const;
+
+/** The option names each entry point knows; any other key is a RangeError that lists these. */
+export const SINKHORN_OPTION_KEYS = ['eps', 'maxIter', 'tol', 'checkEvery', 'method', 'errorNorm', 'rho', 'tau', 'epsSchedule', 'backend', 'threads', 'warn', 'returnPlan'] as const;
+export const LOSS_OPTION_KEYS = [...SINKHORN_OPTION_KEYS, 'kind'] as const;
+export const COST_OPTION_KEYS = ['kind', 'backend', 'threads'] as const;
+const EPS_SCHEDULE_KEYS = ['init', 'decay'] as const;
+
+/**
+ * Rejects keys of an options object that `fn` does not know (a misspelt `epsilon` would otherwise
+ * be ignored and the default used), naming the key and listing the known ones.
+ */
+export function checkOptionKeys(fn: string, what: string, opts: object, known: readonly string[]): void {
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) {
+      throw new RangeError(`${fn}: unknown option ${what}.${key}; known options: ${known.join(', ')}`);
+    }
+  }
+}
 
 const METHODS = ['auto', 'log', 'scaling'] as const;
 const NORMS = ['l1', 'l2'] as const;
@@ -41,9 +59,10 @@ function oneOf<T extends string>(fn: string, name: string, v: unknown, allowed: 
   return v as T;
 }
 
-/** Normalises and checks Sinkhorn options. */
-export function sinkhornOptions(fn: string, opts: SinkhornOptions = {}): NativeOptions {
+/** Normalises and checks Sinkhorn options (`known`: the keys the calling entry point accepts). */
+export function sinkhornOptions(fn: string, opts: SinkhornOptions = {}, known: readonly string[] = SINKHORN_OPTION_KEYS): NativeOptions {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object`);
+  checkOptionKeys(fn, 'options', opts, known);
   const eps = num(fn, 'eps', opts.eps, DEFAULTS.eps);
   if (!(eps > 0) || !Number.isFinite(eps)) throw new RangeError(`${fn}: options.eps must be a finite number > 0, got ${eps}`);
   const maxIter = int(fn, 'maxIter', opts.maxIter, DEFAULTS.maxIter, 1);
@@ -71,12 +90,18 @@ export function sinkhornOptions(fn: string, opts: SinkhornOptions = {}): NativeO
   if (opts.epsSchedule !== undefined) {
     const s = opts.epsSchedule;
     if (s === null || typeof s !== 'object') throw new TypeError(`${fn}: options.epsSchedule must be {init, decay}`);
+    checkOptionKeys(fn, 'options.epsSchedule', s, EPS_SCHEDULE_KEYS);
     epsInit = num(fn, 'epsSchedule.init', s.init, eps);
     epsDecay = num(fn, 'epsSchedule.decay', s.decay, 1);
     if (!(epsInit >= eps) || !Number.isFinite(epsInit)) throw new RangeError(`${fn}: options.epsSchedule.init must be finite and ≥ eps (${eps}), got ${epsInit}`);
     if (!(epsDecay > 0 && epsDecay <= 1)) throw new RangeError(`${fn}: options.epsSchedule.decay must be in (0, 1], got ${epsDecay}`);
   }
-  return { eps, maxIter, tol, checkEvery, method, errorNorm, rho, epsInit, epsDecay, threads };
+  if (opts.returnPlan !== undefined && typeof opts.returnPlan !== 'boolean') {
+    throw new TypeError(`${fn}: options.returnPlan must be a boolean, got ${String(opts.returnPlan)}`);
+  }
+  const out: NativeOptions = { eps, maxIter, tol, checkEvery, method, errorNorm, rho, epsInit, epsDecay, threads };
+  if (opts.returnPlan !== undefined) out.returnPlan = opts.returnPlan;
+  return out;
 }
 
 export function costKind(fn: string, kind: unknown): CostKind {
@@ -84,8 +109,15 @@ export function costKind(fn: string, kind: unknown): CostKind {
 }
 
 export function lossOptions(fn: string, opts: OtLossOptions = {}): NativeOptions {
-  const base = sinkhornOptions(fn, opts);
+  const base = sinkhornOptions(fn, opts, LOSS_OPTION_KEYS);
   return { ...base, kind: costKind(fn, opts.kind), returnPlan: opts.returnPlan === true };
+}
+
+/** Normalises and checks cost-matrix options. */
+export function costOptions(fn: string, opts: CostOptions = {}): NativeOptions {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object`);
+  checkOptionKeys(fn, 'options', opts, COST_OPTION_KEYS);
+  return { ...sinkhornOptions(fn, { threads: opts.threads }), kind: costKind(fn, opts.kind) };
 }
 
 /** eps used at iteration t (0-based) of the schedule. */

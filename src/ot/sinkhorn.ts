@@ -3,20 +3,36 @@
  * main thread) and `sinkhornSync`. Options are checked here; array contents are checked by the
  * backend that runs (the native addons check them in C++, the js backend in validate.ts), with the
  * same TypeError/RangeError messages.
+ *
+ * `returnPlan: false` leaves the plan out of the result (only potentials, costs, values and the
+ * convergence report): the native backends then never write the n·m plan, which is most of the
+ * memory traffic of a short call on a large problem.
  */
 import { resolveBackend } from './backend.js';
 import { sinkhornOptions } from './options.js';
 import { sinkhornReference } from './reference/sinkhorn.js';
 import { checkBalancedMass, checkBalancedMassLoose, checkProblem } from './validate.js';
-import type { SinkhornOptions, SinkhornProblem, SinkhornResult } from './types.js';
+import type { NativeOptions } from './native-addon.js';
+import type { SinkhornOptions, SinkhornProblem, SinkhornResult, SinkhornResultWithoutPlan } from './types.js';
 
-function warnIfNotConverged(fn: string, out: { converged: Uint8Array; error: Float64Array }, opts: SinkhornOptions): void {
+function warnIfNotConverged(fn: string, out: SinkhornResultWithoutPlan, opts: SinkhornOptions, o: NativeOptions): void {
   if (!opts.warn) return;
   const bad: number[] = [];
-  for (let k = 0; k < out.converged.length; k++) if (!out.converged[k]) bad.push(k);
+  const floor: number[] = [];
+  for (let k = 0; k < out.converged.length; k++) {
+    if (!out.converged[k]) bad.push(k);
+    else if (out.error[k] > o.tol) floor.push(k);
+  }
+  const list = (ks: number[]) => ks.slice(0, 5).map((k) => `${k} (error ${out.error[k].toExponential(2)})`).join(', ') + (ks.length > 5 ? ', …' : '');
   if (bad.length > 0) {
-    const shown = bad.slice(0, 5).map((k) => `${k} (error ${out.error[k].toExponential(2)})`).join(', ');
-    process.emitWarning(`${fn}: ${bad.length} of ${out.converged.length} problems did not converge: ${shown}${bad.length > 5 ? ', …' : ''}`, 'OpticalConvergenceWarning');
+    process.emitWarning(`${fn}: ${bad.length} of ${out.converged.length} problems did not converge: ${list(bad)}`, 'OpticalConvergenceWarning');
+  }
+  if (floor.length > 0) {
+    process.emitWarning(
+      `${fn}: ${floor.length} of ${out.converged.length} problems stopped at the float32 error floor above tol ${o.tol}: ${list(floor)} — ` +
+        'raise tol or eps, or use the float64 js backend (see README, "Float32 limits")',
+      'OpticalConvergenceWarning',
+    );
   }
 }
 
@@ -33,16 +49,29 @@ function prepare(problem: SinkhornProblem, opts: SinkhornOptions) {
   return { o, addon };
 }
 
-export function sinkhornSync(problem: SinkhornProblem, opts: SinkhornOptions = {}): SinkhornResult {
+/** The pure-TS backend's result, without the plan when none was asked for. */
+function reference(problem: SinkhornProblem, o: NativeOptions): SinkhornResult | SinkhornResultWithoutPlan {
+  const out: Partial<SinkhornResult> = sinkhornReference(problem, o);
+  if (o.returnPlan === false) delete out.plan;
+  return out as SinkhornResult | SinkhornResultWithoutPlan;
+}
+
+export function sinkhornSync(problem: SinkhornProblem, opts: SinkhornOptions & { returnPlan: false }): SinkhornResultWithoutPlan;
+export function sinkhornSync(problem: SinkhornProblem, opts?: SinkhornOptions & { returnPlan?: true }): SinkhornResult;
+export function sinkhornSync(problem: SinkhornProblem, opts?: SinkhornOptions): SinkhornResult | SinkhornResultWithoutPlan;
+export function sinkhornSync(problem: SinkhornProblem, opts: SinkhornOptions = {}): SinkhornResult | SinkhornResultWithoutPlan {
   const { o, addon } = prepare(problem, opts);
-  const out = addon ? addon.sinkhornSync(problem, o) : sinkhornReference(problem, o);
-  warnIfNotConverged('sinkhorn', out, opts);
+  const out = addon ? addon.sinkhornSync(problem, o) : reference(problem, o);
+  warnIfNotConverged('sinkhorn', out, opts, o);
   return out;
 }
 
-export async function sinkhorn(problem: SinkhornProblem, opts: SinkhornOptions = {}): Promise<SinkhornResult> {
+export function sinkhorn(problem: SinkhornProblem, opts: SinkhornOptions & { returnPlan: false }): Promise<SinkhornResultWithoutPlan>;
+export function sinkhorn(problem: SinkhornProblem, opts?: SinkhornOptions & { returnPlan?: true }): Promise<SinkhornResult>;
+export function sinkhorn(problem: SinkhornProblem, opts?: SinkhornOptions): Promise<SinkhornResult | SinkhornResultWithoutPlan>;
+export async function sinkhorn(problem: SinkhornProblem, opts: SinkhornOptions = {}): Promise<SinkhornResult | SinkhornResultWithoutPlan> {
   const { o, addon } = prepare(problem, opts);
-  const out = addon ? await addon.sinkhorn(problem, o) : sinkhornReference(problem, o);
-  warnIfNotConverged('sinkhorn', out, opts);
+  const out = addon ? await addon.sinkhorn(problem, o) : reference(problem, o);
+  warnIfNotConverged('sinkhorn', out, opts, o);
   return out;
 }

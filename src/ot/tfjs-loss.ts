@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { otLossStep, otLossStepSync } from './loss-step.js';
+import { LOSS_OPTION_KEYS, checkOptionKeys } from './options.js';
 import type { OtLossOptions, OtLossResult } from './types.js';
 
 export interface TfOtLossOptions extends OtLossOptions {
@@ -45,6 +46,17 @@ export interface PreparedOtLoss {
   lossValue: number;
   /** A scalar with value `lossValue` whose gradient w.r.t. `student` is the OT gradient. */
   loss(student: tf.Tensor2D): tf.Scalar;
+}
+
+const TF_LOSS_OPTION_KEYS = [...LOSS_OPTION_KEYS, 'rows', 'cols', 'a', 'b', 'reduction', 'value', 'onResult'] as const;
+
+/** The options of the OT step itself (the tfjs-only ones removed), after the unknown-key check. */
+function stepOptions(fn: string, opts: TfOtLossOptions): OtLossOptions {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${fn}: options must be an object`);
+  checkOptionKeys(fn, 'options', opts, TF_LOSS_OPTION_KEYS);
+  const step: Record<string, unknown> = { ...opts };
+  for (const key of ['rows', 'cols', 'a', 'b', 'reduction', 'value', 'onResult']) delete step[key];
+  return step as OtLossOptions;
 }
 
 function shapes(fn: string, teacher: tf.Tensor, student: tf.Tensor, opts: TfOtLossOptions) {
@@ -87,7 +99,7 @@ export function otLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, opts: TfOtLos
   const { rows, cols, dim } = shapes('otLoss', teacher, student, opts);
   const result = otLossStepSync(
     { rows, cols, dim, teacher: teacher.dataSync() as Float32Array, student: student.dataSync() as Float32Array, a: opts.a, b: opts.b },
-    opts,
+    stepOptions('otLoss', opts),
   );
   opts.onResult?.(result);
   const { value, scale } = reduce(result, opts);
@@ -97,8 +109,9 @@ export function otLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, opts: TfOtLos
 /** Two-phase OT loss, phase one (use 2 above). */
 export async function prepareOtLoss(teacher: tf.Tensor2D, student: tf.Tensor2D, opts: TfOtLossOptions): Promise<PreparedOtLoss> {
   const { rows, cols, dim } = shapes('prepareOtLoss', teacher, student, opts);
+  const stepOpts = stepOptions('prepareOtLoss', opts);
   const [t, s] = await Promise.all([teacher.data(), student.data()]);
-  const result = await otLossStep({ rows, cols, dim, teacher: t as Float32Array, student: s as Float32Array, a: opts.a, b: opts.b }, opts);
+  const result = await otLossStep({ rows, cols, dim, teacher: t as Float32Array, student: s as Float32Array, a: opts.a, b: opts.b }, stepOpts);
   const { value, scale } = reduce(result, opts);
   const shape = student.shape;
   return {

@@ -27,6 +27,14 @@
  *           unbalanced problems, max_i |Δf_i| + max_j |Δg_j| over the last iteration.
  *   converged = error ≤ tol. Checked every `checkEvery` iterations and after the last one; a converged
  *   problem stops while the others go on. tol = 0 runs exactly maxIter iterations.
+ *   The native backends compute in float32, whose rounding puts a floor under the error (about
+ *   2^-24·(Σa|f| + Σb|g| + Σa·max|C|)/eps for the marginal error): a tol below it can never be met.
+ *   When the error has stopped decreasing within that floor they stop and report converged = 1
+ *   with error > tol (the js backend computes in float64 and has no such floor).
+ *
+ * Float32 limits (native backends): the plan is a·b·exp((f + g − C)/eps) rebuilt from float32
+ * potentials, so its relative accuracy is about 1e-7·max|C|/eps; an eps below 2^-20·max|C| of a
+ * problem cannot be represented and is rejected (RangeError naming options.eps and the problem).
  */
 
 export type FloatArray = Float32Array | Float64Array;
@@ -72,9 +80,15 @@ export interface SinkhornOptions {
   backend?: BackendChoice;
   /** Cap on native worker threads (0 = all cores). */
   threads?: number;
-  /** Print a warning when some problem did not converge. Default false. */
+  /** Print a warning when some problem did not converge (or stopped at the float32 error floor). Default false. */
   warn?: boolean;
+  /** Return the plan (Σ rows·cols floats). false: only potentials, costs and the convergence report,
+   * and the native backends never write the plan. Default true (false for the OT-loss step). */
+  returnPlan?: boolean;
 }
+
+/** What `sinkhorn(..., { returnPlan: false })` returns. */
+export type SinkhornResultWithoutPlan = Omit<SinkhornResult, 'plan'>;
 
 export interface SinkhornResult {
   plan: Float32Array;
@@ -116,7 +130,7 @@ export interface OtLossInput {
 
 export interface OtLossOptions extends SinkhornOptions {
   kind?: CostKind;
-  /** Also return the plan (costs memory). Default false. */
+  /** Also return the plan (costs memory). Default false here. */
   returnPlan?: boolean;
 }
 

@@ -1,11 +1,11 @@
 /**
  * Shared pieces of the native addon tests: loading the addon (OPTICAL_NATIVE_PATH selects another
- * build, e.g. the ASan one), full option objects, seeded random data and comparisons.
+ * build, e.g. the ASan one) and plan checks; the data fixtures come from test/helpers/ot.ts.
  */
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeAddon, NativeOptions } from '../../src/ot/native-addon.js';
+import type { NativeAddon } from '../../src/ot/native-addon.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const addonPath = resolve(root, process.env.OPTICAL_NATIVE_PATH ?? 'build/Release/optical.node');
@@ -13,51 +13,7 @@ export const addonPath = resolve(root, process.env.OPTICAL_NATIVE_PATH ?? 'build
 /** The CPU addon. A missing build fails the tests (it is built by `npm ci` / `npm run build:native`). */
 export const addon: NativeAddon = createRequire(import.meta.url)(addonPath) as NativeAddon;
 
-export function opts(o: Partial<NativeOptions> = {}): NativeOptions {
-  const eps = o.eps ?? 0.1;
-  return {
-    eps,
-    maxIter: 1000,
-    tol: 1e-6,
-    checkEvery: 10,
-    method: 'auto',
-    errorNorm: 'l1',
-    rho: Infinity,
-    epsInit: eps,
-    epsDecay: 1,
-    threads: 0,
-    ...o,
-  };
-}
-
-export { rng, randomMarginals, randomBatch as randomCosts } from '../ot/helpers.js';
-import { rng } from '../ot/helpers.js';
-
-export type Shape = [number, number];
-
-export function randomEmbeddings(seed: number, shapes: Shape[], dim: number) {
-  const r = rng(seed);
-  const rows = Int32Array.from(shapes.map((s) => s[0]));
-  const cols = Int32Array.from(shapes.map((s) => s[1]));
-  const nx = shapes.reduce((a, s) => a + s[0], 0) * dim;
-  const ny = shapes.reduce((a, s) => a + s[1], 0) * dim;
-  const x = new Float32Array(nx);
-  const y = new Float32Array(ny);
-  for (let i = 0; i < nx; i++) x[i] = r() * 2 - 1;
-  for (let i = 0; i < ny; i++) y[i] = r() * 2 - 1;
-  return { rows, cols, dim, x, y };
-}
-
-/** max |a − b| / max |b|: agreement relative to the reference's largest magnitude. */
-export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
-  scale = Math.max(scale, 1e-30);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d / scale;
-}
+export { maxRelDiff, nativeOptions as opts, randomBatch as randomCosts, randomEmbeddings, randomMarginals, rng, type Shape } from '../helpers/ot.js';
 
 /** Row and column sums of block k of a ragged plan. */
 export function blockMarginals(plan: Float32Array, rows: Int32Array, cols: Int32Array, k: number) {

@@ -128,6 +128,43 @@ describe('native sinkhorn = reference', () => {
     }
   });
 
+  // Rows wider than 256 columns take the one-pass iterations: each chunk of rows gets its f update
+  // and adds its terms of the g update into per-chunk column sums (with an online shift in the
+  // first iteration, the previous column lse after), merged in chunk order. These blocks are split
+  // into several chunks, so the merge, both shifts and their fallback (a schedule moves eps every
+  // iteration) are compared with the oracle, for every method, balanced and unbalanced.
+  const wide = randomCosts(1008, [[200, 700], [3, 300], [520, 257]], 1.5);
+  const wideA = randomMarginals(1009, wide.rows);
+  for (const method of ['log', 'scaling', 'auto'] as const) {
+    for (const [label, extra] of [
+      ['balanced', {}],
+      ['unbalanced', { rho: 0.4 }],
+      ['eps schedule', { epsInit: 2, epsDecay: 0.7 }],
+    ] as const) {
+      it(`wide blocks (one-pass iterations, several chunks), ${method}, ${label}`, () => {
+        // 1 iteration: the online shift; 2: the previous lse as the shift; 30: the whole run (later
+        // iterations contract early differences away, so the short runs are the sharp checks).
+        for (const maxIter of [1, 2, 30]) {
+          const o = opts({ method, eps: 0.05, tol: 0, maxIter, ...extra });
+          const native = addon.sinkhornSync({ ...wide, a: wideA }, o);
+          const ref = sinkhornReference({ ...wide, a: wideA }, o);
+          expectClose(native, ref, `${method} ${label} ${maxIter} it`);
+          for (let k = 0; k < 3; k++) expect(Math.abs(native.error[k] - ref.error[k]), `${maxIter} it error[${k}]`).toBeLessThan(1e-6);
+        }
+      });
+    }
+  }
+
+  it('wide blocks, steep eps schedule (the previous column lse is no longer a safe shift)', () => {
+    // eps 10 → 1 → 0.1 → 0.01: the column lse moves by ~100 per step, beyond the range in which a
+    // shifted sum is trusted, so the one-pass g update redoes its columns with the exact shift.
+    const o = opts({ method: 'log', eps: 0.01, epsInit: 10, epsDecay: 0.1, tol: 0, maxIter: 6 });
+    const native = addon.sinkhornSync({ ...wide, a: wideA }, o);
+    const ref = sinkhornReference({ ...wide, a: wideA }, o);
+    // float32 potentials at eps = 0.01 and costs up to 1.5: ~1e-5 relative error on plan entries.
+    for (const key of ['plan', 'f', 'g', 'value'] as const) expect(maxRelDiff(native[key], ref[key]), key).toBeLessThan(5e-5);
+  });
+
   it('with a tolerance both stop at the same check and report convergence', () => {
     const o: NativeOptions = opts({ method: 'auto', eps: 0.1, tol: 1e-4, checkEvery: 3, maxIter: 3000 });
     const native = addon.sinkhornSync({ ...p, a, b }, o);

@@ -117,6 +117,23 @@ describe('native sinkhorn: basic properties', () => {
     expect(Array.from(out.iterations)).toEqual([100, 100]);
   });
 
+  it('returnPlan: false leaves the plan out and changes nothing else (sync, async, every method)', async () => {
+    // Narrow, wide and split-across-threads blocks; 'scaling'/'auto' then keep their kernel in scratch.
+    const p = randomCosts(53, [[7, 9], [40, 300], [300, 400]]);
+    for (const method of METHODS) {
+      for (const tol of [0, 1e-6]) {
+        const o = opts({ method, eps: 0.05, tol, maxIter: 80 });
+        const full = addon.sinkhornSync(p, o);
+        for (const lean of [addon.sinkhornSync(p, { ...o, returnPlan: false }), await addon.sinkhorn(p, { ...o, returnPlan: false })]) {
+          expect('plan' in lean, method).toBe(false);
+          for (const key of ['f', 'g', 'cost', 'value', 'iterations', 'error', 'converged'] as const) {
+            expect(sameBits(lean[key], full[key]), `${method} tol ${tol} ${key}`).toBe(true);
+          }
+        }
+      }
+    }
+  });
+
   it('tol = 0 runs exactly maxIter iterations', () => {
     const p = randomCosts(61, [[3, 3], [1, 1], [20, 7]]);
     for (const method of METHODS) {

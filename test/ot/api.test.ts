@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo, costMatrices, otLoss, otLossStep, otLossStepSync, prepareOtLoss, raggedTokens, sinkhorn, sinkhornSync } from '../../src/index.js';
+import { backendInfo, costMatrices, costMatricesSync, otLoss, otLossStep, otLossStepSync, prepareOtLoss, raggedTokens, sinkhorn, sinkhornSync } from '../../src/index.js';
 import { otLossReference } from '../../src/ot/reference/loss.js';
 import { lossOptions } from '../../src/ot/options.js';
-import { randomBatch, randomEmbeddings } from './helpers.js';
+import { randomBatch, randomEmbeddings } from '../helpers/ot.js';
 
 await tf.setBackend('cpu');
 
@@ -21,6 +21,15 @@ describe('public OT API on the pure-TS backend', () => {
     expect(Array.from(a.converged)).toEqual([1, 1]);
   });
 
+  it('returnPlan: false leaves the plan out of the result and changes nothing else', async () => {
+    const p = randomBatch(2, [[3, 4], [5, 2]]);
+    const full = sinkhornSync(p, { ...js, eps: 0.1 });
+    for (const lean of [sinkhornSync(p, { ...js, eps: 0.1, returnPlan: false }), await sinkhorn(p, { ...js, eps: 0.1, returnPlan: false })]) {
+      expect('plan' in lean).toBe(false);
+      for (const key of ['f', 'g', 'cost', 'value', 'iterations', 'error', 'converged'] as const) expect(Array.from(lean[key])).toEqual(Array.from(full[key]));
+    }
+  });
+
   it('backendInfo reports the active backend and every attempt', () => {
     const info = backendInfo();
     expect(['cuda', 'cpu', 'js']).toContain(info.active);
@@ -31,11 +40,12 @@ describe('public OT API on the pure-TS backend', () => {
   });
 
   it('tfjs otLoss: value is the mean <P,C> and the gradient is the envelope gradient', () => {
-    const e = randomEmbeddings(3, [3, 4], [5, 2], 6);
+    const e = randomEmbeddings(3, [[3, 5], [4, 2]], 6);
     const teacher = tf.tensor2d(e.x, [7, 6]);
     const student = tf.variable(tf.tensor2d(e.y, [7, 6]));
-    const opts = { rows: e.rows, cols: e.cols, eps: 0.1, tol: 1e-10, maxIter: 5000, ...js };
-    const ref = otLossReference({ rows: e.rows, cols: e.cols, dim: 6, teacher: e.x, student: e.y }, lossOptions('t', opts));
+    const ot = { eps: 0.1, tol: 1e-10, maxIter: 5000, ...js };
+    const opts = { rows: e.rows, cols: e.cols, ...ot };
+    const ref = otLossReference({ rows: e.rows, cols: e.cols, dim: 6, teacher: e.x, student: e.y }, lossOptions('t', ot));
     const { value, grads } = tf.variableGrads(() => otLoss(teacher, student, opts));
     expect(value.dataSync()[0]).toBeCloseTo((ref.cost[0] + ref.cost[1]) / 2, 6);
     const g = grads[student.name].dataSync();
@@ -43,7 +53,7 @@ describe('public OT API on the pure-TS backend', () => {
   });
 
   it('two-phase prepareOtLoss gives the same value and gradient as the synchronous op', async () => {
-    const e = randomEmbeddings(4, [4], [3], 5);
+    const e = randomEmbeddings(4, [[4, 3]], 5);
     const teacher = tf.tensor2d(e.x, [4, 5]);
     const student = tf.variable(tf.tensor2d(e.y, [3, 5]));
     const opts = { rows: e.rows, cols: e.cols, eps: 0.05, reduction: 'sum' as const, ...js };
@@ -68,7 +78,7 @@ describe('public OT API on the pure-TS backend', () => {
   });
 
   it('otLossStep and costMatrices run on the js backend', async () => {
-    const e = randomEmbeddings(5, [2], [3], 4);
+    const e = randomEmbeddings(5, [[2, 3]], 4);
     const c = await costMatrices(e, { ...js, kind: 'dot' });
     expect(c.length).toBe(6);
     const s = await otLossStep({ rows: e.rows, cols: e.cols, dim: 4, teacher: e.x, student: e.y }, js);
@@ -99,9 +109,16 @@ describe('bad input gives a TypeError/RangeError naming the argument and problem
     ['tol < 0', () => sinkhornSync(p(), { ...js, tol: -1 }), RangeError, /options.tol/],
     ['method', () => sinkhornSync(p(), { ...js, method: 'fast' as never }), RangeError, /options.method must be one of/],
     ['tau out of range', () => sinkhornSync(p(), { ...js, tau: 1.5 }), RangeError, /options.tau/],
-    ['embedding NaN', () => { const e = randomEmbeddings(1, [2, 2], [1, 3], 3); e.y[3 * 3 + 1] = NaN; return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 3, teacher: e.x, student: e.y }, js); }, RangeError, /student of problem 1 has a non-finite value \(NaN\) at token 2, component 1/],
-    ['dim', () => { const e = randomEmbeddings(1, [2], [1], 3); return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 0, teacher: e.x, student: e.y }, js); }, RangeError, /dim must be ≥ 1/],
-    ['cost kind', () => { const e = randomEmbeddings(1, [2], [1], 3); return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 3, teacher: e.x, student: e.y }, { ...js, kind: 'l1' as never }); }, RangeError, /options.kind/],
+    ['embedding NaN', () => { const e = randomEmbeddings(1, [[2, 1], [2, 3]], 3); e.y[3 * 3 + 1] = NaN; return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 3, teacher: e.x, student: e.y }, js); }, RangeError, /student of problem 1 has a non-finite value \(NaN\) at token 2, component 1/],
+    ['dim', () => { const e = randomEmbeddings(1, [[2, 1]], 3); return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 0, teacher: e.x, student: e.y }, js); }, RangeError, /dim must be ≥ 1/],
+    ['cost kind', () => { const e = randomEmbeddings(1, [[2, 1]], 3); return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 3, teacher: e.x, student: e.y }, { ...js, kind: 'l1' as never }); }, RangeError, /options.kind/],
+    // Unknown option names (a misspelling would otherwise be ignored and the default used).
+    ['unknown sinkhorn option', () => sinkhornSync(p(), { ...js, epsilon: 0.1 } as never), RangeError, /^sinkhorn: unknown option options\.epsilon; known options: eps, maxIter, tol, checkEvery, method, errorNorm, rho, tau, epsSchedule, backend, threads, warn, returnPlan$/],
+    ['unknown epsSchedule key', () => sinkhornSync(p(), { ...js, epsSchedule: { init: 1, rate: 0.9 } } as never), RangeError, /unknown option options\.epsSchedule\.rate; known options: init, decay/],
+    ['unknown otLossStep option', () => { const e = randomEmbeddings(1, [[2, 1]], 3); return otLossStepSync({ rows: e.rows, cols: e.cols, dim: 3, teacher: e.x, student: e.y }, { ...js, cost: 'cosine' } as never); }, RangeError, /^otLoss: unknown option options\.cost; known options: .*returnPlan, kind$/],
+    ['unknown costMatrices option', () => { const e = randomEmbeddings(1, [[2, 1]], 3); return costMatricesSync(e, { ...js, eps: 0.1 } as never); }, RangeError, /^costMatrices: unknown option options\.eps; known options: kind, backend, threads$/],
+    ['unknown tfjs otLoss option', () => otLoss(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([1, 3]) as tf.Tensor2D, { rows: [2], cols: [1], ...js, reduce: 'sum' } as never), RangeError, /^otLoss: unknown option options\.reduce; known options: .*reduction, value, onResult$/],
+    ['returnPlan type', () => sinkhornSync(p(), { ...js, returnPlan: 'no' } as never), TypeError, /options\.returnPlan must be a boolean/],
   ];
   for (const [name, fn, cls, msg] of cases) {
     it(name, () => {

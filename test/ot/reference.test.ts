@@ -3,7 +3,7 @@ import { sinkhornReference } from '../../src/ot/reference/sinkhorn.js';
 import { otLossReference } from '../../src/ot/reference/loss.js';
 import { costMatricesReference } from '../../src/ot/reference/cost.js';
 import { sinkhornOptions, lossOptions } from '../../src/ot/options.js';
-import { randomBatch, randomEmbeddings, randomMarginals, rng } from './helpers.js';
+import { randomBatch, randomEmbeddings, randomMarginals, rng } from '../helpers/ot.js';
 
 const opts = (o: Parameters<typeof sinkhornOptions>[1]) => sinkhornOptions('test', o);
 
@@ -113,7 +113,7 @@ describe('reference cost and loss', () => {
 
   for (const kind of ['cosine', 'sqeuclidean', 'dot'] as const) {
     it(`gradient of the entropic value matches finite differences (${kind})`, () => {
-      const e = randomEmbeddings(20, [4, 3], [5, 6], 8);
+      const e = randomEmbeddings(20, [[4, 5], [3, 6]], 8);
       const o = lossOptions('test', { kind, eps: 0.1, tol: 1e-13, maxIter: 100000, checkEvery: 1 });
       const base = otLossReference({ rows: e.rows, cols: e.cols, dim: 8, teacher: e.x, student: e.y }, o);
       const r = rng(21);
