@@ -24,6 +24,7 @@
         'native/core/cost_kernels.cpp',
         'native/core/cost_matrices.cpp',
         'native/core/ot_loss.cpp',
+        'native/core/work_floor.cpp',
         'native/binding/js_args.cpp',
         'native/binding/jobs.cpp',
         'native/binding/runner.cpp',

@@ -20,12 +20,21 @@ export interface BatchSize {
 }
 
 export interface SinkhornCase extends BatchSize {
-  /** Stable id, e.g. "256x64x64-eps0.01". */
+  /** Stable id, e.g. "256x64x64-eps0.01" (per-call cost cases: "1x4096x4096-eps0.05-it20"). */
   id: string;
   /** Index into the list of sizes (inputs are shared between the eps values of one size). */
   sizeIndex: number;
   eps: number;
   iters: number;
+  /** A per-call cost case (few iterations on a large problem: the fixed cost of a call dominates). */
+  callCost?: boolean;
+}
+
+/** The per-call cost cases: one size and eps at several iteration counts. */
+export interface CallCostCases {
+  size: BatchSize;
+  eps: number;
+  iters: number[];
 }
 
 export interface StepSize extends BatchSize {
@@ -74,12 +83,18 @@ export function sizeLabel(s: BatchSize): string {
   return `${s.B}x${s.n}x${s.m}`;
 }
 
-/** Cartesian product sizes × eps, in the order given (sizes outer). */
-export function buildCases(sizes: BatchSize[], epsList: number[], iters: number): SinkhornCase[] {
+/** Cartesian product sizes × eps, in the order given (sizes outer), then the per-call cost cases
+ * (their own inputs: size index sizes.length). */
+export function buildCases(sizes: BatchSize[], epsList: number[], iters: number, call: CallCostCases | null = null): SinkhornCase[] {
   const cases: SinkhornCase[] = [];
   sizes.forEach((s, sizeIndex) => {
     for (const eps of epsList) cases.push({ ...s, id: `${sizeLabel(s)}-eps${eps}`, sizeIndex, eps, iters });
   });
+  if (call) {
+    for (const it of call.iters) {
+      cases.push({ ...call.size, id: `${sizeLabel(call.size)}-eps${call.eps}-it${it}`, sizeIndex: sizes.length, eps: call.eps, iters: it, callCost: true });
+    }
+  }
   return cases;
 }
 

@@ -23,6 +23,9 @@ const OPTIONS = {
   budget: { type: 'string' },
   step: { type: 'string' },
   'step-eps': { type: 'string' },
+  'call-size': { type: 'string' },
+  'call-eps': { type: 'string' },
+  'call-iters': { type: 'string' },
   threads: { type: 'string' },
   'torch-threads': { type: 'string' },
   seed: { type: 'string' },
@@ -63,6 +66,12 @@ export function parseSinkhornBenchArgs(argv: string[]): BenchConfig & { json?: s
   const step = stepSpec === 'none' ? null : wrap('step', () => parseStepSize(stepSpec));
   const stepEps = numberOption('step-eps', v['step-eps'], SINKHORN_DEFAULTS.stepEps);
   if (!(stepEps > 0)) throw new UsageError(`--step-eps must be > 0, got ${stepEps}`);
+  const callSpec = v['call-size'] ?? SINKHORN_DEFAULTS.callSize;
+  const callEps = numberOption('call-eps', v['call-eps'], SINKHORN_DEFAULTS.callEps);
+  if (!(callEps > 0) || !Number.isFinite(callEps)) throw new UsageError(`--call-eps must be a finite number > 0, got ${v['call-eps']}`);
+  const callIters = [...new Set(listOption(v['call-iters'], SINKHORN_DEFAULTS.callIters.split(',')).map((t) => intOption('call-iters', t, 1, 1)))];
+  if (callIters.length === 0) throw new UsageError('--call-iters must name at least one iteration count');
+  const callCost = callSpec === 'none' ? null : { size: wrap('call-size', () => parseBatchSize(callSpec)), eps: callEps, iters: callIters };
   const budgetSec = numberOption('budget', v.budget, SINKHORN_DEFAULTS.budget);
   if (!(budgetSec > 0)) throw new UsageError(`--budget must be > 0 seconds, got ${budgetSec}`);
   return {
@@ -80,6 +89,7 @@ export function parseSinkhornBenchArgs(argv: string[]): BenchConfig & { json?: s
     seed: intOption('seed', v.seed, SINKHORN_DEFAULTS.seed, 0),
     step,
     stepEps,
+    callCost,
     threads: intOption('threads', v.threads, 0, 0),
     torchThreads: [...new Set(listOption(v['torch-threads'], SINKHORN_DEFAULTS.torchThreads.split(',')).map((t) => intOption('torch-threads', t, 1, 1)))],
     workLimits: v.uncapped ? {} : { ...SINKHORN_DEFAULTS.workLimits },

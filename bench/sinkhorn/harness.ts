@@ -11,9 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendInfo, otLossStep, sinkhorn } from '../../src/ot/index.js';
+import { resolveBackend } from '../../src/ot/backend.js';
 import type { BackendInfo } from '../../src/ot/index.js';
 import type { SinkhornMethod, SinkhornResult, OtLossResult } from '../../src/ot/types.js';
-import { buildCases, makeCostBatch, makeStepEmbeddings, sizeLabel, type BatchSize, type SinkhornCase, type StepCase, type StepSize } from './cases.js';
+import { buildCases, makeCostBatch, makeStepEmbeddings, sizeLabel, type BatchSize, type CallCostCases, type SinkhornCase, type StepCase, type StepSize } from './cases.js';
 import { machineInfo, type MachineInfo } from './machine.js';
 import { bytesPerIteration, countNaN, effectiveGBps, maxAbsDiff, maxMarginalError, planCosts } from './metrics.js';
 import { caseToManifest, probePython, readFloat32File, readFloat64File, runPeers, writeRaw, type PeerId, type PeerJob, type PeerResult, type PythonProbe } from './python-peers.js';
@@ -36,6 +37,7 @@ export const IMPL_LABELS: Record<ImplId, string> = {
   'cpu-auto': 'optical cpu (auto)',
   'cpu-log': 'optical cpu (log)',
   'cpu-scaling': 'optical cpu (scaling)',
+  'cpu-floor': 'work floor (C read, P written, 2 exp/cell)',
   js: 'optical js (pure TS)',
   tfjs: 'tfjs ops (log, batched)',
   cuda: 'optical cuda (auto)',
@@ -57,6 +59,8 @@ export interface BenchConfig {
   /** null = no OPTICAL step case. */
   step: StepSize | null;
   stepEps: number;
+  /** Per-call cost cases (null = none): few iterations on one large problem, plus the work floor. */
+  callCost: CallCostCases | null;
   /** Native worker threads (0 = all cores). */
   threads: number;
   /** torch.set_num_threads values: one PyTorch row per entry. */
@@ -140,7 +144,7 @@ function methodOf(b: LocalBackend): SinkhornMethod {
 
 function threadsLabel(impl: ImplId, info: BackendInfo | undefined, cfg: BenchConfig, torchThreads?: number): string {
   switch (impl) {
-    case 'cpu-auto': case 'cpu-log': case 'cpu-scaling':
+    case 'cpu-auto': case 'cpu-log': case 'cpu-scaling': case 'cpu-floor':
       return String(cfg.threads || info?.attempts.find((a) => a.backend === 'cpu' && a.ok)?.reason.split(' ')[0] || '?');
     case 'js': case 'tfjs': case 'pot-log':
       return '1';
@@ -159,6 +163,7 @@ function ok(row: ImplRow, timesSec: number[], warmupOnly: boolean, iterations: A
   row.medianSec = median(timesSec);
   row.minSec = Math.min(...timesSec);
   row.warmupOnly = warmupOnly;
+  if (row.impl === 'cpu-floor') return;  // a probe, not a solver: no iterations, no rates
   let lo = Infinity;
   let hi = -Infinity;
   for (let k = 0; k < iterations.length; k++) {
@@ -189,7 +194,7 @@ function crossCheck(row: ImplRow, plan: Float32Array, cost: Float32Array, c: Cas
 export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
   const log = cfg.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const notes: string[] = [];
-  const cases = buildCases(cfg.sizes, cfg.epsList, cfg.iters);
+  const cases = buildCases(cfg.sizes, cfg.epsList, cfg.iters, cfg.callCost);
   const wantsNative = cfg.backends.some((b) => b !== 'js' && b !== 'tfjs');
 
   let info: BackendInfo | undefined;
@@ -266,7 +271,8 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
       let ref: { plan: Float32Array; costs: Float64Array } | undefined;
 
       // The references run first so that every other row can be compared as soon as it finishes.
-      const order = referencesFirst(cfg.backends);
+      // The work-floor probe only belongs to the per-call cost cases.
+      const order = referencesFirst(cfg.backends).filter((b) => b !== 'cpu-floor' || c.callCost);
       for (const impl of order) {
         const row: ImplRow = { impl, label: IMPL_LABELS[impl], status: 'ok', threads: threadsLabel(impl, info, cfg) };
         cr.rows.push(row);
@@ -283,6 +289,13 @@ export async function runBenchmark(cfg: BenchConfig): Promise<BenchReport> {
           continue;
         }
         try {
+          if (impl === 'cpu-floor') {
+            const { out, timing } = await measure(floorRunner(cost, c, cfg), cfg.policy);
+            ok(row, timing.timesSec, timing.warmupOnly, [], cr);
+            row.nanCount = countNaN(out);
+            logRow(log, cr.id, row);
+            continue;
+          }
           const run = localRunner(impl, problem, c, cfg);
           const { out, timing } = await measure(run, cfg.policy);
           ok(row, timing.timesSec, timing.warmupOnly, out.iterations, cr);
@@ -384,6 +397,14 @@ function localRunner(impl: LocalBackend, problem: { rows: Int32Array; cols: Int3
   };
 }
 
+/** The work floor of one call on this case's cost (NativeAddon.workFloor), on the native threads. */
+function floorRunner(cost: Float32Array, c: SinkhornCase, cfg: BenchConfig): () => Float32Array {
+  const { addon } = resolveBackend('cpu');
+  if (!addon?.workFloor) throw new Error('the cpu addon has no workFloor probe (rebuild it: npm run build:native)');
+  const probe = addon.workFloor.bind(addon);
+  return () => probe(cost, c.eps, cfg.threads);
+}
+
 async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: Float32Array }, cfg: BenchConfig,
   info: BackendInfo | undefined, cpuOk: boolean, cpuReason: string | undefined, cudaOk: boolean, cudaReason: string | undefined,
   log: (line: string) => void): Promise<{ report: CaseReport; ref?: { grad: Float32Array; cost: Float64Array } }> {
@@ -435,7 +456,8 @@ async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: 
 
 function standardNotes(cfg: BenchConfig): string[] {
   return [
-    `All runs: fp32 inputs, uniform marginals, tol = 0 (exactly ${cfg.iters} iterations; one iteration = one f update + one g update). Costs: points uniform in the unit square, squared Euclidean / max (C ∈ [0, 1]); seed ${cfg.seed}.`,
+    `All runs: fp32 inputs, uniform marginals, tol = 0 (exactly the case's iterations, ${cfg.iters} unless the title says otherwise; one iteration = one f update + one g update). Costs: points uniform in the unit square, squared Euclidean / max (C ∈ [0, 1]); seed ${cfg.seed}.`,
+    ...(cfg.callCost ? [`Per-call cost cases (${sizeLabel(cfg.callCost.size)} at ${cfg.callCost.iters.join(', ')} iterations, eps ${cfg.callCost.eps}): the fixed cost of a call (argument checks and copies, the first iteration, the final plan, fresh output memory) against the iterations. Their "${IMPL_LABELS['cpu-floor']}" row is the least work any call must do — one read of C, one write of a fresh plan, two exps per cell, on the native threads and ISA level (NativeAddon.workFloor); × native < 1 there means native takes 1/× times the floor.`] : []),
     `median (and min) of up to ${cfg.policy.reps} timed runs after ${cfg.policy.warmup} warm-up run(s), fewer when they would exceed ${cfg.policy.budgetSec} s per row ('1*' = the warm-up run itself was the only sample). Ratios, it/s and GB/s use the median. The Python peers of a case run right after its local rows (timed inside Python, excluding interpreter start and file reading).`,
     'it/s = iterations / median time (each iteration advances every problem of the batch). GB/s (effective) = bytes of the cost matrix read per iteration (2 passes × 4 bytes × B·n·m: one for the f update, one for the g update) × iterations / time; small blocks stay in cache, so this is a work rate, not a DRAM measurement.',
     `× native = median time / median time of ${IMPL_LABELS[NATIVE_REFERENCE]} (higher = slower than native). max|ΔP| and max|Δcost| compare each plan with the reference named in the case title — the native one, or the float64 pure-TS reference when the addon is not built (cost = <P, C> per problem, recomputed here in float64 from each plan); NaN means the implementation returned NaN. marg.err = largest L1 marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ of its plan.`,

@@ -28,7 +28,7 @@ function fmtDiff(x: number | null | undefined): string {
 const HEADERS = ['implementation', 'thr', 'median', 'min', 'runs', 'iters', 'it/s', 'GB/s', '× native', 'max|ΔP|', 'max|Δcost|', 'marg.err', 'NaN'];
 
 function rowCells(r: ImplRow, kind: CaseReport['kind']): string[] {
-  const iters = r.iterationsMin === r.iterationsMax ? String(r.iterationsMax) : `${r.iterationsMin}–${r.iterationsMax}`;
+  const iters = r.iterationsMax === undefined ? '—' : r.iterationsMin === r.iterationsMax ? String(r.iterationsMax) : `${r.iterationsMin}–${r.iterationsMax}`;
   return [
     r.label,
     r.threads ?? '',

@@ -8,9 +8,12 @@ import { NATIVE_REFERENCE } from './harness.js';
 
 export interface TargetCheck {
   target: string;
-  /** Measured speed-up of native over the peer (peer time / native time), or null when not measured. */
+  /** Speed-up targets: peer time / native time. Bound targets (`atMost`): native time / reference
+   * time. null when not measured. */
   measured: number | null;
   required: number;
+  /** The measured ratio must stay at or below `required` (native within a multiple of a floor). */
+  atMost?: boolean;
   met: boolean | null;
   detail: string;
 }
@@ -20,6 +23,8 @@ interface TargetSpec {
   find: (c: CaseReport) => boolean;
   peer: ImplId;
   required: number;
+  /** Bound instead of speed-up: native time ≤ required × the peer's (the work floor's) time. */
+  atMost?: boolean;
   /** Also require the native plan to be NaN-free. */
   noNaN?: boolean;
 }
@@ -30,6 +35,9 @@ const SPECS: TargetSpec[] = [
   { label: '256×(64×64), 100 it, eps 0.01: native ≥ 50× looping POT (log form)', find: (c) => isSinkhorn(c, 256, 64, 0.01, 100), peer: 'pot-log', required: 50, noNaN: true },
   { label: '4096×4096, 100 it (each eps): native ≥ 1.5× POT scaling form', find: (c) => isSinkhorn(c, 1, 4096, undefined, 100), peer: 'pot-scaling', required: 1.5 },
   { label: '4096×4096, 100 it (each eps): native ≥ 20× POT log form', find: (c) => isSinkhorn(c, 1, 4096, undefined, 100), peer: 'pot-log', required: 20 },
+  { label: '4096×4096, 20 it, eps 0.05: native ≥ 1.5× POT scaling form', find: (c) => isSinkhorn(c, 1, 4096, 0.05, 20), peer: 'pot-scaling', required: 1.5, noNaN: true },
+  { label: '4096×4096, 20 it, eps 0.05: native ≥ 20× POT log form', find: (c) => isSinkhorn(c, 1, 4096, 0.05, 20), peer: 'pot-log', required: 20, noNaN: true },
+  { label: '4096×4096, 1 it, eps 0.05: native ≤ 2× the work floor of a call', find: (c) => isSinkhorn(c, 1, 4096, 0.05, 1), peer: 'cpu-floor', required: 2, atMost: true, noNaN: true },
   { label: 'OPTICAL step (B=256, n=m=128, d=768): native ≥ 5× PyTorch', find: (c) => c.kind === 'step' && c.B === 256 && c.n === 128 && c.m === 128 && c.d === 768, peer: 'torch-step', required: 5 },
 ];
 
@@ -59,12 +67,12 @@ export function evaluateTargets(rep: BenchReport): TargetCheck[] {
         out.push({ target: label, measured: null, required: spec.required, met: null, detail: `not measured: ${why}` });
         continue;
       }
-      const ratio = peer.medianSec! / nat.medianSec!;
+      const ratio = spec.atMost ? nat.medianSec! / peer.medianSec! : peer.medianSec! / nat.medianSec!;
       const nanOk = !spec.noNaN || nat.nanCount === 0;
-      const met = ratio >= spec.required && nanOk;
+      const met = (spec.atMost ? ratio <= spec.required : ratio >= spec.required) && nanOk;
       const peerName = candidates.length > 1 ? `${spec.peer} (fastest: ${peer.threads} thr)` : spec.peer;
       const detail = `${ratio.toPrecision(3)}× (native ${fmt(nat.medianSec!)}, ${peerName} ${fmt(peer.medianSec!)})${spec.noNaN ? `, native NaN entries: ${nat.nanCount}` : ''}`;
-      out.push({ target: label, measured: ratio, required: spec.required, met, detail });
+      out.push({ target: label, measured: ratio, required: spec.required, ...(spec.atMost ? { atMost: true } : {}), met, detail });
     }
   }
   return out;

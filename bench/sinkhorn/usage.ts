@@ -4,7 +4,7 @@
  */
 
 /** Implementations that run in this process (the Python peers are added by --peers). */
-export const LOCAL_BACKENDS = ['cpu-auto', 'cpu-log', 'cpu-scaling', 'js', 'tfjs', 'cuda'] as const;
+export const LOCAL_BACKENDS = ['cpu-auto', 'cpu-log', 'cpu-scaling', 'cpu-floor', 'js', 'tfjs', 'cuda'] as const;
 
 export const SINKHORN_DEFAULTS = {
   sizes: '256x64x64,256x128x128,1x4096x4096',
@@ -18,6 +18,10 @@ export const SINKHORN_DEFAULTS = {
   seed: 42,
   step: '256x128x128x768',
   stepEps: 0.05,
+  /** The per-call cost cases: one large problem at few iterations (fixed costs dominate). */
+  callSize: '1x4096x4096',
+  callEps: 0.05,
+  callIters: '1,20',
   torchThreads: '2,1',
   /** B·n·m·iters above which the slow in-process implementations are skipped by default, so that
    * the default run takes minutes: pure TS ≈ 3 s per 1e8 (float64 log-domain, one thread), tfjs
@@ -42,6 +46,11 @@ cross-checks their plans against the native CPU backend and prints a table.
   --budget SEC        time budget per row: fewer repetitions for slow implementations (default ${SINKHORN_DEFAULTS.budget})
   --step BxNxMxD|none OPTICAL step case: cost + Sinkhorn + loss + gradient (default ${SINKHORN_DEFAULTS.step})
   --step-eps X        eps of the step case (default ${SINKHORN_DEFAULTS.stepEps})
+  --call-size BxNxM|none  per-call cost cases: this size at few iterations, where the fixed cost of a
+                      call dominates (default ${SINKHORN_DEFAULTS.callSize}); with them the cpu-floor row
+                      times the work floor of a call (one read of C, one write of P, two exps per cell)
+  --call-eps X        eps of the per-call cost cases (default ${SINKHORN_DEFAULTS.callEps})
+  --call-iters LIST   their iteration counts (default ${SINKHORN_DEFAULTS.callIters})
   --threads N         native worker threads, 0 = all cores (default 0)
   --torch-threads L   torch.set_num_threads values, one PyTorch row each (default ${SINKHORN_DEFAULTS.torchThreads})
   --seed N            input PRNG seed (default ${SINKHORN_DEFAULTS.seed})

@@ -84,7 +84,7 @@ FloatInput read_float_array(const Napi::Object& owner, const char* key, const st
     out.length = static_cast<int64_t>(a.ElementLength());
     if (copy) {
       out.owned = ot::BigBuffer(a.ElementLength() * sizeof(float));
-      out.firstNonFinite = ot::copy_checked(a.Data(), out.owned.as<float>(), out.length);
+      out.firstNonFinite = ot::copy_checked(a.Data(), out.owned.as<float>(), out.length, ot::default_pool());
       out.data = out.owned.as<float>();
     } else {
       out.data = a.Data();
@@ -95,7 +95,7 @@ FloatInput read_float_array(const Napi::Object& owner, const char* key, const st
     const auto a = v.As<Napi::Float64Array>();
     out.length = static_cast<int64_t>(a.ElementLength());
     out.owned = ot::BigBuffer(a.ElementLength() * sizeof(float));
-    out.firstNonFinite = ot::convert_checked(a.Data(), out.owned.as<float>(), out.length);
+    out.firstNonFinite = ot::convert_checked(a.Data(), out.owned.as<float>(), out.length, ot::default_pool());
     out.data = out.owned.as<float>();
   }
   return out;

@@ -124,9 +124,10 @@ void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, con
                    int64_t firstNonFinite = kScanCost);
 // Copies (or converts from float64, saturating beyond the float range) `n` entries into dst and
 // returns the index of the first NaN/±Inf result, or −1: the finiteness check fused into the copy
-// that async calls make anyway.
-int64_t copy_checked(const float* src, float* dst, int64_t n);
-int64_t convert_checked(const double* src, float* dst, int64_t n);
+// that async calls make anyway. Large arrays are split over the pool when it is idle (never
+// waiting for it: the caller is the JS thread).
+int64_t copy_checked(const float* src, float* dst, int64_t n, ThreadPool& pool);
+int64_t convert_checked(const double* src, float* dst, int64_t n, ThreadPool& pool);
 // Checks length = Σ rows (or Σ cols), entries finite and ≥ 0, each problem's sum > 0.
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name);
 // Balanced problems (rho = ∞) need Σa = Σb per problem (absent = uniform, mass 1). Differences up
@@ -209,6 +210,13 @@ struct OtLossOutputs {
 
 void ot_loss(const RaggedLayout& L, const OtLossInputs& in, CostKind kind, const SinkhornOptions& o,
              const OtLossOutputs& out, ThreadPool& pool);
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark probe: the least work any Sinkhorn call on `cells` cost entries must do — one read of
+// C, one write of a plan P = exp(−C/eps), two exps per cell — on the same threads and ISA level as
+// the kernels. `optical bench sinkhorn` measures a one-iteration call against it. Returns Σ of the
+// second exps (so that nothing is optimised away).
+double work_floor(const float* C, int64_t cells, double eps, float* P, ThreadPool& pool, int threads);
 
 }  // namespace ot
 

@@ -137,6 +137,10 @@ void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t
   OT_FORWARD(plan_scaling, C, K, m, r0, r1, u, v, plan, rowSum, colSum, pc, blk);
 }
 
+void floor_pass(const float* C, int64_t c0, int64_t c1, float invEps, float* P, double* sum) {
+  OT_FORWARD(floor_pass, C, c0, c1, invEps, P, sum);
+}
+
 #undef OT_FORWARD
 
 }  // namespace kernels

@@ -105,6 +105,10 @@ void plan_log(const float* C, int64_t m, int64_t r0, int64_t r1, const ExpTerms&
 void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t r1, const float* u, const float* v,
                   float* plan, double* rowSum, double* colSum, double* pc, float* blk);
 
+// The work floor of one Sinkhorn call (ot::work_floor): for cells [c0, c1) of C, one read of C, one
+// write of P = exp(−C·invEps) and a second exp per cell, summed into *sum.
+void floor_pass(const float* C, int64_t c0, int64_t c1, float invEps, float* P, double* sum);
+
 }  // namespace kernels
 }  // namespace ot
 

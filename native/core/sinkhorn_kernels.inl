@@ -504,6 +504,24 @@ void plan_scaling(const float* C, const float* K, int64_t m, int64_t r0, int64_t
   }, plan, rowSum, colSum, pc, blk);
 }
 
+OT_ISA_TARGET
+void floor_pass(const float* C, int64_t c0, int64_t c1, float invEps, float* P, double* sum) {
+  const float* __restrict c = C;
+  float* __restrict p = P;
+  double total = 0.0;
+  for (int64_t b0 = c0; b0 < c1; b0 += kTile) {
+    const int64_t b1 = std::min(c1, b0 + kTile);
+    float s = 0.0f;
+    for (int64_t i = b0; i < b1; ++i) {
+      const float x = -c[i] * invEps;
+      p[i] = fast_exp(x);
+      s += exp_term(x - 1.0f);
+    }
+    total += s;
+  }
+  *sum += total;
+}
+
 }  // namespace OT_ISA_NS
 }  // namespace kernels
 }  // namespace ot

@@ -82,6 +82,21 @@ void ThreadPool::parallel_for(int64_t count, int maxThreads, const std::function
     return;
   }
   std::lock_guard<std::mutex> submit(submit_);
+  run_job(count, n, task);
+}
+
+void ThreadPool::parallel_for_if_idle(int64_t count, int maxThreads, const std::function<void(int64_t, int)>& task) {
+  if (count <= 0) return;
+  const int n = threads_for(count, maxThreads);
+  std::unique_lock<std::mutex> submit(submit_, std::try_to_lock);
+  if (n == 1 || t_inside_pool || !submit.owns_lock()) {
+    for (int64_t i = 0; i < count; ++i) task(i, 0);
+    return;
+  }
+  run_job(count, n, task);
+}
+
+void ThreadPool::run_job(int64_t count, int n, const std::function<void(int64_t, int)>& task) {
   auto job = std::make_shared<Job>();
   job->task = &task;
   job->count = count;

@@ -36,6 +36,11 @@ class ThreadPool {
   // first exception thrown by a task is rethrown here (remaining tasks are skipped).
   void parallel_for(int64_t count, int maxThreads, const std::function<void(int64_t, int)>& task);
 
+  // Like parallel_for, but when the pool is busy with another caller's parallel_for it does not wait:
+  // the calling thread runs every task itself (slot 0). For work on the JS thread (copying the
+  // inputs of an async call), which must never block behind a long job of a worker.
+  void parallel_for_if_idle(int64_t count, int maxThreads, const std::function<void(int64_t, int)>& task);
+
   // Number of threads parallel_for(count, maxThreads, …) would use.
   int threads_for(int64_t count, int maxThreads) const;
 
@@ -55,6 +60,7 @@ class ThreadPool {
 
   void worker_loop();
   void run_tasks(Job& job, int slot);
+  void run_job(int64_t count, int threads, const std::function<void(int64_t, int)>& task);  // submit_ held
 
   std::vector<std::thread> workers_;
   std::mutex submit_;  // serialises parallel_for calls

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <vector>
 
 #include "ot.h"
 #include "scan_kernels.h"
@@ -153,10 +154,36 @@ void validate_cost(const RaggedLayout& L, const float* cost, int64_t length, con
   }
 }
 
-int64_t copy_checked(const float* src, float* dst, int64_t n) { return kernels::copy_find_non_finite(src, dst, n); }
+namespace {
 
-int64_t convert_checked(const double* src, float* dst, int64_t n) {
-  return kernels::convert_find_non_finite(src, dst, n);
+// Runs copy(begin, end) → first bad index or −1 over chunks of at least kCopyChunk entries, on the
+// pool when it is idle; returns the lowest bad index.
+template <class Copy>
+int64_t chunked_copy(int64_t n, ThreadPool& pool, Copy&& copy) {
+  constexpr int64_t kCopyChunk = int64_t{1} << 20;
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(n / kCopyChunk, pool.size()));
+  if (chunks == 1) return copy(0, n);
+  std::vector<int64_t> first(chunks, -1);
+  pool.parallel_for_if_idle(chunks, 0, [&](int64_t c, int) { first[c] = copy(n * c / chunks, n * (c + 1) / chunks); });
+  for (int64_t f : first)
+    if (f >= 0) return f;
+  return -1;
+}
+
+}  // namespace
+
+int64_t copy_checked(const float* src, float* dst, int64_t n, ThreadPool& pool) {
+  return chunked_copy(n, pool, [&](int64_t b, int64_t e) {
+    const int64_t i = kernels::copy_find_non_finite(src + b, dst + b, e - b);
+    return i < 0 ? i : b + i;
+  });
+}
+
+int64_t convert_checked(const double* src, float* dst, int64_t n, ThreadPool& pool) {
+  return chunked_copy(n, pool, [&](int64_t b, int64_t e) {
+    const int64_t i = kernels::convert_find_non_finite(src + b, dst + b, e - b);
+    return i < 0 ? i : b + i;
+  });
 }
 
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name) {

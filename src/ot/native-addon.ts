@@ -66,6 +66,12 @@ export interface NativeAddon {
   otLoss(input: OtLossInput, options: NativeOptions): Promise<OtLossResult>;
   /** CPU addon only. */
   isa?(): IsaInfo;
+  /**
+   * CPU addon only, a benchmark probe: the least work any Sinkhorn call on `cost` must do — read C
+   * once, write a fresh plan exp(−C/eps), two exps per cell — on the kernels' threads and ISA level.
+   * Returns that plan. `optical bench sinkhorn` compares a one-iteration call with it.
+   */
+  workFloor?(cost: Float32Array, eps: number, threads?: number): Float32Array;
   /** CUDA addon only. */
   probe?(): CudaProbe;
 }

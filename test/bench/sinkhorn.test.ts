@@ -35,6 +35,7 @@ function tinyConfig(over: Partial<BenchConfig> = {}): BenchConfig {
     seed: 7,
     step: { B: 2, n: 4, m: 3, d: 5 },
     stepEps: 0.1,
+    callCost: null,
     threads: 0,
     torchThreads: [2, 1],
     workLimits: {},
@@ -127,6 +128,13 @@ describe('inputs and options', () => {
     expect(() => parseSinkhornBenchArgs(['--iters', '0'])).toThrow(/--iters/);
     expect(() => parseSinkhornBenchArgs(['--eps', '-1'])).toThrow(/--eps/);
     expect(() => parseSinkhornBenchArgs(['--bogus'])).toThrow(UsageError);
+    // The per-call cost cases: 1×4096² at 1 and 20 iterations by default.
+    expect(parseSinkhornBenchArgs([]).callCost).toEqual({ size: { B: 1, n: 4096, m: 4096 }, eps: 0.05, iters: [1, 20] });
+    expect(parseSinkhornBenchArgs(['--call-size', 'none']).callCost).toBeNull();
+    expect(parseSinkhornBenchArgs(['--call-size', '2x30x40', '--call-iters', '3', '--call-eps', '0.2']).callCost).toEqual({ size: { B: 2, n: 30, m: 40 }, eps: 0.2, iters: [3] });
+    expect(() => parseSinkhornBenchArgs(['--call-iters', '0'])).toThrow(/--call-iters/);
+    expect(() => parseSinkhornBenchArgs(['--call-size', '4x8'])).toThrow(/--call-size/);
+    expect(() => parseSinkhornBenchArgs(['--call-eps', '-1'])).toThrow(/--call-eps/);
   });
 });
 
@@ -183,6 +191,28 @@ describe('benchmark harness (tiny run)', () => {
     expect(text).toContain('tfjs ops (log, batched)');
     expect(text).toContain('cross-check reference');
     expect(text).toContain('OPTICAL step');
+  });
+
+  it('per-call cost cases: the same size at each iteration count, with the work-floor row (native only)', async () => {
+    const rep = await runBenchmark(tinyConfig({ step: null, backends: ['cpu-auto', 'cpu-floor', 'js'], callCost: { size: { B: 1, n: 40, m: 50 }, eps: 0.1, iters: [1, 3] } }));
+    expect(rep.cases.map((c) => c.id)).toEqual(['3x8x6-eps0.1', '1x40x50-eps0.1-it1', '1x40x50-eps0.1-it3']);
+    // No floor row outside the per-call cases.
+    expect(rep.cases[0].rows.map((r) => r.impl)).toEqual(['cpu-auto', 'js']);
+    for (const [k, iters] of [[1, 1], [2, 3]] as const) {
+      const rows = Object.fromEntries(rep.cases[k].rows.map((r) => [r.impl, r]));
+      expect(rep.cases[k].iters).toBe(iters);
+      expect(rows.js.iterationsMax).toBe(iters);
+      if (rows['cpu-auto'].status !== 'ok') continue;  // the addon is not built
+      expect(rows['cpu-auto'].iterationsMax).toBe(iters);
+      expect(rows['cpu-floor'].status).toBe('ok');
+      expect(rows['cpu-floor'].medianSec).toBeGreaterThan(0);
+      expect(rows['cpu-floor'].iterationsMax).toBeUndefined();
+      expect(rows['cpu-floor'].nanCount).toBe(0);
+    }
+    const text = formatReport(rep);
+    expect(text).toContain('1 × (40×50), eps 0.1, 3 iterations');
+    expect(text).toContain('work floor (C read, P written, 2 exp/cell)');
+    expect(text).toMatch(/Per-call cost cases \(1x40x50 at 1, 3 iterations, eps 0\.1\)/);
   });
 
   it('caps the slow implementations above their work limit and says why', async () => {
@@ -260,6 +290,23 @@ describe('speed targets', () => {
     expect(by('OPTICAL step').detail).toBe('case not in this run');
     (rep.cases[0].rows[0] as { nanCount: number }).nanCount = 3;
     expect(evaluateTargets(rep).find((x) => x.target.includes('PyTorch batched'))!.met).toBe(false);
+  });
+
+  it('judges the per-call cost targets: 20 iterations against POT, 1 iteration against the work floor', () => {
+    const row = (impl: string, medianSec: number) => ({ impl, label: impl, status: 'ok', medianSec, timesSec: [medianSec], nanCount: 0 });
+    const callCase = (iters: number, rows: unknown[]) => ({ id: `c${iters}`, kind: 'sinkhorn', B: 1, n: 4096, m: 4096, eps: 0.05, iters, cells: 0, bytesPerIteration: 0, rows });
+    const rep = { cases: [callCase(20, [row('cpu-auto', 0.1), row('pot-scaling', 0.16), row('pot-log', 1.5)]), callCase(1, [row('cpu-auto', 0.03), row('cpu-floor', 0.02)])] } as unknown as BenchReport;
+    const t = evaluateTargets(rep);
+    const by = (s: string) => t.find((x) => x.target.includes(s))!;
+    expect(by('20 it, eps 0.05: native ≥ 1.5× POT scaling').met).toBe(true);
+    expect(by('20 it, eps 0.05: native ≥ 1.5× POT scaling').measured).toBeCloseTo(1.6, 10);
+    expect(by('20 it, eps 0.05: native ≥ 20× POT log').met).toBe(false);
+    const floor = by('1 it, eps 0.05: native ≤ 2× the work floor');
+    expect(floor.atMost).toBe(true);
+    expect(floor.measured).toBeCloseTo(1.5, 10);
+    expect(floor.met).toBe(true);
+    (rep.cases[1].rows[0] as { medianSec: number }).medianSec = 0.05;
+    expect(evaluateTargets(rep).find((x) => x.target.includes('work floor'))!.met).toBe(false);
   });
 });
 
