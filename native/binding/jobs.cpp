@@ -12,8 +12,8 @@ struct Output {
   Napi::Reference<TA> ref;
   decltype(std::declval<TA>().Data()) data = nullptr;
 
-  void create(Napi::Env env, int64_t length, const char* what) {
-    TA a = allocate<TA>(env, length, what);
+  void create(Napi::Env env, int64_t length, const char* what, bool reusable = false) {
+    TA a = allocate<TA>(env, length, what, reusable);
     data = a.Data();
     ref = Napi::Persistent(a);
   }
@@ -50,7 +50,7 @@ class SinkhornJob : public Job {
     if (b_.present) ot::validate_marginal(layout_, b_.data, b_.length, false, "b");
     if (std::isinf(options_.rho)) ot::validate_balanced_mass(layout_, a_.data, b_.data);
     const int64_t B = layout_.batch;
-    if (returnPlan_) plan_.create(env, layout_.totalCells(), "plan");
+    if (returnPlan_) plan_.create(env, layout_.totalCells(), "plan", copy);
     else if (!k.planOptional) planScratch_ = ot::BigBuffer(static_cast<size_t>(layout_.totalCells()) * sizeof(float));
     f_.create(env, layout_.totalRows(), "f");
     g_.create(env, layout_.totalCols(), "g");
@@ -118,7 +118,7 @@ class CostJob : public Job {
     ot::validate_embeddings(layout_, dim_, x_.data, x_.length, true, "x");
     y_ = read_float_array(pairs, "y", "y", copy, false);
     ot::validate_embeddings(layout_, dim_, y_.data, y_.length, false, "y");
-    out_.create(env, layout_.totalCells(), "cost");
+    out_.create(env, layout_.totalCells(), "cost", copy);
   }
 
   void execute() override {
@@ -164,7 +164,7 @@ class OtLossJob : public Job {
     iterations_.create(env, B, "iterations");
     error_.create(env, B, "error");
     converged_.create(env, B, "converged");
-    if (returnPlan_) plan_.create(env, layout_.totalCells(), "plan");
+    if (returnPlan_) plan_.create(env, layout_.totalCells(), "plan", copy);
   }
 
   void execute() override {

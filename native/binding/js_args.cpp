@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <sstream>
+#include <type_traits>
+#include <utility>
 
 namespace optical {
 
@@ -164,23 +167,55 @@ int64_t read_positive_integer(const Napi::Object& owner, const char* key, const 
   return static_cast<int64_t>(d);
 }
 
+namespace {
+
+// An ArrayBuffer over ot::BigBuffer memory (reused, huge pages), or an empty value when the runtime
+// refuses external buffers.
+Napi::ArrayBuffer external_buffer(Napi::Env env, size_t bytes) {
+  ot::BigBuffer buf(bytes);
+  auto* size = new size_t(buf.size());
+  void* data = buf.release();
+  try {
+    return Napi::ArrayBuffer::New(
+        env, data, bytes,
+        [](Napi::Env, void* p, size_t* n) {
+          ot::BigBuffer::free_memory(p, *n);
+          delete n;
+        },
+        size);
+  } catch (const Napi::Error&) {
+    ot::BigBuffer::free_memory(data, *size);
+    delete size;
+    return Napi::ArrayBuffer();
+  }
+}
+
+}  // namespace
+
 template <class TA>
-TA allocate(Napi::Env env, int64_t length, const char* what) {
+TA allocate(Napi::Env env, int64_t length, const char* what, bool reusable) {
   if (length < 0 || length > ot::kMaxElements)
     range_error(std::string(what) + ": " + num(static_cast<double>(length)) + " elements exceed the typed-array limit");
+  using Element = std::remove_pointer_t<decltype(std::declval<TA>().Data())>;
+  const size_t bytes = static_cast<size_t>(length) * sizeof(Element);
   try {
+    if (reusable && bytes >= ot::BigBuffer::kHugeMin) {
+      const Napi::ArrayBuffer ab = external_buffer(env, bytes);
+      if (!ab.IsEmpty()) return TA::New(env, static_cast<size_t>(length), ab, 0);
+    }
     TA a = TA::New(env, static_cast<size_t>(length));
     // Untouched so far: its pages can still become huge pages (one fault per 2 MiB, see big_buffer.h).
     ot::advise_huge_pages(a.Data(), a.ByteLength());
     return a;
+  } catch (const std::bad_alloc&) {
   } catch (const Napi::Error&) {
-    range_error(std::string(what) + ": cannot allocate " + num(static_cast<double>(length)) + " elements (out of memory)");
   }
+  range_error(std::string(what) + ": cannot allocate " + num(static_cast<double>(length)) + " elements (out of memory)");
 }
 
-template Napi::Float32Array allocate<Napi::Float32Array>(Napi::Env, int64_t, const char*);
-template Napi::Float64Array allocate<Napi::Float64Array>(Napi::Env, int64_t, const char*);
-template Napi::Int32Array allocate<Napi::Int32Array>(Napi::Env, int64_t, const char*);
-template Napi::Uint8Array allocate<Napi::Uint8Array>(Napi::Env, int64_t, const char*);
+template Napi::Float32Array allocate<Napi::Float32Array>(Napi::Env, int64_t, const char*, bool);
+template Napi::Float64Array allocate<Napi::Float64Array>(Napi::Env, int64_t, const char*, bool);
+template Napi::Int32Array allocate<Napi::Int32Array>(Napi::Env, int64_t, const char*, bool);
+template Napi::Uint8Array allocate<Napi::Uint8Array>(Napi::Env, int64_t, const char*, bool);
 
 }  // namespace optical

@@ -55,12 +55,16 @@ ParsedOptions read_options(const Napi::Value& v);
 int64_t read_positive_integer(const Napi::Object& owner, const char* key, const std::string& name);
 
 // Allocates a typed array of `length` elements; allocation failure → ArgumentError(Range) naming `what`.
-// Large ones are advised to use huge pages (ot::advise_huge_pages): writing a 64 MiB plan into
-// fresh memory would otherwise page-fault 16384 times. (They stay V8-owned, not external buffers:
-// Node frees an external buffer only once the event loop turns, so a loop of sync calls would
-// pile them up.)
+// Writing a 64 MiB plan into fresh memory page-faults 16384 times and has the kernel zero every
+// page, which costs as much as the computation that fills it. So large arrays either
+// - (`reusable`, for the results of async calls) get ot::BigBuffer memory — huge pages, reused
+//   from earlier results once the garbage collector has freed them — as an external ArrayBuffer;
+//   Node frees those when the event loop turns, which the completion of an async call guarantees;
+// - or (sync calls: a loop of them never lets the event loop turn, so external buffers would pile
+//   up) stay V8-owned and are only advised to use huge pages (ot::advise_huge_pages).
+// Runtimes that refuse external buffers get the second kind.
 template <class TA>
-TA allocate(Napi::Env env, int64_t length, const char* what);
+TA allocate(Napi::Env env, int64_t length, const char* what, bool reusable = false);
 
 }  // namespace optical
 

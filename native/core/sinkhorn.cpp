@@ -415,8 +415,13 @@ void Solver::log_iteration_wide(double eps, double tau) {
   });
   haveShiftRow_ = true;
   if (scanPending_) finish_scan();
-  const bool ok = kernels::log_merge_cols(online ? colShift_.data() : nullptr, colSum_.data(), chunks_, m_, 0, m_,
-                                          online ? nullptr : lseCol_.data(), lseCol_.data());
+  // The merge reads chunks_ partials per column (with an exp each in online mode): split by columns.
+  std::vector<char> merged(Splitter::chunks_for(m_, chunks_), 1);
+  par_(m_, chunks_, [&](int64_t c0, int64_t c1, int q) {
+    merged[q] = kernels::log_merge_cols(online ? colShift_.data() : nullptr, colSum_.data(), chunks_, m_, c0, c1,
+                                        online ? nullptr : lseCol_.data(), lseCol_.data());
+  });
+  const bool ok = std::all_of(merged.begin(), merged.end(), [](char c) { return c != 0; });
   if (!ok) {
     // The previous column lse was no longer a safe shift: these sums again, with the exact one.
     par_(m_, n_, [&](int64_t c0, int64_t c1, int) {
