@@ -1,16 +1,11 @@
 // Compiling a kernel once per ISA level and calling the one ot::isa_choice() picked.
 //
-// A kernel file defines its loops in a `.inl` that is included once per level, each time inside
-// its own namespace (OT_ISA_NS) with every function carrying that level's target attribute
-// (OT_ISA_TARGET):
+// A kernel file defines its loops in a `.inl` compiled once per level by isa_instantiate.h, each
+// time inside its own namespace (OT_ISA_NS) with every function carrying that level's target
+// attribute (OT_ISA_TARGET), and forwards its entry points to the chosen level:
 //
-//   #define OT_ISA_NS baseline            // compiled with the translation unit's flags
-//   #define OT_ISA_TARGET
-//   #include "my_kernels.inl"
-//   #undef OT_ISA_NS
-//   #undef OT_ISA_TARGET
-//   #if OT_ISA_DISPATCH                   // the same for x86_64_v3 / OT_TARGET_X86_64_V3 and v4
-//   ...
+//   #define OT_ISA_KERNELS "my_kernels.inl"
+//   #include "isa_instantiate.h"
 //   void my_kernel(args) { static const auto fn = OT_ISA_SELECT(my_kernel); fn(args); }
 //
 // Why function attributes and not one translation unit per level compiled with -march: inline

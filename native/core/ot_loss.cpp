@@ -96,11 +96,7 @@ void ot_loss(const RaggedLayout& L, const OtLossInputs& in, CostKind kind, const
                               "); scale the embeddings down");
     }
     student_gradient(kind, T, S, plan, C.data(), n, m, dim, out.grad + L.colOffset[k] * dim, par);
-    out.cost[k] = r.cost;
-    out.value[k] = r.value;
-    out.iterations[k] = r.iterations;
-    out.error[k] = r.error;
-    out.converged[k] = r.converged ? 1 : 0;
+    r.store(out, k);
   });
 }
 

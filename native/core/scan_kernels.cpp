@@ -8,27 +8,9 @@
 #include <limits>
 
 #include "fast_math.h"
-#include "isa_dispatch.h"
 
-#define OT_ISA_NS baseline
-#define OT_ISA_TARGET
-#include "scan_kernels.inl"
-#undef OT_ISA_NS
-#undef OT_ISA_TARGET
-
-#if OT_ISA_DISPATCH
-#define OT_ISA_NS x86_64_v3
-#define OT_ISA_TARGET OT_TARGET_X86_64_V3
-#include "scan_kernels.inl"
-#undef OT_ISA_NS
-#undef OT_ISA_TARGET
-
-#define OT_ISA_NS x86_64_v4
-#define OT_ISA_TARGET OT_TARGET_X86_64_V4
-#include "scan_kernels.inl"
-#undef OT_ISA_NS
-#undef OT_ISA_TARGET
-#endif
+#define OT_ISA_KERNELS "scan_kernels.inl"
+#include "isa_instantiate.h"
 
 namespace ot {
 namespace kernels {

@@ -724,11 +724,7 @@ void sinkhorn(const RaggedLayout& L, const SinkhornInputs& in, const SinkhornOpt
     } catch (const NonFiniteCost& e) {
       throw_non_finite_cost("cost", k, e.row, e.col, e.value);
     }
-    out.cost[k] = r.cost;
-    out.value[k] = r.value;
-    out.iterations[k] = r.iterations;
-    out.error[k] = r.error;
-    out.converged[k] = r.converged ? 1 : 0;
+    r.store(out, k);
   });
 }
 

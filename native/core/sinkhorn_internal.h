@@ -60,6 +60,16 @@ struct ProblemResult {
   double cost = 0, value = 0, error = 0;
   int32_t iterations = 0;
   bool converged = false;
+
+  // Into entry k of the per-problem outputs (SinkhornOutputs, OtLossOutputs).
+  template <class Outputs>
+  void store(const Outputs& out, int64_t k) const {
+    out.cost[k] = cost;
+    out.value[k] = value;
+    out.iterations[k] = iterations;
+    out.error[k] = error;
+    out.converged[k] = converged ? 1 : 0;
+  }
 };
 
 // The marginals problem k is solved with: the caller's slices of a and b, uniform where absent, and

@@ -9,33 +9,9 @@
 #include <limits>
 
 #include "fast_math.h"
-#include "isa_dispatch.h"
 
-#define OT_ISA_NS baseline
-#define OT_ISA_TARGET
-#define OT_ISA_FMA false
-#include "sinkhorn_kernels.inl"
-#undef OT_ISA_NS
-#undef OT_ISA_TARGET
-#undef OT_ISA_FMA
-
-#if OT_ISA_DISPATCH
-#define OT_ISA_NS x86_64_v3
-#define OT_ISA_TARGET OT_TARGET_X86_64_V3
-#define OT_ISA_FMA true
-#include "sinkhorn_kernels.inl"
-#undef OT_ISA_NS
-#undef OT_ISA_TARGET
-#undef OT_ISA_FMA
-
-#define OT_ISA_NS x86_64_v4
-#define OT_ISA_TARGET OT_TARGET_X86_64_V4
-#define OT_ISA_FMA true
-#include "sinkhorn_kernels.inl"
-#undef OT_ISA_NS
-#undef OT_ISA_TARGET
-#undef OT_ISA_FMA
-#endif
+#define OT_ISA_KERNELS "sinkhorn_kernels.inl"
+#include "isa_instantiate.h"
 
 namespace ot {
 namespace kernels {
