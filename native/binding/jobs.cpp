@@ -44,6 +44,7 @@ class SinkhornJob : public Job {
     const bool known = cost_.firstNonFinite != ot::kScanCost;
     ot::validate_cost(layout_, cost_.data, cost_.length, "cost",
                       known ? cost_.firstNonFinite : k.checksCostEntries ? -1 : ot::kScanCost);
+    if (!k.checksCostEntries) ot::validate_eps_resolution(layout_, cost_.data, options_.eps);
     a_ = read_float_array(problem, "a", "a", copy, true);
     if (a_.present) ot::validate_marginal(layout_, a_.data, a_.length, true, "a");
     b_ = read_float_array(problem, "b", "b", copy, true);

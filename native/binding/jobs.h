@@ -35,7 +35,8 @@ struct Kernels {
   // Limits of this backend beyond the core's (throws ot::ArgumentError); may be null.
   void (*checkLayout)(const ot::RaggedLayout&);
   // True when `sinkhorn` checks the cost entries itself (ot::sinkhorn does, in its first pass over
-  // each block): the job then only checks the length, unless a copy already found a bad entry.
+  // each block: finite, and eps above their float32 resolution): the job then only checks the
+  // length, unless a copy already found a bad entry. Otherwise the job checks both.
   bool checksCostEntries;
   // True when `sinkhorn` accepts out.plan = nullptr (no plan wanted); otherwise the job passes a
   // scratch plan that is not returned.

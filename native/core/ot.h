@@ -135,6 +135,9 @@ void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bo
 // of a, as the reference does — anything larger is a RangeError naming the problem.
 constexpr double kMassTolerance = 1e-4;
 void validate_balanced_mass(const RaggedLayout& L, const float* a, const float* b);
+// eps ≥ kMinRelativeEps · max|C| for every problem (RangeError naming options.eps and the problem).
+// sinkhorn() checks this in its first pass; backends that do not (CUDA) call it.
+void validate_eps_resolution(const RaggedLayout& L, const float* cost, double eps);
 // Embeddings: length = Σ rows·dim (onRows) or Σ cols·dim; entries finite.
 void validate_embeddings(const RaggedLayout& L, int64_t dim, const float* x, int64_t length, bool onRows,
                          const char* name);

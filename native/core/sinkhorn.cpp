@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
-#include <sstream>
 #include <vector>
 
 #include "big_buffer.h"
@@ -33,13 +32,6 @@ inline float to_float(double d) {
   if (d > FLT_MAX) return std::numeric_limits<float>::infinity();
   if (d < -FLT_MAX) return -std::numeric_limits<float>::infinity();
   return static_cast<float>(d);
-}
-
-std::string num(double v) {
-  std::ostringstream s;
-  s.precision(3);
-  s << v;
-  return s.str();
 }
 
 // The scaling iterates x, y must stay inside (0, bound]. 'auto' uses a conservative bound: with
@@ -444,13 +436,7 @@ void Solver::finish_scan() {
       if (!std::isfinite(p_.C[i])) throw NonFiniteCost{i / m_, i % m_, p_.C[i]};
   }
   std::memcpy(&maxAbsC_, &bits, sizeof maxAbsC_);
-  if (o_.eps < kMinRelativeEps * maxAbsC_) {
-    throw ArgumentError(ArgumentError::Kind::Range,
-                        "options.eps = " + num(o_.eps) + " is below the float32 resolution of the costs of problem " +
-                            std::to_string(problem_) + " (largest |C| = " + num(maxAbsC_) +
-                            "): float32 potentials cannot represent its plan; use eps >= " +
-                            num(kMinRelativeEps * maxAbsC_) + " (2^-20 · max |C|), or scale the costs down");
-  }
+  if (o_.eps < kMinRelativeEps * maxAbsC_) throw_eps_below_resolution(o_.eps, problem_, maxAbsC_);
 }
 
 // ---- scaling form -------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ struct NonFiniteCost {
 
 // The ArgumentError of validate_cost for entry (row, col) of problem k of the array `name`.
 [[noreturn]] void throw_non_finite_cost(const std::string& name, int64_t k, int64_t row, int64_t col, float value);
+// The ArgumentError of validate_eps_resolution for problem k.
+[[noreturn]] void throw_eps_below_resolution(double eps, int64_t k, float maxAbs);
 
 struct ProblemResult {
   double cost = 0, value = 0, error = 0;

@@ -186,6 +186,23 @@ int64_t convert_checked(const double* src, float* dst, int64_t n, ThreadPool& po
   });
 }
 
+void throw_eps_below_resolution(double eps, int64_t k, float maxAbs) {
+  std::ostringstream m;
+  m.precision(3);
+  m << "options.eps = " << eps << " is below the float32 resolution of the costs of problem " << k
+    << " (largest |C| = " << maxAbs << "): float32 potentials cannot represent its plan; use eps >= "
+    << kMinRelativeEps * maxAbs << " (2^-20 · max |C|), or scale the costs down";
+  range_error(m.str());
+}
+
+void validate_eps_resolution(const RaggedLayout& L, const float* cost, double eps) {
+  for (int64_t k = 0; k < L.batch; ++k) {
+    float maxAbs = 0;
+    for (int64_t i = L.blockOffset[k]; i < L.blockOffset[k + 1]; ++i) maxAbs = std::max(maxAbs, std::fabs(cost[i]));
+    if (eps < kMinRelativeEps * maxAbs) throw_eps_below_resolution(eps, k, maxAbs);
+  }
+}
+
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name) {
   const auto& off = onRows ? L.rowOffset : L.colOffset;
   if (length != off.back())
