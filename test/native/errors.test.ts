@@ -118,6 +118,20 @@ describe('native addon: argument errors (sinkhorn)', () => {
     await sinkhornCase({ ...good(), b: Float32Array.of(0.2, 0.3, Number.NEGATIVE_INFINITY, 1) }, opts(), RangeError, /^b of problem 0 has a non-finite entry/);
   });
 
+  it('a large async copy (split over threads) finds the first bad entry in any part', async () => {
+    // 1500 × 1500 = 2.25M entries: copied in chunks on the pool; the bad entries lie in both halves.
+    const n = 1500;
+    const cost = new Float32Array(n * n).fill(0.5);
+    cost[2_000_000] = Number.NaN; // row 1333, col 500
+    const p = { rows: Int32Array.of(n), cols: Int32Array.of(n), cost };
+    await expect(addon.sinkhorn(p, opts())).rejects.toThrow(/^cost of problem 0 has a non-finite entry \(nan\) at row 1333, col 500$/);
+    cost[700_000] = Number.NEGATIVE_INFINITY; // row 466, col 1000: now the first one
+    await expect(addon.sinkhorn(p, opts())).rejects.toThrow(/^cost of problem 0 has a non-finite entry \(-inf\) at row 466, col 1000$/);
+    expect(() => addon.sinkhornSync(p, opts())).toThrow(/^cost of problem 0 has a non-finite entry \(-inf\) at row 466, col 1000$/);
+    const f64 = { ...p, cost: Float64Array.from(cost, (v, i) => (i === 1_900_000 ? 1e300 : v)) };
+    await expect(addon.sinkhorn(f64, opts())).rejects.toThrow(/at row 466, col 1000$/);
+  });
+
   it('negative entries and zero-sum marginals (per problem)', async () => {
     await sinkhornCase({ ...good(), a: Float32Array.of(0.5, 0.5, 0.6, -0.1, 0.5) }, opts(), RangeError, /^a of problem 1 has a negative entry \(-0\.1\d*\) at index 1/);
     await sinkhornCase({ ...good(), b: Float32Array.of(0.5, 0.5, 0, 0) }, opts({ rho: 1 }), RangeError, /^b of problem 1 sums to 0/);
