@@ -397,12 +397,18 @@ function localRunner(impl: LocalBackend, problem: { rows: Int32Array; cols: Int3
   };
 }
 
-/** The work floor of one call on this case's cost (NativeAddon.workFloor), on the native threads. */
+/** The work floor of one call on this case's cost (NativeAddon.workFloor), on the native threads.
+ * Its plan goes into one array reused by every run, as repeated native calls reuse their result
+ * memory: the floor is then the compute and memory traffic, not the OS zeroing fresh pages. */
 function floorRunner(cost: Float32Array, c: SinkhornCase, cfg: BenchConfig): () => Float32Array {
   const { addon } = resolveBackend('cpu');
   if (!addon?.workFloor) throw new Error('the cpu addon has no workFloor probe (rebuild it: npm run build:native)');
   const probe = addon.workFloor.bind(addon);
-  return () => probe(cost, c.eps, cfg.threads);
+  const plan = new Float32Array(cost.length);
+  return () => {
+    probe(cost, c.eps, plan, cfg.threads);
+    return plan;
+  };
 }
 
 async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: Float32Array }, cfg: BenchConfig,
@@ -457,7 +463,7 @@ async function runStepLocal(s: StepCase, emb: { teacher: Float32Array; student: 
 function standardNotes(cfg: BenchConfig): string[] {
   return [
     `All runs: fp32 inputs, uniform marginals, tol = 0 (exactly the case's iterations, ${cfg.iters} unless the title says otherwise; one iteration = one f update + one g update). Costs: points uniform in the unit square, squared Euclidean / max (C ∈ [0, 1]); seed ${cfg.seed}.`,
-    ...(cfg.callCost ? [`Per-call cost cases (${sizeLabel(cfg.callCost.size)} at ${cfg.callCost.iters.join(', ')} iterations, eps ${cfg.callCost.eps}): the fixed cost of a call (argument checks and copies, the first iteration, the final plan, fresh output memory) against the iterations. Their "${IMPL_LABELS['cpu-floor']}" row is the least work any call must do — one read of C, one write of a fresh plan, two exps per cell, on the native threads and ISA level (NativeAddon.workFloor); × native < 1 there means native takes 1/× times the floor.`] : []),
+    ...(cfg.callCost ? [`Per-call cost cases (${sizeLabel(cfg.callCost.size)} at ${cfg.callCost.iters.join(', ')} iterations, eps ${cfg.callCost.eps}): the fixed cost of a call (argument checks and copies, the first iteration, the final plan, fresh output memory) against the iterations. Their "${IMPL_LABELS['cpu-floor']}" row is the least work any call must do — one read of C, one write of the plan, two exps per cell, on the native threads and ISA level (NativeAddon.workFloor; its plan array is reused across runs, as native calls reuse their result memory); × native < 1 there means native takes 1/× times the floor.`] : []),
     `median (and min) of up to ${cfg.policy.reps} timed runs after ${cfg.policy.warmup} warm-up run(s), fewer when they would exceed ${cfg.policy.budgetSec} s per row ('1*' = the warm-up run itself was the only sample). Ratios, it/s and GB/s use the median. The Python peers of a case run right after its local rows (timed inside Python, excluding interpreter start and file reading).`,
     'it/s = iterations / median time (each iteration advances every problem of the batch). GB/s (effective) = bytes of the cost matrix read per iteration (2 passes × 4 bytes × B·n·m: one for the f update, one for the g update) × iterations / time; small blocks stay in cache, so this is a work rate, not a DRAM measurement.',
     `× native = median time / median time of ${IMPL_LABELS[NATIVE_REFERENCE]} (higher = slower than native). max|ΔP| and max|Δcost| compare each plan with the reference named in the case title — the native one, or the float64 pure-TS reference when the addon is not built (cost = <P, C> per problem, recomputed here in float64 from each plan); NaN means the implementation returned NaN. marg.err = largest L1 marginal error ‖P1 − a‖₁ + ‖Pᵀ1 − b‖₁ of its plan.`,

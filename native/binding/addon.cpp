@@ -8,7 +8,6 @@
 #include "../core/isa.h"
 #include "../core/ot.h"
 #include "jobs.h"
-#include "js_args.h"
 #include "runner.h"
 
 namespace optical {
@@ -38,27 +37,26 @@ Napi::Value Isa(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// workFloor(cost: Float32Array, eps: number, threads = 0): Float32Array — the benchmark probe of
-// ot::work_floor, writing its plan into a fresh array exactly as a Sinkhorn call would.
+// workFloor(cost: Float32Array, eps: number, out: Float32Array, threads = 0): number — the benchmark
+// probe of ot::work_floor, writing its plan into `out` (the caller reuses one array across runs, as
+// repeated calls reuse their result memory).
 Napi::Value WorkFloor(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  Napi::Float32Array out;
-  try {
-    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-      throw ot::ArgumentError(ot::ArgumentError::Kind::Type, "workFloor: cost must be a Float32Array");
-    if (!info[1].IsNumber() || !(info[1].As<Napi::Number>().DoubleValue() > 0))
-      throw ot::ArgumentError(ot::ArgumentError::Kind::Range, "workFloor: eps must be a number > 0");
-    const int threads = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
-    const auto cost = info[0].As<Napi::Float32Array>();
-    const int64_t cells = static_cast<int64_t>(cost.ElementLength());
-    out = allocate<Napi::Float32Array>(env, cells, "plan");
-    ot::work_floor(cost.Data(), cells, info[1].As<Napi::Number>().DoubleValue(), out.Data(), ot::default_pool(),
-                   threads);
-  } catch (const ot::ArgumentError& e) {
-    if (e.kind() == ot::ArgumentError::Kind::Type) throw Napi::TypeError::New(env, e.what());
-    throw Napi::RangeError::New(env, e.what());
-  }
-  return out;
+  const auto isF32 = [](const Napi::Value& v) {
+    return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array;
+  };
+  if (!isF32(info[0])) throw Napi::TypeError::New(env, "workFloor: cost must be a Float32Array");
+  if (!info[1].IsNumber() || !(info[1].As<Napi::Number>().DoubleValue() > 0))
+    throw Napi::RangeError::New(env, "workFloor: eps must be a number > 0");
+  if (!isF32(info[2])) throw Napi::TypeError::New(env, "workFloor: out must be a Float32Array");
+  const auto cost = info[0].As<Napi::Float32Array>();
+  auto out = info[2].As<Napi::Float32Array>();
+  if (out.ElementLength() != cost.ElementLength())
+    throw Napi::RangeError::New(env, "workFloor: out must have the length of cost");
+  const int threads = info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : 0;
+  const double sum = ot::work_floor(cost.Data(), static_cast<int64_t>(cost.ElementLength()),
+                                    info[1].As<Napi::Number>().DoubleValue(), out.Data(), ot::default_pool(), threads);
+  return Napi::Number::New(env, sum);
 }
 
 }  // namespace

@@ -55,8 +55,9 @@ constexpr int64_t kTransposeMaxCols = 256;
 constexpr int64_t kTransposeMaxCells = int64_t{1} << 24;
 
 // Rows per block of the fused log-domain pass: the block is read again (column terms) right after
-// its f update, so it should stay in the per-core L2 cache (~256 KiB of it).
-int64_t fused_row_block(int64_t m) { return std::max<int64_t>(4, std::min<int64_t>(256, (int64_t{1} << 16) / m)); }
+// its f update, so it should stay in the per-core L2 cache: up to 1 MiB of rows (at 4096 columns,
+// 64 rows: slightly less CPU time than 16 on a 1 MiB-L2 EPYC; fewer online rescales, too).
+int64_t fused_row_block(int64_t m) { return std::max<int64_t>(4, std::min<int64_t>(256, (int64_t{1} << 18) / m)); }
 
 // Float32 rounding: 2^-24.
 constexpr double kUnitRoundoff = 5.9604644775390625e-08;

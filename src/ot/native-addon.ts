@@ -68,10 +68,11 @@ export interface NativeAddon {
   isa?(): IsaInfo;
   /**
    * CPU addon only, a benchmark probe: the least work any Sinkhorn call on `cost` must do — read C
-   * once, write a fresh plan exp(−C/eps), two exps per cell — on the kernels' threads and ISA level.
-   * Returns that plan. `optical bench sinkhorn` compares a one-iteration call with it.
+   * once, write a plan exp(−C/eps) into `out` (same length), two exps per cell — on the kernels'
+   * threads and ISA level. Returns the sum of the second exps. `optical bench sinkhorn` compares a
+   * one-iteration call with it.
    */
-  workFloor?(cost: Float32Array, eps: number, threads?: number): Float32Array;
+  workFloor?(cost: Float32Array, eps: number, out: Float32Array, threads?: number): number;
   /** CUDA addon only. */
   probe?(): CudaProbe;
 }
