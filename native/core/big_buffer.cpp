@@ -1,5 +1,6 @@
 #include "big_buffer.h"
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <mutex>
@@ -21,23 +22,59 @@ size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
 
 #if defined(__linux__)
 // Large mappings given back are kept for reuse: a fresh mapping costs the kernel a zeroed page per
-// first touch (~10 ms for 64 MiB), a reused one nothing, and a call of the same size as the last
-// (a training loop, a benchmark) finds one. Kept mappings are MADV_FREE'd, so the kernel can
-// reclaim their memory under pressure (they are then zero-filled again when touched); at most
-// kCacheEntries of them and kCacheBytes in all, the oldest unmapped first.
-constexpr size_t kCacheEntries = 4;
-constexpr size_t kCacheBytes = size_t{512} << 20;
+// first touch (10–30 ms for 64 MiB on the 2-core VMs), a reused one nothing, and a call of the same
+// size as the last (a training loop, a benchmark) finds one. The results of async calls come back
+// only when the garbage collector frees them, several at a time, hence room for a few. Kept
+// mappings are MADV_FREE'd, so the kernel can reclaim their memory under pressure (they are then
+// zero-filled again when touched); at most kCacheEntries of them and kCacheBytes in all, the
+// oldest unmapped first, and none kept longer than kCacheSeconds (checked on the next use).
+constexpr size_t kCacheEntries = 8;
+constexpr size_t kCacheBytes = size_t{1} << 30;
+constexpr double kCacheSeconds = 5;
 
 struct Mapping {
   void* p;
   size_t bytes;
+  std::chrono::steady_clock::time_point kept{};
 };
 
 class MappingCache {
  public:
   // A kept mapping of at least `bytes` and at most twice that, or {nullptr, 0}.
   Mapping take(size_t bytes) {
-    std::lock_guard<std::mutex> lock(m_);
+    std::vector<Mapping> drop;
+    Mapping found{nullptr, 0};
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      expire(drop);
+      found = take_locked(bytes);
+    }
+    for (const Mapping& d : drop) munmap(d.p, d.bytes);
+    return found;
+  }
+
+  void give(Mapping mp) {
+    if (mp.bytes > kCacheBytes) {
+      munmap(mp.p, mp.bytes);
+      return;
+    }
+#ifdef MADV_FREE
+    madvise(mp.p, mp.bytes, MADV_FREE);
+#endif
+    mp.kept = std::chrono::steady_clock::now();
+    std::vector<Mapping> drop;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      expire(drop);
+      kept_.push_back(mp);
+      total_ += mp.bytes;
+      while (kept_.size() > kCacheEntries || total_ > kCacheBytes) drop_oldest(drop);
+    }
+    for (const Mapping& d : drop) munmap(d.p, d.bytes);
+  }
+
+ private:
+  Mapping take_locked(size_t bytes) {
     for (size_t i = kept_.size(); i-- > 0;) {
       if (kept_[i].bytes >= bytes && kept_[i].bytes <= 2 * bytes) {
         const Mapping found = kept_[i];
@@ -49,29 +86,18 @@ class MappingCache {
     return {nullptr, 0};
   }
 
-  void give(Mapping mp) {
-    if (mp.bytes > kCacheBytes) {
-      munmap(mp.p, mp.bytes);
-      return;
-    }
-#ifdef MADV_FREE
-    madvise(mp.p, mp.bytes, MADV_FREE);
-#endif
-    std::vector<Mapping> drop;
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      kept_.push_back(mp);
-      total_ += mp.bytes;
-      while (kept_.size() > kCacheEntries || total_ > kCacheBytes) {
-        drop.push_back(kept_.front());
-        total_ -= kept_.front().bytes;
-        kept_.erase(kept_.begin());
-      }
-    }
-    for (const Mapping& d : drop) munmap(d.p, d.bytes);
+  void drop_oldest(std::vector<Mapping>& drop) {
+    drop.push_back(kept_.front());
+    total_ -= kept_.front().bytes;
+    kept_.erase(kept_.begin());
   }
 
- private:
+  void expire(std::vector<Mapping>& drop) {
+    const auto now = std::chrono::steady_clock::now();
+    while (!kept_.empty() && std::chrono::duration<double>(now - kept_.front().kept).count() > kCacheSeconds)
+      drop_oldest(drop);
+  }
+
   std::mutex m_;
   std::vector<Mapping> kept_;  // oldest first
   size_t total_ = 0;
