@@ -11,9 +11,12 @@ export function hasLoneSurrogate(text: string): boolean {
   return LONE_SURROGATE.test(text);
 }
 
+/** The whitespace the TREC readers split fields on (splitWhitespace in lines.ts, as trec_eval). Other Unicode spaces are ordinary characters there. */
+export const TREC_SEPARATOR = /[ \t\n\v\f\r]/;
+
 /** Why `value` cannot be a field of a TREC run/qrels line (`first`: the qid, first on the line), or null. */
 export function trecFieldProblem(value: unknown, first: boolean): string | null {
-  if (typeof value !== 'string' || value === '' || /[\s]/.test(value)) return `must be a non-empty string without whitespace, got ${JSON.stringify(value)}`;
+  if (typeof value !== 'string' || value === '' || TREC_SEPARATOR.test(value)) return `must be a non-empty string without whitespace, got ${JSON.stringify(value)}`;
   if (first && value.startsWith('#')) return `cannot start with '#' (trec_eval reads such a line as a comment), got ${JSON.stringify(value)}`;
   if (hasLoneSurrogate(value)) return `holds a lone surrogate (not encodable as UTF-8): ${JSON.stringify(value)}`;
   return null;

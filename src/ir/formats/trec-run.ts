@@ -10,7 +10,7 @@ import type { Run } from '../types.js';
 import { IrFormatError } from './format-error.js';
 import { isSkippableTrecLine, readFileLines, splitLines, splitWhitespace, type LineSource } from './lines.js';
 import { parseNumberField } from './numbers.js';
-import { trecFieldProblem } from './fields.js';
+import { TREC_SEPARATOR, trecFieldProblem } from './fields.js';
 import { rankQuery } from '../ranking.js';
 
 /** One parsed run line. */
@@ -88,7 +88,7 @@ export function parseRun(text: string, source = '<run>'): Promise<ParsedRun> {
 
 /** Formats a run in TREC format, each query ranked as trec_eval would rank it (score desc, docno desc). */
 export function* formatRunLines(run: Run, tag: string): Generator<string> {
-  if (/\s/.test(tag) || tag === '') throw new TypeError(`run tag must be a non-empty string without whitespace, got '${tag}'`);
+  if (TREC_SEPARATOR.test(tag) || tag === '') throw new TypeError(`run tag must be a non-empty string without whitespace, got '${tag}'`);
   for (const [qid, docs] of run) {
     const qidProblem = trecFieldProblem(qid, true);
     if (qidProblem) throw new TypeError(`run qid ${qidProblem}`);
