@@ -1,6 +1,7 @@
 {
-  # CPU addon: build/Release/optical.node. native/core is plain C++17 (also compiled into the CUDA
-  # addon by CMakeLists.txt); native/binding is the only Node-API code.
+  # CPU addon: build/Release/optical.node. native/core (OT) and native/nn (the encoder engine) are
+  # plain C++17 (native/core is also compiled into the CUDA addon by CMakeLists.txt); native/binding
+  # is the only Node-API code.
   #
   # Flags: -O3 with a portable x86-64-v2 baseline (the binary runs on any CI machine of the same
   # kind); the hot loops are also compiled for x86-64-v3 (AVX2) and x86-64-v4 (AVX-512) through
@@ -25,7 +26,30 @@
         'native/core/cost_matrices.cpp',
         'native/core/ot_loss.cpp',
         'native/core/work_floor.cpp',
+        'native/nn/common.cpp',
+        'native/nn/model.cpp',
+        'native/nn/embeddings.cpp',
+        'native/nn/layernorm.cpp',
+        'native/nn/linear.cpp',
+        'native/nn/gelu.cpp',
+        'native/nn/dropout.cpp',
+        'native/nn/attention.cpp',
+        'native/nn/pooling.cpp',
+        'native/nn/encoder.cpp',
+        'native/nn/classifier_head.cpp',
+        'native/nn/mlm_head.cpp',
+        'native/nn/loss_infonce.cpp',
+        'native/nn/loss_bce.cpp',
+        'native/nn/loss_mse.cpp',
+        'native/nn/loss_cosine.cpp',
+        'native/nn/loss_cross_entropy.cpp',
+        'native/nn/loss_ot.cpp',
+        'native/nn/adamw.cpp',
+        'native/nn/step.cpp',
+        'native/nn/gemm.cpp',
         'native/binding/js_args.cpp',
+        'native/binding/nn_args.cpp',
+        'native/binding/nn_model.cpp',
         'native/binding/jobs.cpp',
         'native/binding/runner.cpp',
         'native/binding/addon.cpp',

@@ -9,6 +9,7 @@
 #include "../core/ot.h"
 #include "jobs.h"
 #include "runner.h"
+#include "nn_binding.h"
 
 namespace optical {
 
@@ -68,6 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("workFloor", Napi::Function::New(env, WorkFloor, "workFloor"));
   export_jobs(env, exports, kCpu);
+  init_nn(env, exports);
   return exports;
 }
 

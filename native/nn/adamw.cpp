@@ -1,0 +1,86 @@
+#include "adamw.h"
+
+#include <cmath>
+
+#include "isa_dispatch.h"
+
+namespace nn {
+
+namespace {
+
+struct Scalars {
+  float gradScale, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, invSqrtBc2, eps;
+};
+
+OT_INLINE void adamw_run_body(float* p, const float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float gi = g[i] * s->gradScale;
+    float pi = decay ? p[i] * s->decay : p[i];
+    const float mi = s->beta1 * m[i] + s->oneMinusBeta1 * gi;
+    const float vi = s->beta2 * v[i] + s->oneMinusBeta2 * (gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    pi -= s->stepSize * (mi / (std::sqrt(vi) * s->invSqrtBc2 + s->eps));
+    p[i] = pi;
+  }
+}
+NN_ISA_KERNEL(adamw_run, (float* p, const float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s),
+              (p, g, m, v, n, decay, s))
+
+bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+
+}  // namespace
+
+void validate_adamw(const AdamWOptions& o) {
+  if (!finite_in(o.lr, 0.0, 1e6)) range_error("options.lr must be a finite number >= 0, got " + std::to_string(o.lr));
+  if (!finite_in(o.weightDecay, 0.0, 1e6))
+    range_error("options.weightDecay must be a finite number >= 0, got " + std::to_string(o.weightDecay));
+  if (!(o.beta1 >= 0.0 && o.beta1 < 1.0)) range_error("options.beta1 must be in [0, 1), got " + std::to_string(o.beta1));
+  if (!(o.beta2 >= 0.0 && o.beta2 < 1.0)) range_error("options.beta2 must be in [0, 1), got " + std::to_string(o.beta2));
+  if (!(std::isfinite(o.epsilon) && o.epsilon > 0.0))
+    range_error("options.epsilon must be a finite number > 0, got " + std::to_string(o.epsilon));
+  if (!(std::isfinite(o.clipNorm) && o.clipNorm >= 0.0))
+    range_error("options.clipNorm must be a finite number >= 0 (0 = no clipping), got " + std::to_string(o.clipNorm));
+}
+
+AdamWResult adamw_step(Model& m, const Ctx& c, const AdamWOptions& o) {
+  validate_adamw(o);
+  Timed t(c, &Profile::optimizer);
+  m.ensure_grads();
+  AdamWResult r;
+  r.gradNorm = std::sqrt(sum_squares(c, m.grads.data(), static_cast<int64_t>(m.grads.size())));
+  r.finite = std::isfinite(r.gradNorm);
+  if (!r.finite) {
+    m.zero_grads();
+    return r;
+  }
+  if (o.clipNorm > 0.0) {
+    const double coef = o.clipNorm / (r.gradNorm + 1e-6);
+    if (coef < 1.0) r.clipScale = coef;
+  }
+  m.ensure_moments();
+  m.adamSteps += 1;
+  const double bc1 = 1.0 - std::pow(o.beta1, static_cast<double>(m.adamSteps));
+  const double bc2 = 1.0 - std::pow(o.beta2, static_cast<double>(m.adamSteps));
+  Scalars s;
+  s.gradScale = static_cast<float>(r.clipScale);
+  s.decay = static_cast<float>(1.0 - o.lr * o.weightDecay);
+  s.beta1 = static_cast<float>(o.beta1);
+  s.oneMinusBeta1 = static_cast<float>(1.0 - o.beta1);
+  s.beta2 = static_cast<float>(o.beta2);
+  s.oneMinusBeta2 = static_cast<float>(1.0 - o.beta2);
+  s.stepSize = static_cast<float>(o.lr / bc1);
+  s.invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
+  s.eps = static_cast<float>(o.epsilon);
+  for (const TensorInfo& ti : m.tensors) {
+    const bool decay = ti.decay && o.weightDecay > 0.0;
+    for_chunks(c, ti.size, int64_t{1} << 15, [&](int64_t b, int64_t e) {
+      const int64_t at = ti.offset + b;
+      adamw_run(m.params.data() + at, m.grads.data() + at, m.m.data() + at, m.v.data() + at, e - b, decay, &s);
+    });
+  }
+  m.zero_grads();
+  return r;
+}
+
+}  // namespace nn
