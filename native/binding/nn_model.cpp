@@ -95,6 +95,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
                            InstanceMethod<&NnModel::GetOptimizerState>("getOptimizerState"),
                            InstanceMethod<&NnModel::SetOptimizerState>("setOptimizerState"),
                            InstanceMethod<&NnModel::Info>("info"),
+                           InstanceMethod<&NnModel::Dispose>("dispose"),
                            InstanceAccessor<&NnModel::GetThreads, &NnModel::SetThreads>("threads"),
                        });
   }
@@ -128,6 +129,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
   std::atomic<bool> busy_{false};
 
   void require_idle(Napi::Env env, const char* method) {
+    if (!model_) throw Napi::Error::New(env, std::string("NnModel.") + method + ": the model has been disposed");
     if (busy_.load())
       throw Napi::Error::New(env, std::string("NnModel.") + method +
                                       ": the model is busy with an earlier step/optimizerStep/encode call; await it first");
@@ -199,6 +201,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
   // step(spec) → Promise<{ loss, terms, profile? }>
   Napi::Value Step(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
+    if (!model_) return rejected(env, Failure::Other, "NnModel.step: the model has been disposed");
     if (busy_.load()) return rejected(env, Failure::Other, "NnModel.step: the model is busy with an earlier call; await it first");
     auto spec = std::make_shared<nn::StepSpec>();
     std::string message;
@@ -216,6 +219,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
   // optimizerStep({ lr, weightDecay?, beta1?, beta2?, epsilon?, clipNorm? }) → Promise<{ gradNorm, finite, clipScale, step }>
   Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
+    if (!model_) return rejected(env, Failure::Other, "NnModel.optimizerStep: the model has been disposed");
     if (busy_.load()) return rejected(env, Failure::Other, "NnModel.optimizerStep: the model is busy with an earlier call; await it first");
     nn::AdamWOptions o;
     std::string message;
@@ -240,6 +244,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
   // encode(input, { layers?, pooling?, normalize?, logits? }) → Promise<{ hidden: Float32Array[], pooled?, logits? }>
   Napi::Value Encode(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
+    if (!model_) return rejected(env, Failure::Other, "NnModel.encode: the model has been disposed");
     if (busy_.load()) return rejected(env, Failure::Other, "NnModel.encode: the model is busy with an earlier call; await it first");
     auto in = std::make_shared<nn::EncodeInput>();
     nn::EncodeOptions o;
@@ -315,8 +320,16 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
     return env.Undefined();
   }
 
+  // Frees the buffers now instead of at garbage collection.
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    require_idle(info.Env(), "dispose");
+    model_.reset();
+    return info.Env().Undefined();
+  }
+
   Napi::Value Info(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
+    require_idle(env, "info");
     Napi::Object r = Napi::Object::New(env);
     r.Set("parameters", static_cast<double>(model_->parameterCount()));
     Napi::Object heads = Napi::Object::New(env);
@@ -331,7 +344,10 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
     return r;
   }
 
-  Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model_->threads); }
+  Napi::Value GetThreads(const Napi::CallbackInfo& info) {
+    require_idle(info.Env(), "threads");
+    return Napi::Number::New(info.Env(), model_->threads);
+  }
 
   void SetThreads(const Napi::CallbackInfo& info, const Napi::Value& value) {
     require_idle(info.Env(), "threads");

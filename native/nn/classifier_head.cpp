@@ -13,7 +13,7 @@ DropoutKey head_key(const Model& m, const Dropout& d, uint32_t input) {
   k.seed = d.seed;
   k.stream = dropout_stream(m.config.numLayers, DropoutSite::Classifier);
   k.input = input;
-  k.rate = static_cast<float>(m.config.hiddenDropout);
+  k.rate = m.config.hiddenDropout;
   return k;
 }
 

@@ -13,7 +13,7 @@ DropoutKey key_for(const Dropout& d, const InputView& in, int64_t layer, Dropout
   k.seed = d.seed;
   k.stream = dropout_stream(layer, site);
   k.input = in.index;
-  k.rate = static_cast<float>(rate);
+  k.rate = rate;
   return k;
 }
 

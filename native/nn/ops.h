@@ -15,8 +15,9 @@ namespace nn {
 // out[b·L + l] = word[ids] + position[offset + l] + type[types] (types == nullptr: type 0).
 void embeddings_forward(const Ctx& c, const int32_t* ids, const int32_t* types, int64_t B, int64_t L, int64_t H,
                         int64_t posOffset, const float* word, const float* pos, const float* type, float* out);
-// Deterministic scatter-add of dout into the three tables' gradients. The padTokenId row of the word
-// embeddings gets no gradient (as torch.nn.Embedding(padding_idx=pad) in HF BERT / RoBERTa).
+// Deterministic scatter-add of dout into the three tables' gradients. Tokens equal to padTokenId
+// add nothing to the word embeddings (torch.nn.Embedding(padding_idx=pad) in HF BERT / RoBERTa; a
+// tied MLM decoder still gives that row a gradient).
 void embeddings_backward(const Ctx& c, const float* dout, const int32_t* ids, const int32_t* types, int64_t B,
                          int64_t L, int64_t H, int64_t posOffset, int64_t vocab, int64_t typeVocab, int64_t padId,
                          float* dword, float* dpos, float* dtype);

@@ -62,13 +62,13 @@ struct DropoutKey {
   uint64_t seed = 0;
   uint32_t stream = 0;
   uint32_t input = 0;
-  float rate = 0.0f;
+  double rate = 0.0;  // the config's probability as given (double, as in the TypeScript engine)
 
   uint32_t threshold() const {
-    const double t = std::floor(static_cast<double>(rate) * 4294967296.0);
+    const double t = std::floor(rate * 4294967296.0);
     return t >= 4294967295.0 ? 0xFFFFFFFFu : static_cast<uint32_t>(t);
   }
-  float scale() const { return static_cast<float>(1.0 / (1.0 - static_cast<double>(rate))); }
+  float scale() const { return static_cast<float>(1.0 / (1.0 - rate)); }
 };
 
 // The four mask words of elements 4q … 4q+3.

@@ -46,6 +46,9 @@ export const BASE_BERT: Omit<BertConfig, 'vocabSize'> = {
 
 const ROBERTA_TYPES = new Set(['roberta', 'xlm-roberta', 'camembert']);
 
+/** config.json `model_type`s with the BERT architecture this package implements. */
+export const SUPPORTED_MODEL_TYPES: readonly string[] = ['bert', ...ROBERTA_TYPES];
+
 export function isRobertaFamily(config: BertConfig): boolean {
   return ROBERTA_TYPES.has(config.modelType);
 }
@@ -76,6 +79,12 @@ export function fromHfConfig(json: Record<string, unknown>): BertConfig {
   if (json === null || typeof json !== 'object') throw new TypeError('config.json must hold a JSON object');
   const act = json.hidden_act ?? 'gelu';
   if (act !== 'gelu') throw new RangeError(`config.hidden_act '${String(act)}' is not supported (only 'gelu', the erf form)`);
+  const positions = json.position_embedding_type ?? 'absolute';
+  if (positions !== 'absolute') throw new RangeError(`config.position_embedding_type '${String(positions)}' is not supported (only 'absolute')`);
+  const modelType = String(json.model_type ?? 'bert');
+  if (!SUPPORTED_MODEL_TYPES.includes(modelType)) {
+    throw new RangeError(`config.model_type '${modelType}' is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
+  }
   const c: BertConfig = {
     vocabSize: positiveInt(json, 'vocab_size'),
     hiddenSize: positiveInt(json, 'hidden_size'),
@@ -89,7 +98,7 @@ export function fromHfConfig(json: Record<string, unknown>): BertConfig {
     attentionProbsDropoutProb: probability(json, 'attention_probs_dropout_prob', 0.1),
     initializerRange: Number(json.initializer_range ?? 0.02),
     padTokenId: Number(json.pad_token_id ?? 0),
-    modelType: String(json.model_type ?? 'bert'),
+    modelType,
   };
   if (c.hiddenSize % c.numAttentionHeads !== 0) {
     throw new RangeError(`config.hidden_size (${c.hiddenSize}) must be divisible by num_attention_heads (${c.numAttentionHeads})`);

@@ -14,11 +14,23 @@ import { fastMatMul } from './fast-matmul.js';
 import { assertFiniteTensors, readSafetensors, writeSafetensors, type TensorMap } from './safetensors.js';
 import { Rng } from '../random/rng.js';
 
+/** Where a dropout mask is applied (the engine's counter-based masks are keyed by it). */
+export interface DropoutSite {
+  kind: 'embeddings' | 'attention-probs' | 'attention-output' | 'feed-forward';
+  /** Encoder layer (0 for the embeddings). */
+  layer: number;
+}
+
 export interface ApplyOptions {
   /** Enables dropout. */
   training?: boolean;
   /** Seed for the dropout masks of this call (deterministic, resumable training). */
   seed?: number;
+  /**
+   * Replaces tf.dropout when training (called only for rates > 0): e.g. the engine's Philox masks
+   * (src/models/engine/philox.ts), which make tfjs and native runs draw the same masks.
+   */
+  dropout?: (x: tf.Tensor, rate: number, site: DropoutSite) => tf.Tensor;
 }
 
 export interface BertOutput {
@@ -50,7 +62,8 @@ export function bertParameterNames(config: BertConfig, withPooler: boolean): str
   return names;
 }
 
-function expectedShape(config: BertConfig, name: string): number[] {
+/** Shape of an encoder tensor (HF name without prefix) under a config. */
+export function expectedShape(config: BertConfig, name: string): number[] {
   const H = config.hiddenSize;
   if (name === 'embeddings.word_embeddings.weight') return [config.vocabSize, H];
   if (name === 'embeddings.position_embeddings.weight') return [config.maxPositionEmbeddings, H];
@@ -88,7 +101,8 @@ export function splitEncoderTensors(tensors: TensorMap): { encoder: TensorMap; r
   return { encoder, rest, prefix };
 }
 
-function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+/** x · wᵀ + b over the last axis (PyTorch weight layout [out, in]). */
+export function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1];
   const lead = x.shape.slice(0, -1);
   const y = fastMatMul(x.reshape([-1, inDim]), w, false, true).add(b);
@@ -96,7 +110,7 @@ function dense(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /** LayerNorm written with sub/square: tf.moments uses squaredDifference, whose broadcast gradient is wrong on wasm. */
-function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
   const mean = x.mean(-1, true);
   const centred = x.sub(mean);
   const variance = centred.square().mean(-1, true);
@@ -104,8 +118,30 @@ function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number)
 }
 
 /** GELU, exact erf form (HF `gelu`). */
-function gelu(x: tf.Tensor): tf.Tensor {
+export function gelu(x: tf.Tensor): tf.Tensor {
   return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+}
+
+/**
+ * Random encoder tensors (HF names, no prefix) as HF `_init_weights` draws them: weights
+ * normal(0, initializerRange), biases 0, LayerNorm gains 1, the padding token's embedding 0.
+ */
+export function randomBertTensors(config: BertConfig, seed = 0, withPooler = true): TensorMap {
+  validateBertConfig(config);
+  const rng = new Rng(seed);
+  const out: TensorMap = new Map();
+  for (const name of bertParameterNames(config, withPooler)) {
+    const shape = expectedShape(config, name);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (name.endsWith('LayerNorm.weight')) data.fill(1);
+    else if (name.endsWith('weight')) for (let i = 0; i < size; i++) data[i] = rng.normal() * config.initializerRange;
+    if (name === 'embeddings.word_embeddings.weight' && config.padTokenId < config.vocabSize) {
+      data.fill(0, config.padTokenId * config.hiddenSize, (config.padTokenId + 1) * config.hiddenSize);
+    }
+    out.set(name, { shape, data });
+  }
+  return out;
 }
 
 export class BertModel {
@@ -125,19 +161,9 @@ export class BertModel {
 
   /** A randomly initialised encoder (normal(0, initializerRange) weights, as HF `_init_weights`). */
   static random(config: BertConfig, seed = 0, withPooler = true): BertModel {
-    validateBertConfig(config);
-    const rng = new Rng(seed);
     const params = new Map<string, tf.Variable>();
-    for (const name of bertParameterNames(config, withPooler)) {
-      const shape = expectedShape(config, name);
-      const size = shape.reduce((a, b) => a * b, 1);
-      const data = new Float32Array(size);
-      if (name.endsWith('LayerNorm.weight')) data.fill(1);
-      else if (name.endsWith('weight')) for (let i = 0; i < size; i++) data[i] = rng.normal() * config.initializerRange;
-      if (name === 'embeddings.word_embeddings.weight' && config.padTokenId < config.vocabSize) {
-        data.fill(0, config.padTokenId * config.hiddenSize, (config.padTokenId + 1) * config.hiddenSize);
-      }
-      params.set(name, tf.tidy(() => tf.variable(tf.tensor(data, shape), true)));
+    for (const [name, t] of randomBertTensors(config, seed, withPooler)) {
+      params.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape), true)));
     }
     return new BertModel(config, params);
   }
@@ -203,8 +229,9 @@ export class BertModel {
     const training = options.training ?? false;
     let dropoutCall = 0;
     const seed = options.seed ?? 0;
-    const dropout = (x: tf.Tensor, rate: number): tf.Tensor => {
+    const dropout = (x: tf.Tensor, rate: number, site: DropoutSite): tf.Tensor => {
       if (!training || rate === 0) return x;
+      if (options.dropout) return options.dropout(x, rate, site);
       dropoutCall++;
       return tf.dropout(x, rate, undefined, seed * 1000 + dropoutCall);
     };
@@ -212,12 +239,12 @@ export class BertModel {
     const H = c.hiddenSize;
     const heads = c.numAttentionHeads;
     const headDim = H / heads;
-    const words = embeddingLookup(this.p('embeddings.word_embeddings.weight') as tf.Tensor2D, inputIds.toInt());
+    const words = embeddingLookup(this.p('embeddings.word_embeddings.weight') as tf.Tensor2D, inputIds.toInt(), c.padTokenId);
     const positions = this.p('embeddings.position_embeddings.weight').slice([offset, 0], [length, H]).expandDims(0);
     const types = tokenTypeIds ?? tf.zerosLike(inputIds);
     const typeEmb = embeddingLookup(this.p('embeddings.token_type_embeddings.weight') as tf.Tensor2D, types.toInt());
     let h = layerNorm(words.add(positions).add(typeEmb), this.p('embeddings.LayerNorm.weight'), this.p('embeddings.LayerNorm.bias'), c.layerNormEps);
-    h = dropout(h, c.hiddenDropoutProb);
+    h = dropout(h, c.hiddenDropoutProb, { kind: 'embeddings', layer: 0 });
     const hiddenStates: tf.Tensor3D[] = [h as tf.Tensor3D];
 
     // Additive mask [batch, 1, 1, length]: 0 for tokens, a large negative number for padding.
@@ -231,12 +258,12 @@ export class BertModel {
       const k = splitHeads(dense(h, p('attention.self.key.weight'), p('attention.self.key.bias')));
       const v = splitHeads(dense(h, p('attention.self.value.weight'), p('attention.self.value.bias')));
       const scores = fastMatMul(q, k, false, true).mul(scale).add(maskAdd);
-      const probs = dropout(tf.softmax(scores, -1), c.attentionProbsDropoutProb);
+      const probs = dropout(tf.softmax(scores, -1), c.attentionProbsDropoutProb, { kind: 'attention-probs', layer: l });
       const context = fastMatMul(probs, v).transpose([0, 2, 1, 3]).reshape([batch, length, H]);
-      const attnOut = dropout(dense(context, p('attention.output.dense.weight'), p('attention.output.dense.bias')), c.hiddenDropoutProb);
+      const attnOut = dropout(dense(context, p('attention.output.dense.weight'), p('attention.output.dense.bias')), c.hiddenDropoutProb, { kind: 'attention-output', layer: l });
       const h1 = layerNorm(attnOut.add(h), p('attention.output.LayerNorm.weight'), p('attention.output.LayerNorm.bias'), c.layerNormEps);
       const inter = gelu(dense(h1, p('intermediate.dense.weight'), p('intermediate.dense.bias')));
-      const out = dropout(dense(inter, p('output.dense.weight'), p('output.dense.bias')), c.hiddenDropoutProb);
+      const out = dropout(dense(inter, p('output.dense.weight'), p('output.dense.bias')), c.hiddenDropoutProb, { kind: 'feed-forward', layer: l });
       h = layerNorm(out.add(h1), p('output.LayerNorm.weight'), p('output.LayerNorm.bias'), c.layerNormEps);
       hiddenStates.push(h as tf.Tensor3D);
     }
@@ -272,19 +299,27 @@ export class BertModel {
    * let task models add heads (e.g. `classifier.weight`) under the `bert.` prefix layout.
    */
   async save(dir: string, options: { prefix?: string; extraTensors?: TensorMap; configExtra?: Record<string, unknown> } = {}): Promise<void> {
-    await mkdir(dir, { recursive: true });
     const tensors = this.tensorMap(options.prefix ?? '');
     for (const [name, t] of options.extraTensors ?? []) tensors.set(name, t);
-    assertFiniteTensors(tensors, join(dir, 'model.safetensors'), 'write');
-    await writeSafetensors(join(dir, 'model.safetensors'), tensors);
-    const config = toHfConfig(this.config, { architectures: ['BertModel'], ...options.configExtra });
-    await writeJsonAtomic(join(dir, 'config.json'), config);
+    await writeCheckpointFolder(dir, this.config, tensors, options.configExtra);
   }
 
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.disposed = true;
   }
+}
+
+/**
+ * Writes an HF model folder: model.safetensors (the tensors as named; refused when any holds NaN or
+ * ±Infinity) and config.json (the config in HF keys, `architectures: ['BertModel']` unless
+ * `configExtra` says otherwise).
+ */
+export async function writeCheckpointFolder(dir: string, config: BertConfig, tensors: TensorMap, configExtra: Record<string, unknown> = {}): Promise<void> {
+  assertFiniteTensors(tensors, join(dir, 'model.safetensors'), 'write');
+  await mkdir(dir, { recursive: true });
+  await writeSafetensors(join(dir, 'model.safetensors'), tensors);
+  await writeJsonAtomic(join(dir, 'config.json'), toHfConfig(config, { architectures: ['BertModel'], ...configExtra }));
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

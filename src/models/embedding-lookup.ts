@@ -7,8 +7,11 @@
  */
 import { tf } from './tf.js';
 
-/** table [V, H], ids int32 of any shape S → [...S, H]. Gradient flows to the table only. */
-export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
+/**
+ * table [V, H], ids int32 of any shape S → [...S, H]. Gradient flows to the table only; with
+ * `paddingIdx`, not to that row (torch.nn.Embedding(padding_idx), as HF BERT / RoBERTa).
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor, paddingIdx?: number): tf.Tensor {
   const flatIds = ids.reshape([-1]) as tf.Tensor1D;
   const [vocab, width] = table.shape;
   // customGrad passes the inputs then the save function through one rest parameter.
@@ -19,7 +22,9 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
       value: tf.gather(t as tf.Tensor2D, flatIds),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const indices = saved[0].reshape([-1, 1]);
-        return tf.scatterND(indices, dy, [vocab, width]);
+        if (paddingIdx === undefined) return tf.scatterND(indices, dy, [vocab, width]);
+        const keep = tf.notEqual(saved[0], paddingIdx).toFloat().reshape([-1, 1]);
+        return tf.scatterND(indices, dy.mul(keep), [vocab, width]);
       },
     };
   });

@@ -5,3 +5,4 @@ export { BertModel, readCheckpointFolder, bertParameterNames, type ApplyOptions,
 export * from './safetensors.js';
 export * from './tokenizer.js';
 export * from './wordpiece-trainer.js';
+export * as engine from './engine/index.js';
