@@ -471,6 +471,17 @@ EncodeResult encode(Model& m, const EncodeInput& in, const EncodeOptions& o, ot:
   }
   if (o.logits && !m.heads.classifier)
     range_error("options.logits needs the classifier head, but the model has no classifier.weight / classifier.bias");
+  // One layer's activations plus the kept hidden states must fit (checked before allocating).
+  const double need = static_cast<double>(encoder_training_bytes(m.config, in.batch, in.length, 1)) +
+                      static_cast<double>(o.layers.size() + 2) * static_cast<double>(T * H) * sizeof(float);
+  const double have = physical_bytes();
+  if (have > 0 && need > 0.9 * have) {
+    std::ostringstream msg;
+    msg.precision(3);
+    msg << "encoding input batch " << in.batch << " × length " << in.length << " needs about " << need / (1 << 30)
+        << " GiB, more than this machine's " << have / (1 << 30) << " GiB of memory; use a smaller batch or length";
+    range_error(msg.str());
+  }
   const ot::FlushDenormals ftz;
   const Ctx c{&pool, m.threads, nullptr};
   EncodeResult r;

@@ -168,11 +168,16 @@ export function checkStepSpec(spec: StepSpec, config: BertConfig, heads: Heads):
           if (r < 1) throw new RangeError(`${name}.rows[${j}] must be >= 1, got ${r}`);
           total += r;
         });
-        length(typed(t.teacher, Float32Array, `${name}.teacher`).length, total * H, `${name}.teacher`, 'Σ rows · hiddenSize');
+        // Worded as native/core's checks, which the native engine runs.
+        const sized = (v: Float32Array | undefined, field: string, want: number, what: string) => {
+          if (v === undefined) return;
+          typed(v, Float32Array, `${name}.${field}`);
+          if (v.length !== want) throw new RangeError(`${name}.${field} has length ${v.length}, expected ${what} = ${want}`);
+        };
+        sized(t.teacher, 'teacher', total * H, 'Σ rows·dim');
         finite(t.teacher, `${name}.teacher`);
-        if (t.a !== undefined) length(typed(t.a, Float32Array, `${name}.a`).length, total, `${name}.a`, 'Σ rows');
-        const cols = rowLengths(input).reduce((s, v) => s + v, 0);
-        if (t.b !== undefined) length(typed(t.b, Float32Array, `${name}.b`).length, cols, `${name}.b`, 'the real tokens of the input');
+        sized(t.a, 'a', total, 'Σ rows');
+        sized(t.b, 'b', rowLengths(input).reduce((s, v) => s + v, 0), 'Σ cols');
         break;
       }
     }
