@@ -89,7 +89,7 @@ describe.skipIf(!native.ok)('native addon', () => {
 
   test('unsupported configs and tensors are refused with what is supported', async () => {
     const tensors = randomBertTensors(CONFIG, 1, false);
-    const make = (c: Record<string, unknown>, t = tensors) => createEngine(c as unknown as BertConfig, t, { engine: 'native' });
+    const make = (c: object, t = tensors) => createEngine(c as unknown as BertConfig, t, { engine: 'native' });
     await expect(make({ ...CONFIG, hiddenAct: 'relu' })).rejects.toThrow(/config\.hiddenAct 'relu' is not supported by the native engine \(supported: gelu/);
     await expect(make({ ...CONFIG, modelType: 'distilbert' })).rejects.toThrow(/supported: bert, roberta, xlm-roberta, camembert/);
     await expect(make({ ...CONFIG, positionEmbeddingType: 'relative_key' })).rejects.toThrow(/supported: absolute/);
