@@ -12,9 +12,11 @@ struct Scalars {
   float gradScale, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, invSqrtBc2, eps;
 };
 
-OT_INLINE void adamw_run_body(float* p, const float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s) {
+// Also clears the gradient (one pass over the buffers instead of two).
+OT_INLINE void adamw_run_body(float* p, float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s) {
   for (int64_t i = 0; i < n; ++i) {
     const float gi = g[i] * s->gradScale;
+    g[i] = 0.0f;
     float pi = decay ? p[i] * s->decay : p[i];
     const float mi = s->beta1 * m[i] + s->oneMinusBeta1 * gi;
     const float vi = s->beta2 * v[i] + s->oneMinusBeta2 * (gi * gi);
@@ -24,7 +26,7 @@ OT_INLINE void adamw_run_body(float* p, const float* g, float* m, float* v, int6
     p[i] = pi;
   }
 }
-NN_ISA_KERNEL(adamw_run, (float* p, const float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s),
+NN_ISA_KERNEL(adamw_run, (float* p, float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s),
               (p, g, m, v, n, decay, s))
 
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
@@ -79,8 +81,7 @@ AdamWResult adamw_step(Model& m, const Ctx& c, const AdamWOptions& o) {
       adamw_run(m.params.data() + at, m.grads.data() + at, m.m.data() + at, m.v.data() + at, e - b, decay, &s);
     });
   }
-  m.zero_grads();
-  return r;
+  return r;  // the gradients were cleared on the way (alignment padding is never written: it stays 0)
 }
 
 }  // namespace nn

@@ -38,7 +38,7 @@ void accumulate_into(const Ctx& c, const float* a, float* out, int64_t n) {
   });
 }
 
-void size_layer(LayerActs& a, const Config& cfg, int64_t B, int64_t L) {
+void size_layer(LayerActs& a, const Config& cfg, int64_t B, int64_t L, bool forBackward) {
   const int64_t T = B * L, H = cfg.hiddenSize, I = cfg.intermediateSize;
   ensure(a.qkv, T * 3 * H);
   ensure(a.probs, B * cfg.numHeads * L * L);
@@ -47,7 +47,8 @@ void size_layer(LayerActs& a, const Config& cfg, int64_t B, int64_t L) {
   ensure(a.ln1Mean, T);
   ensure(a.ln1Rstd, T);
   ensure(a.h1, T * H);
-  ensure(a.ffnPre, T * I);
+  ensure(a.ffnAct, T * I);
+  if (forBackward) ensure(a.ffnDeriv, T * I);
   ensure(a.ln2In, T * H);
   ensure(a.ln2Mean, T);
   ensure(a.ln2Rstd, T);
@@ -57,7 +58,7 @@ void size_layer(LayerActs& a, const Config& cfg, int64_t B, int64_t L) {
 
 int64_t encoder_training_bytes(const Config& cfg, int64_t B, int64_t L, int64_t top) {
   const int64_t T = B * L, H = cfg.hiddenSize, I = cfg.intermediateSize;
-  const int64_t perLayer = T * (3 * H + 5 * H + I + 4) + B * cfg.numHeads * L * L;
+  const int64_t perLayer = T * (3 * H + 5 * H + 2 * I + 4) + B * cfg.numHeads * L * L;
   const int64_t floats = T * (2 * H + 2) + top * perLayer + T * H /* hidden 0 */;
   return floats * static_cast<int64_t>(sizeof(float));
 }
@@ -80,7 +81,7 @@ void encoder_forward(const Model& m, const Ctx& c, const InputView& in, int64_t 
     if (kept(k)) ensure(acts.hidden[k], T * H);
   const int64_t layerSlots = forBackward ? top : std::min<int64_t>(top, 1);
   if (static_cast<int64_t>(acts.layers.size()) < layerSlots) acts.layers.resize(static_cast<size_t>(layerSlots));
-  for (int64_t l = 0; l < layerSlots; ++l) size_layer(acts.layers[l], cfg, B, L);
+  for (int64_t l = 0; l < layerSlots; ++l) size_layer(acts.layers[l], cfg, B, L, forBackward);
   ensure(s.h1, T * H);
   ensure(s.i1, T * I);
   if (!forBackward) {
@@ -114,9 +115,9 @@ void encoder_forward(const Model& m, const Ctx& c, const InputView& in, int64_t 
     add_into(c, s.h1.data(), X, a.ln1In.data(), T * H);
     layernorm_forward(c, a.ln1In.data(), T, H, m.p(o.ln1G), m.p(o.ln1B), cfg.layerNormEps, a.h1.data(),
                       a.ln1Mean.data(), a.ln1Rstd.data());
-    linear_forward(c, a.h1.data(), T, H, m.p(o.iW), m.p(o.iB), I, a.ffnPre.data());
-    gelu_forward(c, a.ffnPre.data(), s.i1.data(), T * I);
-    linear_forward(c, s.i1.data(), T, I, m.p(o.oW), m.p(o.oB), H, s.h1.data());
+    linear_forward(c, a.h1.data(), T, H, m.p(o.iW), m.p(o.iB), I, s.i1.data());
+    gelu_forward(c, s.i1.data(), a.ffnAct.data(), T * I, forBackward ? a.ffnDeriv.data() : nullptr);
+    linear_forward(c, a.ffnAct.data(), T, I, m.p(o.oW), m.p(o.oB), H, s.h1.data());
     if (active(drop, cfg.hiddenDropout))
       dropout_apply(c, key_for(drop, in, l, DropoutSite::FeedForward, cfg.hiddenDropout), s.h1.data(), s.h1.data(),
                     T * H);
@@ -160,9 +161,8 @@ void encoder_backward(Model& m, const Ctx& c, EncoderActs& acts, const Dropout& 
     copy_into(c, tmp, dh1, T * H);
     if (active(drop, cfg.hiddenDropout))
       dropout_apply(c, key_for(drop, in, l, DropoutSite::FeedForward, cfg.hiddenDropout), tmp, tmp, T * H);
-    gelu_forward(c, a.ffnPre.data(), s.i1.data(), T * I);  // recomputed rather than stored
-    linear_backward(c, tmp, s.i1.data(), T, I, m.p(o.oW), H, s.i2.data(), false, m.g(o.oW), m.g(o.oB));
-    gelu_backward(c, a.ffnPre.data(), s.i2.data(), s.i2.data(), T * I);
+    linear_backward(c, tmp, a.ffnAct.data(), T, I, m.p(o.oW), H, s.i2.data(), false, m.g(o.oW), m.g(o.oB));
+    gelu_backward_saved(c, a.ffnDeriv.data(), s.i2.data(), s.i2.data(), T * I);
     linear_backward(c, s.i2.data(), a.h1.data(), T, H, m.p(o.iW), I, dh1, true, m.g(o.iW), m.g(o.iB));
     // Attention LayerNorm; residual to the layer input.
     layernorm_backward(c, dh1, a.ln1In.data(), a.ln1Mean.data(), a.ln1Rstd.data(), T, H, m.p(o.ln1G), tmp, false,

@@ -32,7 +32,9 @@ struct Dropout {
 
 // What one layer's backward pass needs.
 struct LayerActs {
-  std::vector<float> qkv, probs, ctx, ln1In, ln1Mean, ln1Rstd, h1, ffnPre, ln2In, ln2Mean, ln2Rstd;
+  // ffnAct = gelu(intermediate), ffnDeriv = gelu'(intermediate), both from one erf evaluation (the
+  // backward pass needs no erf and not the pre-activation).
+  std::vector<float> qkv, probs, ctx, ln1In, ln1Mean, ln1Rstd, h1, ffnAct, ffnDeriv, ln2In, ln2Mean, ln2Rstd;
 };
 
 struct EncoderActs {

@@ -37,6 +37,21 @@ OT_INLINE void gelu_fwd_body(const float* x, float* y, int64_t n) {
 }
 NN_ISA_KERNEL(gelu_fwd, (const float* x, float* y, int64_t n), (x, y, n))
 
+OT_INLINE void gelu_fwd_deriv_body(const float* x, float* y, float* dydx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float p = 0.5f * one_plus_erf(v * kInvSqrt2);
+    y[i] = v * p;
+    dydx[i] = p + v * kInvSqrt2Pi * ot::fast_exp(-0.5f * v * v);
+  }
+}
+NN_ISA_KERNEL(gelu_fwd_deriv, (const float* x, float* y, float* dydx, int64_t n), (x, y, dydx, n))
+
+OT_INLINE void mul_body(const float* a, const float* b, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+NN_ISA_KERNEL(mul, (const float* a, const float* b, float* out, int64_t n), (a, b, out, n))
+
 OT_INLINE void gelu_bwd_body(const float* x, const float* dy, float* dx, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i];
@@ -50,9 +65,17 @@ constexpr int64_t kGrain = int64_t{1} << 15;
 
 }  // namespace
 
-void gelu_forward(const Ctx& c, const float* x, float* y, int64_t n) {
+void gelu_forward(const Ctx& c, const float* x, float* y, int64_t n, float* dydx) {
   Timed t(c, &Profile::gelu);
-  for_chunks(c, n, kGrain, [&](int64_t b, int64_t e) { gelu_fwd(x + b, y + b, e - b); });
+  for_chunks(c, n, kGrain, [&](int64_t b, int64_t e) {
+    if (dydx) gelu_fwd_deriv(x + b, y + b, dydx + b, e - b);
+    else gelu_fwd(x + b, y + b, e - b);
+  });
+}
+
+void gelu_backward_saved(const Ctx& c, const float* dydx, const float* dy, float* dx, int64_t n) {
+  Timed t(c, &Profile::gelu);
+  for_chunks(c, n, kGrain, [&](int64_t b, int64_t e) { mul(dydx + b, dy + b, dx + b, e - b); });
 }
 
 void gelu_backward(const Ctx& c, const float* x, const float* dy, float* dx, int64_t n) {

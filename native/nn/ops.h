@@ -43,9 +43,12 @@ void linear_backward(const Ctx& c, const float* dY, const float* X, int64_t rows
 // Exact (erf) GELU: y = x/2 · (1 + erf(x/√2)). erfc is evaluated with a Chebyshev-fitted
 // exponential form (relative error < 1.2e-7 everywhere), so 1 + erf keeps its relative accuracy in
 // the negative tail.
-void gelu_forward(const Ctx& c, const float* x, float* y, int64_t n);
-// dx = dy · gelu'(x); dx may alias dy.
+// dydx (optional): also writes gelu'(x), so a backward pass can skip the erf (the encoder keeps it).
+void gelu_forward(const Ctx& c, const float* x, float* y, int64_t n, float* dydx = nullptr);
+// dx = dy · gelu'(x) (recomputed from x); dx may alias dy.
 void gelu_backward(const Ctx& c, const float* x, const float* dy, float* dx, int64_t n);
+// dx = dy · dydx (the derivative kept by gelu_forward); dx may alias dy.
+void gelu_backward_saved(const Ctx& c, const float* dydx, const float* dy, float* dx, int64_t n);
 
 // ---- dropout.cpp ----------------------------------------------------------------------------
 // y[i] = keep(first + i) ? x[i] · scale : 0 (philox.h); x may alias y. Forward and backward are the
