@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run test:asan` / `npm run test:tsan`: the native tests (test/native) against a sanitizer build
+// `npm run test:asan` / `npm run test:tsan`: the native tests (test/native, test/nn) against a sanitizer build
 // of the CPU addon (build-asan/ or build-tsan/, made on demand by build-cpu.mjs --asan / --tsan),
 // with the sanitizer runtime preloaded into node (node itself is not instrumented, so the runtime
 // must be loaded first).
@@ -76,7 +76,7 @@ const env = {
   OPTICAL_NATIVE_PATH: addon,
   LD_PRELOAD: [...preload, process.env.LD_PRELOAD].filter(Boolean).join(':'),
 };
-const testArgs = [join(root, 'test', 'run-all.mjs'), ...(filters.length ? filters : ['test/native'])];
+const testArgs = [join(root, 'test', 'run-all.mjs'), ...(filters.length ? filters : ['test/native', 'test/nn'])];
 const [cmd, args] = spec.prefix ? [spec.prefix[0], [...spec.prefix[1], process.execPath, ...testArgs]] : [process.execPath, testArgs];
 const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit' });
 if (r.error) giveUp(`${cmd}: ${r.error.message}`);

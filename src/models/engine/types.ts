@@ -120,7 +120,7 @@ export interface OtTerm extends TermBase {
   b?: Float32Array;
   /** Default 'cosine'. */
   cost?: CostKind;
-  /** Default: the OT defaults of src/ot/options.ts. `backend` and `warn` are ignored. */
+  /** Default: the OT defaults of src/ot/options.ts. The native engine ignores `backend`, `threads` (its own cap applies) and `warn`. */
   sinkhorn?: SinkhornOptions;
 }
 
@@ -227,7 +227,8 @@ export interface Engine {
   zeroGradients(): Promise<void>;
   getOptimizerState(): Promise<OptimizerState>;
   setOptimizerState(state: OptimizerState): Promise<void>;
-  /** Cap on worker threads (native; 0 = all cores). */
+  /** Cap on worker threads (native; 0 = all cores). Results do not depend on it. */
   threads: number;
+  /** Frees the parameters, gradients, moments and the activation buffers the native engine keeps between calls. */
   dispose(): void;
 }
