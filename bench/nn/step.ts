@@ -33,7 +33,7 @@ const GEOMETRIES: Record<string, { config: Omit<BertConfig, 'vocabSize'>; batch:
 };
 
 type Family = OpFamily | 'optimizer';
-const FAMILIES: Family[] = ['gemm', 'attention', 'layernorm', 'gelu', 'embeddings', 'dropout', 'heads', 'losses', 'ot', 'optimizer', 'other'];
+const FAMILIES: Family[] = ['gemm', 'attention', 'layernorm', 'gelu', 'embeddings', 'dropout', 'losses', 'ot', 'optimizer', 'other'];
 
 interface Row {
   geometry: string;

@@ -328,7 +328,6 @@ Napi::Object step_result_to_js(Napi::Env env, const nn::StepResult& r, bool prof
     ms.Set("gelu", p.gelu);
     ms.Set("embeddings", p.embeddings);
     ms.Set("dropout", p.dropout);
-    ms.Set("heads", p.heads);
     ms.Set("losses", p.losses);
     ms.Set("ot", p.ot);
     ms.Set("other", p.other);

@@ -23,7 +23,6 @@ bool dropping(const Model& m, const Dropout& d) { return d.on && m.config.hidden
 
 void classifier_forward(const Model& m, const Ctx& c, const float* hTop, int64_t B, int64_t L, const Dropout& drop,
                         uint32_t input, ClassifierActs& a) {
-  Timed t(c, &Profile::heads);
   const int64_t H = m.config.hiddenSize;
   a.cls.resize(static_cast<size_t>(B * H));
   a.pooled.resize(static_cast<size_t>(B * H));
@@ -42,7 +41,6 @@ void classifier_forward(const Model& m, const Ctx& c, const float* hTop, int64_t
 
 void classifier_backward(Model& m, const Ctx& c, const float* dlogits, int64_t B, int64_t L, const Dropout& drop,
                          uint32_t input, const ClassifierActs& a, float* dTop) {
-  Timed t(c, &Profile::heads);
   const int64_t H = m.config.hiddenSize;
   std::vector<float> d(static_cast<size_t>(B * H)), dcls(static_cast<size_t>(B * H));
   linear_backward(c, dlogits, a.dropped.data(), B, H, m.p(m.clsW), 1, d.data(), false, m.g(m.clsW), m.g(m.clsB));

@@ -7,7 +7,6 @@
 namespace nn {
 
 void mlm_forward(const Model& m, const Ctx& c, const float* hTop, const std::vector<int64_t>& rows, MlmActs& a) {
-  Timed t(c, &Profile::heads);
   const int64_t H = m.config.hiddenSize, V = m.config.vocabSize, N = static_cast<int64_t>(rows.size());
   a.rows = rows;
   ensure(a.x, N * H);
@@ -26,7 +25,6 @@ void mlm_forward(const Model& m, const Ctx& c, const float* hTop, const std::vec
 }
 
 void mlm_backward(Model& m, const Ctx& c, const float* dlogits, MlmActs& a, float* dTop) {
-  Timed t(c, &Profile::heads);
   const int64_t H = m.config.hiddenSize, V = m.config.vocabSize, N = static_cast<int64_t>(a.rows.size());
   std::vector<float> dt(static_cast<size_t>(N * H)), dx(static_cast<size_t>(N * H));
   linear_backward(c, dlogits, a.t.data(), N, H, m.p(m.wordEmb), V, dt.data(), false, m.g(m.wordEmb), m.g(m.mlmBias));

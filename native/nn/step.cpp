@@ -451,7 +451,7 @@ StepResult step(Model& m, const StepSpec& spec, ot::ThreadPool& pool) {
   if (spec.profile) {
     const double total = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     Profile& p = result.profile;
-    const double known = p.gemm + p.attention + p.layernorm + p.gelu + p.embeddings + p.dropout + p.heads + p.losses + p.ot + p.other;
+    const double known = p.gemm + p.attention + p.layernorm + p.gelu + p.embeddings + p.dropout + p.losses + p.ot + p.other;
     p.other += std::max(0.0, total - known);
   }
   return result;

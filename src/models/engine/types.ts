@@ -146,7 +146,8 @@ export interface TermResult {
   extras: Record<string, number>;
 }
 
-export type OpFamily = 'gemm' | 'attention' | 'layernorm' | 'gelu' | 'embeddings' | 'dropout' | 'heads' | 'losses' | 'ot' | 'other';
+/** Op families of StepResult.profile (the heads' products count as gemm, their GELU / LayerNorm as such). */
+export type OpFamily = 'gemm' | 'attention' | 'layernorm' | 'gelu' | 'embeddings' | 'dropout' | 'losses' | 'ot' | 'other';
 
 export interface StepResult {
   /** Σ weight · value. */
