@@ -24,7 +24,7 @@ import { BASE_BERT, TINY_BERT, type BertConfig } from '../../src/models/bert-con
 import { randomEngine } from '../../src/models/engine/index.js';
 import type { NativeEngine } from '../../src/models/engine/native-engine.js';
 import type { OpFamily, StepSpec } from '../../src/models/engine/types.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 const GEOMETRIES: Record<string, { config: Omit<BertConfig, 'vocabSize'>; batch: number; length: number; steps: number }> = {
   tiny: { config: { ...TINY_BERT, hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 256 }, batch: 16, length: 64, steps: 20 },

@@ -9,7 +9,7 @@ import { createEngine, randomEngine, resolveEngine } from '../../src/models/engi
 import { randomBertTensors } from '../../src/models/bert.js';
 import { TINY_BERT, type BertConfig } from '../../src/models/bert-config.js';
 import type { Engine, EngineName, LossTerm, StepSpec } from '../../src/models/engine/types.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/random/rng.js';
 import { engineFor, fixture, inputsOf, maxAbs, nativeAvailable, relDiff, subset, termOf, type Fixture } from './helpers.js';
 
 const native = nativeAvailable();
