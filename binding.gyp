@@ -27,6 +27,7 @@
         'native/core/ot_loss.cpp',
         'native/core/work_floor.cpp',
         'native/nn/common.cpp',
+        'native/nn/kernels.cpp',
         'native/nn/model.cpp',
         'native/nn/embeddings.cpp',
         'native/nn/layernorm.cpp',

@@ -98,8 +98,8 @@ std::vector<uint8_t> uint8s(const Napi::Object& o, const char* key, const std::s
 }
 
 std::vector<float> floats(const Napi::Object& o, const char* key, const std::string& name) {
-  FloatInput f = read_float_array(o, key, name, true, false);
-  return std::move(f.owned);
+  const FloatInput f = read_float_array(o, key, name, false, false);  // a view; copied here
+  return std::vector<float>(f.data, f.data + f.length);
 }
 
 nn::Pooling pooling(const Napi::Object& o, const std::string& name) {

@@ -2,32 +2,11 @@
 
 #include <cmath>
 
-#include "isa_dispatch.h"
+#include "kernels.h"
 
 namespace nn {
 
 namespace {
-
-struct Scalars {
-  float gradScale, decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, stepSize, invSqrtBc2, eps;
-};
-
-// Also clears the gradient (one pass over the buffers instead of two).
-OT_INLINE void adamw_run_body(float* p, float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float gi = g[i] * s->gradScale;
-    g[i] = 0.0f;
-    float pi = decay ? p[i] * s->decay : p[i];
-    const float mi = s->beta1 * m[i] + s->oneMinusBeta1 * gi;
-    const float vi = s->beta2 * v[i] + s->oneMinusBeta2 * (gi * gi);
-    m[i] = mi;
-    v[i] = vi;
-    pi -= s->stepSize * (mi / (std::sqrt(vi) * s->invSqrtBc2 + s->eps));
-    p[i] = pi;
-  }
-}
-NN_ISA_KERNEL(adamw_run, (float* p, float* g, float* m, float* v, int64_t n, bool decay, const Scalars* s),
-              (p, g, m, v, n, decay, s))
 
 bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
 
@@ -64,7 +43,7 @@ AdamWResult adamw_step(Model& m, const Ctx& c, const AdamWOptions& o) {
   m.adamSteps += 1;
   const double bc1 = 1.0 - std::pow(o.beta1, static_cast<double>(m.adamSteps));
   const double bc2 = 1.0 - std::pow(o.beta2, static_cast<double>(m.adamSteps));
-  Scalars s;
+  kernels::AdamWScalars s;
   s.gradScale = static_cast<float>(r.clipScale);
   s.decay = static_cast<float>(1.0 - o.lr * o.weightDecay);
   s.beta1 = static_cast<float>(o.beta1);
@@ -78,7 +57,7 @@ AdamWResult adamw_step(Model& m, const Ctx& c, const AdamWOptions& o) {
     const bool decay = ti.decay && o.weightDecay > 0.0;
     for_chunks(c, ti.size, int64_t{1} << 15, [&](int64_t b, int64_t e) {
       const int64_t at = ti.offset + b;
-      adamw_run(m.params.data() + at, m.grads.data() + at, m.m.data() + at, m.v.data() + at, e - b, decay, &s);
+      kernels::adamw(m.params.data() + at, m.grads.data() + at, m.m.data() + at, m.v.data() + at, e - b, decay, s);
     });
   }
   return r;  // the gradients were cleared on the way (alignment padding is never written: it stays 0)

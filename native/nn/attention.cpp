@@ -4,9 +4,8 @@
 #include <cmath>
 #include <vector>
 
-#include "../core/fast_math.h"
 #include "gemm.h"
-#include "isa_dispatch.h"
+#include "kernels.h"
 #include "ops.h"
 
 namespace nn {
@@ -14,38 +13,6 @@ namespace nn {
 namespace {
 
 constexpr float kMasked = -1e30f;  // additive score of a padding key: exp underflows to exactly 0
-
-// Row-wise masked softmax of P [L × L] in place; add[j] is 0 for real keys, kMasked for padding.
-OT_INLINE void softmax_rows_body(float* P, const float* add, int64_t L) {
-  for (int64_t i = 0; i < L; ++i) {
-    float* r = P + i * L;
-    float mx = kMasked;
-    for (int64_t j = 0; j < L; ++j) {
-      r[j] += add[j];
-      mx = std::max(mx, r[j]);
-    }
-    float s = 0.0f;
-    for (int64_t j = 0; j < L; ++j) {
-      r[j] = ot::fast_exp(r[j] - mx);
-      s += r[j];
-    }
-    const float inv = 1.0f / s;
-    for (int64_t j = 0; j < L; ++j) r[j] *= inv;
-  }
-}
-NN_ISA_KERNEL(softmax_rows, (float* P, const float* add, int64_t L), (P, add, L))
-
-// dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place over dP.
-OT_INLINE void softmax_back_rows_body(const float* P, float* dP, int64_t L) {
-  for (int64_t i = 0; i < L; ++i) {
-    const float* p = P + i * L;
-    float* d = dP + i * L;
-    float s = 0.0f;
-    for (int64_t j = 0; j < L; ++j) s += p[j] * d[j];
-    for (int64_t j = 0; j < L; ++j) d[j] = p[j] * (d[j] - s);
-  }
-}
-NN_ISA_KERNEL(softmax_back_rows, (const float* P, float* dP, int64_t L), (P, dP, L))
 
 std::vector<float> additive_mask(const uint8_t* mask, int64_t B, int64_t L) {
   std::vector<float> add(static_cast<size_t>(B * L));
@@ -69,7 +36,7 @@ void attention_forward(const Ctx& c, const AttentionShape& s, const float* qkv, 
     const float* V = Q + 2 * H;
     float* P = probs + task * L * L;
     sgemm(false, true, L, L, dh, scale, Q, ld, K, ld, 0.0f, P, L, *c.pool, 1);
-    softmax_rows(P, add.data() + b * L, L);
+    kernels::softmax_rows(P, add.data() + b * L, L);
     const float* Pd = P;
     if (drop) {
       float* d = scratch.data() + slot * L * L;
@@ -108,7 +75,7 @@ void attention_backward(const Ctx& c, const AttentionShape& s, const float* qkv,
       pd = Pd;
     }
     sgemm(true, false, L, dh, L, 1.0f, pd, L, dC, H, 0.0f, dV, ld, *c.pool, 1);  // dV = P'ᵀ · dC
-    softmax_back_rows(P, dP, L);                                                 // dP → dS
+    kernels::softmax_back_rows(P, dP, L);                                        // dP → dS
     sgemm(false, false, L, dh, L, scale, dP, L, K, ld, 0.0f, dQ, ld, *c.pool, 1);  // dQ = dS · K / √d
     sgemm(true, false, L, dh, L, scale, dP, L, Q, ld, 0.0f, dK, ld, *c.pool, 1);   // dK = dSᵀ · Q / √d
   });

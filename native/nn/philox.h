@@ -27,13 +27,15 @@
 #include <cmath>
 #include <cstdint>
 
+#include "../core/fast_math.h"  // OT_INLINE: inlined into the per-ISA loops of kernels.inl
+
 namespace nn {
 
 struct Philox4 {
   uint32_t v[4];
 };
 
-inline Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+OT_INLINE Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
   for (int r = 0; r < 10; ++r) {
     if (r > 0) {
       k0 += 0x9E3779B9u;
@@ -72,7 +74,7 @@ struct DropoutKey {
 };
 
 // The four mask words of elements 4q … 4q+3.
-inline Philox4 dropout_words(const DropoutKey& k, uint64_t quad) {
+OT_INLINE Philox4 dropout_words(const DropoutKey& k, uint64_t quad) {
   return philox4x32_10(static_cast<uint32_t>(quad), static_cast<uint32_t>(quad >> 32), k.stream, k.input,
                        static_cast<uint32_t>(k.seed), static_cast<uint32_t>(k.seed >> 32));
 }
