@@ -5,9 +5,9 @@
  * teacher is trained once, under its own lock, by whichever process needs it first; the others
  * wait and reuse it.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { initTf } from '../models/tf.js';
 import type { Progress } from '../data/progress.js';
 import type { CompareConfig } from './config.js';
@@ -107,6 +107,20 @@ export async function runUnit(ctx: RunContext, unit: MethodUnit, options: UnitRu
     }, out.runs, `${unit.method.name}.seed${unit.seed}`);
     // Trainer checkpoints and encoded shards of a finished unit are no longer needed (the result is in results/).
     rmSync(workDir, { recursive: true, force: true });
+    removeEmptyParents(workDir, ctx.dir);
     return { computed: true, seconds };
   });
+}
+
+/** Removes the now empty folders between `dir` and `root` (work/<method>/seed-<s>/). */
+function removeEmptyParents(dir: string, root: string): void {
+  const stop = resolve(root);
+  for (let d = dirname(resolve(dir)); d.startsWith(stop) && d !== stop; d = dirname(d)) {
+    try {
+      if (readdirSync(d).length > 0) return;
+      rmdirSync(d);
+    } catch {
+      return; // another process wrote into it meanwhile, or removed it
+    }
+  }
 }

@@ -70,3 +70,16 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
   }
   return client;
 }
+
+/**
+ * Sends a BullMQ object's connection errors (Redis restarting, a network blip) to `log` at most
+ * every 30 s instead of letting BullMQ print every retry; the connection keeps retrying.
+ */
+export function quietErrors<T extends { on(event: 'error', listener: (err: Error) => void): unknown }>(emitter: T, log: (line: string) => void): T {
+  let last = 0;
+  emitter.on('error', (err: Error) => {
+    if (Date.now() - last > 30_000) log(`Redis connection problem (retrying): ${err.message}`);
+    last = Date.now();
+  });
+  return emitter;
+}

@@ -18,7 +18,7 @@ import type { CompareRunResult, FailedUnit } from '../run-compare.js';
 import { DEFAULT_SHARD_SIZE } from '../dense-shards.js';
 import { compareUnits, needsTeacher, unitKey, unitLabel } from '../units.js';
 import type { UnitKey } from '../result-store.js';
-import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, redactUrl } from './connection.js';
+import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors, redactUrl } from './connection.js';
 import { childJobOptions, jobIds, jobLabel, type QueueJob, type ReportJob, type RunRef, type TeacherJob, type UnitJob } from './jobs.js';
 
 export interface QueueCompareOptions {
@@ -86,8 +86,8 @@ export async function enqueueCompare(config: CompareConfig, options: QueueCompar
       const pending = units.filter((u) => !ctx.store.has(unitKey(u)));
       const jobs = new Map<string, string>([[jobIds.teacher(ref), 'teacher'], ...units.map((u) => [jobIds.unit(ref, unitKey(u)), `unit ${unitLabel(u)}`] as [string, string])]);
       const queued: QueuedRun = { dir, ref, queueUrl: options.queueUrl, queueName, enqueued: pending.length, skipped: units.length - pending.length, following: false, jobs, data: ctx.data };
-      const queue = new Queue(queueNames(queueName).units, { connection });
-      const flows = new FlowProducer({ connection });
+      const queue = quietErrors(new Queue(queueNames(queueName).units, { connection }), progress.log);
+      const flows = quietErrors(new FlowProducer({ connection }), progress.log);
       try {
         const existing = await queue.getJob(jobIds.report(ref));
         if (existing && ACTIVE_STATES.has(await existing.getState())) {
@@ -137,7 +137,7 @@ async function removeFinishedRunJobs(queue: Queue, ref: RunRef, units: UnitKey[]
  */
 export async function followQueuedRun(queued: QueuedRun, progress: Progress, pollMs = 1000): Promise<ReportJobResult> {
   const connection = await connectRedis(queued.queueUrl);
-  const queue = new Queue(queueNames(queued.queueName).units, { connection });
+  const queue = quietErrors(new Queue(queueNames(queued.queueName).units, { connection }), progress.log);
   try {
     const seen = new Map<string, string>();
     const reportId = jobIds.report(queued.ref);
@@ -165,13 +165,16 @@ async function reportTransitions(queue: Queue, jobs: Map<string, string>, seen: 
   const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
   for (const [i, id] of ids.entries()) {
     const state = states[i];
-    if (state === 'unknown' || seen.get(id) === state) continue;
-    seen.set(id, state);
+    // Active jobs are looked at every time: another worker may have taken one over.
+    if (state === 'unknown' || (state !== 'active' && seen.get(id) === state)) continue;
     const job = await queue.getJob(id);
     if (!job) continue;
+    const key = `${state}:${job.processedBy ?? ''}:${job.attemptsStarted}`;
+    if (seen.get(id) === key || (state !== 'active' && seen.get(id) === state)) continue;
+    seen.set(id, state === 'active' ? key : state);
     const label = jobLabel(job.data as QueueJob);
     const took = job.finishedOn && job.processedOn ? ` in ${((job.finishedOn - job.processedOn) / 1000).toFixed(1)} s` : '';
-    if (state === 'active') progress.log(`${label}: started on ${job.processedBy ?? 'a worker'}${job.attemptsMade > 0 ? ` (attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1})` : ''}`);
+    if (state === 'active') progress.log(`${label}: started on ${job.processedBy ?? 'a worker'}${job.attemptsMade > 0 ? ` (attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1})` : ''}${job.stalledCounter > 0 ? ' (taken over from a worker that stopped answering)' : ''}`);
     else if (state === 'completed') progress.log(`${label}: done by ${job.processedBy ?? 'a worker'}${took}`);
     else if (state === 'failed') progress.log(`${label}: FAILED after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
     else if ((state === 'delayed' || state === 'waiting') && job.attemptsMade > 0) progress.log(`${label}: attempt ${job.attemptsMade} failed (${job.failedReason}); retrying`);

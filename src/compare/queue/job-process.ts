@@ -30,7 +30,7 @@ import { retrievalRewrites, type ShardRequest } from '../method-runners.js';
 import { documentTexts, encodeShard } from '../dense-retrieval.js';
 import { modelFolderId, shardRanges } from '../dense-shards.js';
 import { compareUnits, needsTeacher, unitLabel } from '../units.js';
-import { connectRedis, queueNames } from './connection.js';
+import { connectRedis, queueNames, quietErrors } from './connection.js';
 import { childJobOptions, jobIds, jobLabel, SETTINGS_ENV, type JobProcessSettings, type QueueJob, type ReportJob, type RunRef, type ShardJob, type TeacherJob, type UnitJob } from './jobs.js';
 import type { ReportJobResult } from './enqueue.js';
 
@@ -58,7 +58,7 @@ function queues(): Promise<{ connection: Redis; units: Queue; shards: Queue }> {
     const s = settings();
     const connection = await connectRedis(s.queueUrl);
     const names = queueNames(s.queueName);
-    return { connection, units: new Queue(names.units, { connection }), shards: new Queue(names.shards, { connection }) };
+    return { connection, units: quietErrors(new Queue(names.units, { connection }), log), shards: quietErrors(new Queue(names.shards, { connection }), log) };
   })();
   return queuesCache;
 }

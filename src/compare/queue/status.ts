@@ -3,7 +3,7 @@
  * with the worker that took them, elapsed time, attempts and the last error.
  */
 import { Queue, type Job, type JobState } from 'bullmq';
-import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames } from './connection.js';
+import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors } from './connection.js';
 import { jobLabel, type QueueJob } from './jobs.js';
 
 export type StatusState = 'waiting' | 'active' | 'done' | 'failed';
@@ -45,7 +45,8 @@ function row(job: Job, queueState: string, state: StatusState, now: number): Sta
 export async function queueStatus(queueUrl: string, options: { queueName?: string; run?: string } = {}): Promise<StatusRow[]> {
   const names = queueNames(checkQueueName(options.queueName ?? DEFAULT_QUEUE_NAME));
   const connection = await connectRedis(queueUrl);
-  const queues = [new Queue(names.units, { connection }), new Queue(names.shards, { connection })];
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
+  const queues = [quietErrors(new Queue(names.units, { connection }), warn), quietErrors(new Queue(names.shards, { connection }), warn)];
   try {
     const rows: StatusRow[] = [];
     const now = Date.now();

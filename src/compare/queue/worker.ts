@@ -12,12 +12,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { initTf, type BackendName } from '../../models/tf.js';
 import { RunViewError } from '../run-folder.js';
 import { processName } from '../run-unit.js';
-import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames } from './connection.js';
+import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors } from './connection.js';
 import { jobLabel, SETTINGS_ENV, type JobProcessSettings, type QueueJob } from './jobs.js';
 
 export interface WorkerOptions {
@@ -67,7 +67,8 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const settings: JobProcessSettings = { queueUrl: options.queueUrl, queueName, outRoot, engine: options.engine, name, progressIntervalMs: options.progressIntervalMs ?? 5000 };
   const processorFile = fileURLToPath(new URL('./job-process.js', import.meta.url));
 
-  let running = 0;
+  // Jobs this worker has taken and not finished (a job whose lock was lost is checked against Redis).
+  const running = new Set<string>();
   let lastActivity = Date.now();
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
@@ -83,12 +84,13 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const workers = [new Worker(names.units, processorFile, workerOptions), new Worker(names.shards, processorFile, workerOptions)];
   let lastError = 0;
   for (const w of workers) {
-    w.on('active', () => { running++; lastActivity = Date.now(); });
-    w.on('completed', () => { running = Math.max(0, running - 1); lastActivity = Date.now(); });
+    w.on('active', (job) => { running.add(`${w.name}\t${job.id}`); lastActivity = Date.now(); });
+    w.on('completed', (job) => { running.delete(`${w.name}\t${job.id}`); lastActivity = Date.now(); });
     w.on('failed', (job) => {
-      running = Math.max(0, running - 1);
       lastActivity = Date.now();
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) log(`${(job.data as QueueJob).ref.run} ${jobLabel(job.data as QueueJob)}: failed for good after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
+      if (!job) return;
+      running.delete(`${w.name}\t${job.id}`);
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) log(`${(job.data as QueueJob).ref.run} ${jobLabel(job.data as QueueJob)}: failed for good after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
     });
     w.on('error', (err) => {
       if (Date.now() - lastError > 30_000) log(`queue error (retrying): ${err.message}`);
@@ -104,18 +106,32 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   process.on('SIGUSR2', onRefusal);
   log(`serving queue '${names.units}' (+ '${names.shards}') with concurrency ${concurrency}${options.engine ? `, engine ${options.engine}` : ''}, run folders under ${outRoot}`);
 
+  const queues = { [names.units]: new Queue(names.units, { connection }), [names.shards]: new Queue(names.shards, { connection }) };
+  for (const q of Object.values(queues)) quietErrors(q, log);
+  let checking = false;
   const idleTimer = options.idleExitSeconds === undefined ? undefined : setInterval(() => {
-    if (running === 0 && Date.now() - lastActivity > options.idleExitSeconds! * 1000) {
-      log(`idle for ${options.idleExitSeconds} s: stopping`);
-      void stop(false);
-    }
-  }, 500);
+    if (checking || stopping) return;
+    checking = true;
+    void (async () => {
+      // A job taken over by another worker after a lost lock never reports back here: ask Redis.
+      for (const key of running) {
+        const [queue, id] = key.split('\t');
+        const job = await queues[queue].getJob(id);
+        if (!job || job.processedBy !== name || (await job.getState()) !== 'active') running.delete(key);
+      }
+      if (running.size === 0 && Date.now() - lastActivity > options.idleExitSeconds! * 1000) {
+        log(`idle for ${options.idleExitSeconds} s: stopping`);
+        void stop(false);
+      }
+    })().finally(() => { checking = false; });
+  }, 1000);
 
   async function stop(force = false): Promise<void> {
     stopping ??= (async () => {
       if (idleTimer) clearInterval(idleTimer);
       process.off('SIGUSR2', onRefusal);
       await Promise.all(workers.map((w) => w.close(force)));
+      for (const q of Object.values(queues)) await q.close();
       connection.disconnect();
       resolveDone(exitCode);
     })();
