@@ -9,6 +9,8 @@ import { runCompare, type CompareRunResult, type FailedUnit } from '../compare/r
 import { runCompareOnQueue } from '../compare/queue/enqueue.js';
 import { checkQueueName, checkQueueUrl, QueueUrlError } from '../compare/queue/connection.js';
 import type { Progress } from '../data/progress.js';
+import { DENSE_BATCH_SIZE } from '../compare/dense-retrieval.js';
+import { DEFAULT_SHARD_SIZE } from '../compare/dense-shards.js';
 
 export const queueOptionSpec = {
   queue: { type: 'string' },
@@ -22,7 +24,8 @@ export const queueOptionUsage = `  --queue       redis://HOST:PORT[/DB]: put the
                 a folder every worker mounts (give each worker its own path to it as --out)
   --queue-name  BullMQ queue name (default optical; workers must use the same)
   --attempts    tries per unit on the queue before it is reported failed (default 3)
-  --shard-size  documents per encoding shard of a collection (default 10000; results do not depend on it)`;
+  --shard-size  documents per encoding shard of a collection, a multiple of ${DENSE_BATCH_SIZE} (default ${DEFAULT_SHARD_SIZE};
+                results do not depend on it)`;
 
 export interface QueueValues {
   queue?: string;
@@ -41,6 +44,7 @@ function positiveInteger(name: string, value: string | undefined): number | unde
 /** Checks the queue options (usage errors, exit 2) before any work starts. */
 export function parseQueueValues(values: { queue?: string; 'queue-name'?: string; attempts?: string; 'shard-size'?: string }): QueueValues {
   const out: QueueValues = { attempts: positiveInteger('attempts', values.attempts), shardSize: positiveInteger('shard-size', values['shard-size']) };
+  if (out.shardSize !== undefined && out.shardSize % DENSE_BATCH_SIZE !== 0) throw new UsageError(`--shard-size must be a multiple of the encoding batch size ${DENSE_BATCH_SIZE}, got ${out.shardSize}`);
   try {
     if (values.queue !== undefined) out.queue = checkQueueUrl(values.queue);
     if (values['queue-name'] !== undefined) out.queueName = checkQueueName(values['queue-name']);

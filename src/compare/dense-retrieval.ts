@@ -33,7 +33,7 @@ export interface DenseRetrievalOptions {
   queryEncoder?: BiEncoder;
   batchSize?: number;
   progress?: Progress;
-  /** Documents per encoding shard (default 10 000). */
+  /** Documents per encoding shard, a multiple of batchSize (default 10 240). */
   shardSize?: number;
   /** Documents kept per query (exact top-k over all shards); default every document. */
   depth?: number;
@@ -81,7 +81,9 @@ export async function denseRun(model: BiEncoder, set: EvalSet, options: DenseRet
   const dim = model.encoder.config.hiddenSize;
   if (queryEncoder.encoder.config.hiddenSize !== dim) throw new RangeError('denseRun: query and document encoders have different hidden sizes');
   const docTexts = documentTexts(set, options);
-  const ranges = shardRanges(set.collection.length, options.shardSize ?? DEFAULT_SHARD_SIZE);
+  const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (shardSize % batchSize !== 0) throw new RangeError(`denseRun: the shard size (${shardSize}) must be a multiple of the encoding batch size (${batchSize}), so shards hold the same batches as an unsharded encoding`);
+  const ranges = shardRanges(set.collection.length, shardSize);
   const storage = ranges.length > 1 && options.persist ? await options.persist() : undefined;
   if (storage?.distribute) {
     const missing = ranges.filter((r) => !shardReady(storage.dir, r.index, shardExpectation(set, docTexts, r, storage.modelId))).map((r) => r.index);

@@ -1,7 +1,9 @@
 /**
- * Encoded collection shards: a collection is cut into consecutive shards of `shardSize` documents;
- * each shard is encoded on its own (batches never cross a shard boundary, so a shard's vectors are
- * the same bytes whichever process encodes it) and stored as
+ * Encoded collection shards: a collection is cut into consecutive shards of `shardSize` documents,
+ * a multiple of the encoding batch size, so every shard holds whole batches — exactly the batches
+ * of an unsharded encoding (a document's vector depends, in its last bits, on the padded length and
+ * size of its batch). A shard's vectors are therefore the same bytes whichever process encodes it,
+ * and the ranking does not depend on the shard size. A shard is stored as
  *     shard-00003/ embeddings.f32 (rows × dim float32, little endian), docnos.txt, shard.json
  * written into a temporary sibling folder and renamed into place when complete. shard.json names
  * the model (sha256 of its weights and tokenizer), the sha256 of the encoded texts and of both
@@ -17,8 +19,8 @@ import { sha256 } from '../data/formats.js';
 import { compareCodePoints, type ScoredDoc } from '../ir/ranking.js';
 
 export const SHARD_FORMAT = 'optical-dense-shard/1';
-/** Documents per shard when none is configured (about 30 MB of float32 vectors at dim 768). */
-export const DEFAULT_SHARD_SIZE = 10_000;
+/** Documents per shard when none is configured: 320 batches of 32 (about 31 MB of float32 vectors at dim 768). */
+export const DEFAULT_SHARD_SIZE = 10_240;
 
 export interface ShardMeta {
   format: string;

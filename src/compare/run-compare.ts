@@ -34,7 +34,7 @@ export interface CompareRunOptions {
   englishPairs?: DataHooks['englishPairs'];
   /** Stop after this many newly computed units (simulates an interruption in tests). */
   maxUnits?: number;
-  /** Documents per encoding shard of a collection (default 10 000; results do not depend on it). */
+  /** Documents per encoding shard of a collection, a multiple of 32 (default 10 240; results do not depend on it). */
   shardSize?: number;
 }
 

@@ -13,7 +13,7 @@ import { enqueueCompare } from '../../compare/queue/enqueue.js';
 import { parseQueueValues, queueOptionSpec, queueOptionUsage, reportFailures, runCompareMode } from '../compare-mode.js';
 
 const usage = `usage: optical compare --config <exp.json | shipped name> [--out runs] [--max-units N]
-                       [--queue redis://HOST:PORT [--detach] [--queue-name optical] [--attempts 3]] [--shard-size 10000]
+                       [--queue redis://HOST:PORT [--detach] [--queue-name optical] [--attempts 3]] [--shard-size 10240]
 
 Runs every method of the config (BM25, zero-shot, translate-test, code-switched fine-tuning,
 hybrid batches, OPTICAL distillation) with the same teacher, data budget and seeds, and writes
