@@ -98,9 +98,11 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     });
     w.on('stalled', (jobId) => log(`job ${jobId} stalled (its worker died or hung): back on the queue`));
   }
-  // A job process that finds this machine's view of a run different asks this process to stop.
+  // A job process that finds this machine's view of a run different asks this process to stop
+  // (the handler stays: a job fetched meanwhile is refused and sent back the same way).
   const onRefusal = () => {
     exitCode = 2;
+    for (const w of workers) void w.pause(true);
     void stop(false);
   };
   process.on('SIGUSR2', onRefusal);
@@ -129,7 +131,6 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   async function stop(force = false): Promise<void> {
     stopping ??= (async () => {
       if (idleTimer) clearInterval(idleTimer);
-      process.off('SIGUSR2', onRefusal);
       await Promise.all(workers.map((w) => w.close(force)));
       for (const q of Object.values(queues)) await q.close();
       connection.disconnect();
