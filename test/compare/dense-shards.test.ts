@@ -19,7 +19,7 @@ import { mergeTopK, shardFolder, shardRanges, topK, type Hit } from '../../src/c
 import { rankQuery } from '../../src/ir/ranking.js';
 import type { EvalSet } from '../../src/compare/eval-sets.js';
 import type { Run } from '../../src/ir/types.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/random/rng.js';
 
 const WORDS = 'water river rain cloud school teacher book child family house road market food price law court right freedom'.split(' ');
 
