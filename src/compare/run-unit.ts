@@ -69,7 +69,8 @@ export interface UnitRunOptions {
   progress: Progress;
   /** Who runs it (lock files say so), e.g. `optical compare mini` or `optical worker host:pid`. */
   purpose: string;
-  encoding?: EncodingPlan;
+  /** Shard size and who encodes shards; the ranking depth comes from the config (retrieval.depth). */
+  encoding?: Omit<EncodingPlan, 'depth'>;
 }
 
 export interface UnitOutcome {
@@ -99,7 +100,8 @@ export async function runUnit(ctx: RunContext, unit: MethodUnit, options: UnitRu
     const engine = await initTf();
     const workDir = unitWorkDir(ctx.dir, unit.method.name, unit.seed, unit.fold);
     const t0 = performance.now();
-    const out = await runMethod({ config: ctx.config, data: ctx.data, fold, teacherDir, workDir, progress: options.progress, encoding: options.encoding }, unit.method, unit.seed);
+    const encoding = { ...options.encoding, depth: ctx.config.retrieval?.depth };
+    const out = await runMethod({ config: ctx.config, data: ctx.data, fold, teacherDir, workDir, progress: options.progress, encoding }, unit.method, unit.seed);
     const seconds = (performance.now() - t0) / 1000;
     ctx.store.write(key, {
       method: unit.method.name, kind: unit.method.kind, seed: unit.seed, fold: unit.fold, seconds, finishedAt: new Date().toISOString(),

@@ -114,7 +114,7 @@ async function unitJob(job: SandboxedJob, data: UnitJob, progress: Progress): Pr
   const unit = { method: methodOf(ctx, data.method), seed: data.seed, fold: data.fold };
   const outcome = await runUnit(ctx, unit, {
     progress, purpose: purpose(),
-    encoding: { shardSize: data.ref.shardSize, depth: data.ref.depth, distribute: (req) => distributeShards(job, data, req, progress) },
+    encoding: { shardSize: data.ref.shardSize, distribute: (req) => distributeShards(job, data, req, progress) },
   });
   return { computed: outcome.computed, seconds: outcome.seconds };
 }

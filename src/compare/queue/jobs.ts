@@ -22,7 +22,6 @@ export interface RunRef {
   configHash: string;
   dataHash: string;
   shardSize: number;
-  depth?: number;
 }
 
 export interface TeacherJob {
