@@ -52,7 +52,7 @@ export interface CompareRunResult {
   seconds: number;
 }
 
-function packageVersion(name: string): string {
+export function packageVersion(name: string): string {
   try {
     const require = createRequire(import.meta.url);
     for (const base of require.resolve.paths(name) ?? []) {
@@ -63,6 +63,12 @@ function packageVersion(name: string): string {
     // fall through
   }
   return 'unknown';
+}
+
+/** The software whose numbers a unit depends on (queue workers must run the same): optical's version and commit, tfjs. */
+export function softwareVersions(): string {
+  const v = opticalVersion();
+  return `optical ${v.version}${v.commit ? ` (${v.commit.slice(0, 12)}${v.dirty ? ' with uncommitted changes' : ''})` : ''}, @tensorflow/tfjs ${packageVersion('@tensorflow/tfjs')}`;
 }
 
 export async function runCompare(config: CompareConfig, options: CompareRunOptions = {}): Promise<CompareRunResult> {

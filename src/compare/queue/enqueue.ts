@@ -14,7 +14,7 @@ import { FileLock, describeHolder } from '../file-lock.js';
 import { openRunFolder, runDir, runLockPath } from '../run-folder.js';
 import { prepareRunContext } from '../run-unit.js';
 import type { CompareReport } from '../report.js';
-import type { CompareRunResult, FailedUnit } from '../run-compare.js';
+import { softwareVersions, type CompareRunResult, type FailedUnit } from '../run-compare.js';
 import { DEFAULT_SHARD_SIZE } from '../dense-shards.js';
 import { compareUnits, needsTeacher, unitKey, unitLabel } from '../units.js';
 import type { UnitKey } from '../result-store.js';
@@ -81,7 +81,7 @@ export async function enqueueCompare(config: CompareConfig, options: QueueCompar
       if (openRunFolder(config, outRoot).resumed) progress.log(`resuming ${dir}`);
       if (config.data.test === 'udhr' || config.data.shiftTest === 'udhr') await checkLanguages(config.languages);
       const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress });
-      const ref: RunRef = { run: config.name, configHash: ctx.configHash, dataHash: ctx.dataHash, shardSize };
+      const ref: RunRef = { run: config.name, configHash: ctx.configHash, dataHash: ctx.dataHash, software: softwareVersions(), shardSize };
       const units = compareUnits(config);
       const pending = units.filter((u) => !ctx.store.has(unitKey(u)));
       const jobs = new Map<string, string>([[jobIds.teacher(ref), 'teacher'], ...units.map((u) => [jobIds.unit(ref, unitKey(u)), `unit ${unitLabel(u)}`] as [string, string])]);

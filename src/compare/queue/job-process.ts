@@ -25,7 +25,7 @@ import { sotuEnglishPairs } from '../english-pairs.js';
 import { FileLock, describeHolder } from '../file-lock.js';
 import { readRunConfig, runLockPath, RunViewError } from '../run-folder.js';
 import { prepareRunContext, runUnit, sharedTeacher, type RunContext } from '../run-unit.js';
-import { finishRun, type FailedUnit } from '../run-compare.js';
+import { finishRun, softwareVersions, type FailedUnit } from '../run-compare.js';
 import { retrievalRewrites, type ShardRequest } from '../method-runners.js';
 import { documentTexts, encodeShard } from '../dense-retrieval.js';
 import { modelFolderId, shardRanges } from '../dense-shards.js';
@@ -73,6 +73,9 @@ function contextFor(ref: RunRef): Promise<RunContext> {
   if (!ctx) {
     ctx = (async () => {
       const { outRoot } = settings();
+      if (ref.software !== softwareVersions()) {
+        throw new RunViewError(`run '${ref.run}' was queued by ${ref.software}; this worker runs ${softwareVersions()}: install the same versions on every machine`);
+      }
       const config = readRunConfig(outRoot, ref.run, ref.configHash);
       const prepared = await prepareRunContext(config, { outRoot, englishPairs: sotuEnglishPairs, progress: silentProgress });
       if (prepared.dataHash !== ref.dataHash) {

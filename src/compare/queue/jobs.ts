@@ -21,6 +21,8 @@ export interface RunRef {
   run: string;
   configHash: string;
   dataHash: string;
+  /** optical and tfjs versions of the compare: a worker running other versions could compute other numbers. */
+  software: string;
   shardSize: number;
 }
 

@@ -127,14 +127,15 @@ describe.skipIf(skip !== null)('optical compare --queue (Redis + BullMQ, worker 
     expect((await stopWorkers(survivors)).every((c) => c === 0)).toBe(true);
   }, 600_000);
 
-  it('runs every unit once when two compares of the same run start at once, and prints status tables', async () => {
+  it('runs every unit once when two compares of the same run start at once (one worker, concurrency 2), and prints status tables', async () => {
     const cfg = config('twice', [{ name: 'bm25-lex', kind: 'bm25', translate: 'lexicon' }, { name: 'zero-shot', kind: 'zero-shot' }]);
     const shared = join(root, 'twice-shared');
     mkdirSync(shared);
     const configPath = join(root, 'twice.json');
     writeFileSync(configPath, JSON.stringify(cfg));
     const queueName = uniqueQueueName('twice');
-    const ws = startWorkers(2, queueName, shared);
+    // One worker running two jobs at once (two job processes).
+    const ws = startWorkers(1, queueName, shared, ['--concurrency', '2']);
     const args = ['compare', '--config', configPath, '--out', shared, '--queue', redis.url, '--queue-name', queueName];
     const [a, b] = [new Cli(args), new Cli(args)];
     expect(await a.exit, a.out).toBe(0);

@@ -106,6 +106,17 @@ describe.skipIf(skip !== null)('queue mode faults', () => {
       expect(await text.exit).toBe(0);
       expect(text.out).toMatch(/failed\s+unit bl-cs seed 1 fold 0\s+\S+\s+[\d.]+ s\s+2\/2\s+cannot resume/);
 
+      // The stale checkpoint removed, the same command computes only the failed unit.
+      rmSync(join(shared, 'retry', 'work'), { recursive: true, force: true });
+      const bm25 = statSync(join(dir, 'results', 'bm25-lex', 'seed-1', 'fold-0', 'result.json')).mtimeMs;
+      const again = cli(['compare', '--config', configPath, '--out', shared, ...queue, '--attempts', '2']);
+      expect(await again.exit, again.out).toBe(0);
+      expect(again.out).toMatch(/queued run retry \(config [0-9a-f]{16}\) on .*: 1 unit\(s\) to compute, 1 already finished/);
+      expect(statSync(join(dir, 'results', 'bm25-lex', 'seed-1', 'fold-0', 'result.json')).mtimeMs).toBe(bm25);
+      const complete = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      expect(complete.complete).toBe(true);
+      expect(complete.failed).toBeUndefined();
+
       worker.proc.kill('SIGTERM');
       expect(await worker.exit).toBe(0);
     } finally {
