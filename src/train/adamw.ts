@@ -106,14 +106,13 @@ export class AdamW {
   importState(state: TensorMap, variables: Map<string, tf.Variable>, step: number): void {
     this.dispose();
     this.step = step;
-    if (step > 0 && state.size === 0 && variables.size > 0) throw new RangeError(`optimizer state holds no moments although ${step} step(s) were taken`);
     for (const [stable, variable] of variables) {
       const m = state.get(`m.${stable}`);
       const v = state.get(`v.${stable}`);
-      if (!m !== !v) throw new RangeError(`optimizer state has only one of the two moments of '${stable}'`);
-      // No moments: no gradient ever reached this variable (e.g. a BiEncoder's unused pooler), so it
-      // had no slot before the checkpoint either and the resumed run goes on exactly the same way.
-      if (!m || !v) continue;
+      if (!m || !v) {
+        if (step > 0) throw new RangeError(`optimizer state lacks moments for '${stable}'`);
+        continue;
+      }
       this.slots.set(variable.name, tf.tidy(() => ({ m: tf.variable(tf.tensor(m.data, m.shape), false), v: tf.variable(tf.tensor(v.data, v.shape), false) })));
     }
   }

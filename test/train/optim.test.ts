@@ -44,20 +44,6 @@ describe('AdamW', () => {
     expect(() => optB.applyGradients({}, NaN)).toThrow(/learning rate/);
     expect(() => new AdamW({ beta1: 1 })).toThrow(/beta1/);
   });
-
-  test('a variable no gradient ever reached (e.g. an unused pooler) resumes without moments', () => {
-    const a = tf.variable(tf.tensor1d([1, 2]));
-    const unused = tf.variable(tf.tensor1d([5, 6]));
-    const opt = new AdamW();
-    opt.applyGradients({ [a.name]: tf.tensor1d([0.1, 0.2]) }, 0.1);
-    const state = opt.exportState(new Map([['a', a], ['pooler', unused]]));
-    expect([...state.keys()].sort()).toEqual(['m.a', 'v.a']);
-    const resumed = new AdamW();
-    resumed.importState(state, new Map([['a', tf.variable(a.clone())], ['pooler', tf.variable(unused.clone())]]), opt.step);
-    expect(resumed.step).toBe(1);
-    expect(() => new AdamW().importState(new Map(), new Map([['a', a]]), 3)).toThrow(/holds no moments although 3 step\(s\)/);
-    expect(() => new AdamW().importState(new Map([['m.a', state.get('m.a')!]]), new Map([['a', a]]), 1)).toThrow(/only one of the two moments of 'a'/);
-  });
 });
 
 describe('schedule, clipping, sampling', () => {
