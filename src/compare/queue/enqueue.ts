@@ -16,7 +16,7 @@ import { prepareRunContext } from '../run-unit.js';
 import type { CompareReport } from '../report.js';
 import { softwareVersions, type CompareRunResult, type FailedUnit } from '../run-compare.js';
 import { DEFAULT_SHARD_SIZE } from '../dense-shards.js';
-import { compareUnits, needsTeacher, unitKey, unitLabel } from '../units.js';
+import { compareUnits, needsTeacher, unitKey } from '../units.js';
 import type { UnitKey } from '../result-store.js';
 import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors, redactUrl } from './connection.js';
 import { childJobOptions, jobIds, jobLabel, type QueueJob, type ReportJob, type RunRef, type TeacherJob, type UnitJob } from './jobs.js';
@@ -51,8 +51,8 @@ export interface QueuedRun {
   skipped: number;
   /** True when the run was already on the queue (another compare enqueued it). */
   following: boolean;
-  /** Ids and labels of the run's jobs, for following them. */
-  jobs: Map<string, string>;
+  /** Ids of the run's teacher and unit jobs, for following them. */
+  jobs: string[];
   data: ExperimentData;
 }
 
@@ -84,7 +84,7 @@ export async function enqueueCompare(config: CompareConfig, options: QueueCompar
       const ref: RunRef = { run: config.name, configHash: ctx.configHash, dataHash: ctx.dataHash, software: softwareVersions(), shardSize };
       const units = compareUnits(config);
       const pending = units.filter((u) => !ctx.store.has(unitKey(u)));
-      const jobs = new Map<string, string>([[jobIds.teacher(ref), 'teacher'], ...units.map((u) => [jobIds.unit(ref, unitKey(u)), `unit ${unitLabel(u)}`] as [string, string])]);
+      const jobs = [jobIds.teacher(ref), ...units.map((u) => jobIds.unit(ref, unitKey(u)))];
       const queued: QueuedRun = { dir, ref, queueUrl: options.queueUrl, queueName, enqueued: pending.length, skipped: units.length - pending.length, following: false, jobs, data: ctx.data };
       const queue = quietErrors(new Queue(queueNames(queueName).units, { connection }), progress.log);
       const flows = quietErrors(new FlowProducer({ connection }), progress.log);
@@ -160,8 +160,7 @@ export async function followQueuedRun(queued: QueuedRun, progress: Progress, pol
   }
 }
 
-async function reportTransitions(queue: Queue, jobs: Map<string, string>, seen: Map<string, string>, progress: Progress): Promise<void> {
-  const ids = [...jobs.keys()];
+async function reportTransitions(queue: Queue, ids: readonly string[], seen: Map<string, string>, progress: Progress): Promise<void> {
   const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
   for (const [i, id] of ids.entries()) {
     const state = states[i];

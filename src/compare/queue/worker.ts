@@ -65,6 +65,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   if (options.engine) await initTf({ backend: options.engine });
   const connection: Redis = await connectRedis(options.queueUrl);
   const settings: JobProcessSettings = { queueUrl: options.queueUrl, queueName, outRoot, engine: options.engine, name, progressIntervalMs: options.progressIntervalMs ?? 5000 };
+  // The compiled module beside this one (dist/): BullMQ forks a Node process that imports it.
   const processorFile = fileURLToPath(new URL('./job-process.js', import.meta.url));
 
   // Jobs this worker has taken and not finished (a job whose lock was lost is checked against Redis).
