@@ -120,6 +120,10 @@ const budgetSchema = obj({
 
 export const METRICS_DEFAULT = ['AP', 'nDCG@10', 'RR@10', 'R@100'];
 
+const retrievalSchema = obj({
+  depth: num({ min: 1, max: 1e7, int: true }).describe('documents kept per query in dense runs: the exact top-depth over all encoding shards (TREC runs usually keep 1000)'),
+});
+
 const statsSchema = obj({
   metrics: uniqueList(str(), 'metric').default(METRICS_DEFAULT).describe('ir_measures names (AP, nDCG@10, RR@10, R@100, P@k, …)'),
   baseline: str().optional().describe('method every other method is tested against (default: the first zero-shot method, else the first method)'),
@@ -145,6 +149,7 @@ const compareFields = obj({
   seeds: uniqueList(num({ min: 0, max: 2 ** 31, int: true }), 'seed'),
   stats: statsSchema.default(() => statsSchema.parse({})),
   scenarios: uniqueList(oneOf(['clir', 'mlir', 'moir']), 'scenario').default(['clir', 'mlir', 'moir']).describe('evaluation scenarios to report'),
+  retrieval: retrievalSchema.optional().describe('dense retrieval settings; absent = every document is ranked for every query'),
 });
 
 /** The `optical compare` experiment configuration as a user writes it (JSON). */
@@ -166,6 +171,8 @@ export const compareConfigSchema = compareFields.superRefine(checkCompareConfig)
     confidence: c.stats.confidence,
   },
   scenarios: c.scenarios,
+  // Only when given, so configs without it keep the identity (hash) of earlier runs.
+  ...(c.retrieval ? { retrieval: c.retrieval } : {}),
 }));
 
 /** Checks that relate several fields (zod runs them once every field is valid on its own). */

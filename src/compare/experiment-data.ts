@@ -21,6 +21,7 @@ import { buildLibreOfficeHelp } from '../data/libreoffice-help.js';
 import { silentProgress, type Progress } from '../data/progress.js';
 import type { CompareConfig } from './config.js';
 import { buildEvalSets, type EvalSet, type HeldOutUnit, type Scenario } from './eval-sets.js';
+import { evalFoldNumbers } from './units.js';
 
 /** Seed of every data-side shuffle (splits, caps): fixed so methods and seeds share the data. */
 export const DATA_SEED = 13;
@@ -221,7 +222,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
     otherPairs = (shiftSource && config.data.shiftTest === 'libreoffice' ? shiftSource : await libreOfficeSource(config, sources, progress)).allPairs();
   }
 
-  const evalFolds = config.data.folds === 1 ? [0] : config.data.evalFolds === 'all' ? [...Array(config.data.folds).keys()] : config.data.evalFolds;
+  const evalFolds = evalFoldNumbers(config);
   const folds: FoldData[] = [];
   for (const k of evalFolds) {
     const ft = test.foldTests(k);

@@ -5,6 +5,7 @@
  * (steps × batch size) — the comparison is about what the data and objective do, not about
  * how long each method trains.
  */
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAnalyzer, type Analyzer } from '../ir/bm25/analyzer.js';
 import { buildIndex, retrieve } from '../ir/bm25/retrieve.js';
@@ -25,9 +26,30 @@ import { cachedTranslator, reverseLexicon } from '../train/methods/word-translat
 import type { TrainingExample } from '../train/ranking-model.js';
 import { methodBudget, type CompareConfig, type MethodConfig, type MethodOf, type TrainedMethod } from './config.js';
 import type { ExperimentData, FoldData } from './experiment-data.js';
-import { denseRun, type DenseRetrievalOptions } from './dense-retrieval.js';
+import { denseRun, type DenseRetrievalOptions, type ShardStorage } from './dense-retrieval.js';
+import { modelFolderId } from './dense-shards.js';
 import type { Scenario } from './eval-sets.js';
 import type { CurvePoint } from './result-store.js';
+import { readTrainingCurve } from './teacher.js';
+
+/** A request to encode missing shards of one unit's collection elsewhere (queue workers). */
+export interface ShardRequest {
+  scenario: Scenario;
+  /** Saved bi-encoder that encodes the documents, and its identity. */
+  modelDir: string;
+  modelId: string;
+  /** Folder the shards go to. */
+  dir: string;
+  missing: number[];
+}
+
+/** How a unit encodes its collections: shard size, ranking depth, and who encodes the shards. */
+export interface EncodingPlan {
+  shardSize?: number;
+  depth?: number;
+  /** Encodes missing shards elsewhere; without it every shard is encoded in this process. */
+  distribute?: (request: ShardRequest) => Promise<void>;
+}
 
 export interface MethodContext {
   config: CompareConfig;
@@ -38,6 +60,7 @@ export interface MethodContext {
   /** Scratch folder of this unit (trainer checkpoints: an interrupted unit resumes mid-training). */
   workDir: string;
   progress: Progress;
+  encoding?: EncodingPlan;
 }
 
 export interface MethodOutput {
@@ -63,11 +86,39 @@ async function loadTeacher(ctx: MethodContext): Promise<BiEncoder> {
   return BiEncoder.fromPretrained(ctx.teacherDir, { maxLength: ctx.config.budget.maxLength });
 }
 
-async function evaluateDense(ctx: MethodContext, model: BiEncoder, options: DenseRetrievalOptions = {}): Promise<Partial<Record<Scenario, Run>>> {
-  // Encoding progress only for collections large enough to take noticeable time.
+/** A saved copy of the model being evaluated (for shards encoded on disk or by other workers). */
+type SavedModel = () => Promise<{ dir: string; id: string }>;
+
+/** The teacher folder as it is (zero-shot, translate-test evaluate the teacher unchanged). */
+function teacherFolder(ctx: MethodContext): SavedModel {
+  return async () => ({ dir: ctx.teacherDir, id: modelFolderId(ctx.teacherDir) });
+}
+
+/** Saves a trained model once into the unit's work folder (atomically: temporary folder, then rename). */
+function savedOnce(ctx: MethodContext, model: BiEncoder): SavedModel {
+  let saved: Promise<{ dir: string; id: string }> | undefined;
+  return () => (saved ??= (async () => {
+    const dir = join(ctx.workDir, 'model');
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    await model.save(tmp);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    return { dir, id: modelFolderId(dir) };
+  })());
+}
+
+async function evaluateDense(ctx: MethodContext, model: BiEncoder, saved: SavedModel, options: DenseRetrievalOptions = {}): Promise<Partial<Record<Scenario, Run>>> {
+  const plan = ctx.encoding ?? {};
   return runAllScenarios(ctx, (scenario) => {
     const set = ctx.fold.sets.get(scenario)!;
-    return denseRun(model, set, { ...options, progress: set.collection.length >= 2000 ? ctx.progress : undefined });
+    const persist = async (): Promise<ShardStorage> => {
+      const { dir: modelDir, id: modelId } = await saved();
+      const dir = join(ctx.workDir, 'encode', scenario);
+      return { dir, modelId, distribute: plan.distribute ? (missing) => plan.distribute!({ scenario, modelDir, modelId, dir, missing }) : undefined };
+    };
+    // Encoding progress only for collections large enough to take noticeable time.
+    return denseRun(model, set, { ...options, shardSize: plan.shardSize, depth: plan.depth, persist, progress: set.collection.length >= 2000 ? ctx.progress : undefined });
   });
 }
 
@@ -94,25 +145,34 @@ async function runBm25(ctx: MethodContext, m: MethodOf<'bm25'>): Promise<MethodO
 async function runZeroShot(ctx: MethodContext): Promise<MethodOutput> {
   const teacher = await loadTeacher(ctx);
   try {
-    return { runs: await evaluateDense(ctx, teacher), curve: [], info: {} };
+    return { runs: await evaluateDense(ctx, teacher, teacherFolder(ctx)), curve: [], info: {} };
   } finally {
     teacher.dispose();
   }
 }
 
-async function runTranslateTest(ctx: MethodContext, m: MethodOf<'translate-test'>): Promise<MethodOutput> {
-  const target = ctx.config.languages[0];
-  const toTarget = cachedTranslator(ctx.data.lexicons.get(target)!);
+/**
+ * The text rewrites of a method at retrieval time (translate-test: word-by-word translation of
+ * queries or documents; every other method: none). A function of the config, data and method, so
+ * a queue worker encoding one shard of a collection rewrites its documents the same way.
+ */
+export function retrievalRewrites(config: CompareConfig, data: ExperimentData, m: MethodConfig): Pick<DenseRetrievalOptions, 'queryText' | 'docText'> {
+  if (m.kind !== 'translate-test') return {};
+  const toTarget = cachedTranslator(data.lexicons.get(config.languages[0])!);
   const toEnglish = new Map<string, (t: string) => string>();
-  for (const [lang, lex] of ctx.data.lexicons) toEnglish.set(lang, cachedTranslator(reverseLexicon(lex)));
+  for (const [lang, lex] of data.lexicons) toEnglish.set(lang, cachedTranslator(reverseLexicon(lex)));
   const intoEnglish = (text: string, lang: string) => (lang === 'en' ? text : (toEnglish.get(lang)?.(text) ?? text));
-  const options: DenseRetrievalOptions = m.side === 'query'
+  return m.side === 'query'
     ? { queryText: (t, lang) => (lang === 'en' ? toTarget(t) : t) }
     : { docText: intoEnglish, queryText: intoEnglish };
+}
+
+async function runTranslateTest(ctx: MethodContext, m: MethodOf<'translate-test'>): Promise<MethodOutput> {
+  const target = ctx.config.languages[0];
   const teacher = await loadTeacher(ctx);
   try {
     return {
-      runs: await evaluateDense(ctx, teacher, options),
+      runs: await evaluateDense(ctx, teacher, teacherFolder(ctx), retrievalRewrites(ctx.config, ctx.data, m)),
       curve: [],
       info: { translation: m.side === 'query' ? `queries EN→${target} word by word (top sense)` : 'documents (and non-English queries) X→EN word by word with the reversed lexicon (top sense)' },
     };
@@ -125,15 +185,11 @@ async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number
   const b = methodBudget(ctx.config, m);
   const model = await loadTeacher(ctx);
   const hybrid = wrap?.(model);
-  const curve: CurvePoint[] = [];
   const trainer = new Trainer({
     model: hybrid ?? model, examples, outputDir: ctx.workDir, steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed,
     saveModels: false, logEvery: Math.max(1, Math.floor(b.steps / 40)), checkpointEvery: Math.max(10, Math.floor(b.steps / 4)),
     onLog: (r) => {
-      if (r.type === 'step' && typeof r.loss === 'number') {
-        curve.push({ step: r.step, loss: r.loss });
-        ctx.progress.update(r.step, r.totalSteps, `${m.name} loss ${r.loss.toFixed(3)}`);
-      }
+      if (r.type === 'step' && typeof r.loss === 'number') ctx.progress.update(r.step, r.totalSteps, `${m.name} loss ${r.loss.toFixed(3)}`);
     },
   });
   try {
@@ -141,13 +197,15 @@ async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number
   } finally {
     trainer.dispose();
   }
-  return { model, curve, hybrid };
+  // The curve from the trainer's log, not from this process's callbacks: a unit resumed from a
+  // checkpoint (after an interruption, or on another worker) keeps the steps logged before it.
+  return { model, curve: readTrainingCurve(ctx.workDir), hybrid };
 }
 
-/** Scores a trained model on every scenario, then frees it. */
+/** Scores a trained model on every scenario (saving it first when its collections are sharded), then frees it. */
 async function evaluateTrained(ctx: MethodContext, model: BiEncoder, curve: CurvePoint[], info: Record<string, string | number>): Promise<MethodOutput> {
   try {
-    return { runs: await evaluateDense(ctx, model), curve, info };
+    return { runs: await evaluateDense(ctx, model, savedOnce(ctx, model)), curve, info };
   } finally {
     model.dispose();
   }

@@ -3,10 +3,13 @@
  *     runs/<name>/results/<method>/seed-<s>/fold-<k>/{result.json, <scenario>.run}
  * A unit is written into a temporary sibling directory and renamed into place only when complete,
  * so an interrupted compare never leaves a half-written result that a restart would trust; on
- * restart, finished units are skipped and leftover temporary directories are removed.
+ * restart, finished units are skipped and leftover temporary directories are removed. Writers on
+ * several machines may share the folder (queue workers): temporary names carry host and pid.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { Run } from '../ir/types.js';
 import { formatRunLines, parseRun } from '../ir/formats/trec-run.js';
 import { sha256 } from '../data/formats.js';
@@ -29,6 +32,9 @@ export interface UnitResult {
   curve: CurvePoint[];
   /** Free-form facts the report prints (which cross-lingual source was used, CS frequency, ...). */
   info: Record<string, string | number>;
+  /** tfjs backend that computed the unit, and the process (host:pid) that ran it. */
+  engine?: string;
+  worker?: string;
   /** scenario → file name and sha256 of its TREC run. */
   runs: Partial<Record<Scenario, { file: string; sha256: string }>>;
 }
@@ -50,19 +56,18 @@ export class ResultStore {
     return existsSync(join(this.unitDir(k), 'result.json'));
   }
 
-  /** Removes temporary directories left by an interrupted unit. Returns how many were removed. */
-  cleanPartial(): number {
-    const root = join(this.dir, 'results');
-    if (!existsSync(root)) return 0;
+  /**
+   * Removes the temporary directories an interrupted writer of unit `k` left (they are never
+   * read). Call it holding the unit's lock, so no live writer's directory is removed.
+   */
+  cleanPartial(k: UnitKey): number {
+    const unit = this.unitDir(k);
+    const parent = dirname(unit);
     let removed = 0;
-    for (const method of readdirSync(root)) {
-      for (const seed of safeList(join(root, method))) {
-        for (const entry of safeList(join(root, method, seed))) {
-          if (entry.includes('.tmp-')) {
-            rmSync(join(root, method, seed, entry), { recursive: true, force: true });
-            removed++;
-          }
-        }
+    for (const entry of safeList(parent)) {
+      if (entry.startsWith(`${basename(unit)}.tmp-`)) {
+        rmSync(join(parent, entry), { recursive: true, force: true });
+        removed++;
       }
     }
     return removed;
@@ -71,8 +76,8 @@ export class ResultStore {
   /** Writes a finished unit atomically (temporary directory, then rename). */
   write(k: UnitKey, result: Omit<UnitResult, 'runs'>, runs: Partial<Record<Scenario, Run>>, tag: string): UnitResult {
     const final = this.unitDir(k);
-    const tmp = `${final}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
+    // Unique across the machines that share the run folder.
+    const tmp = `${final}.tmp-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     mkdirSync(tmp, { recursive: true });
     const written: UnitResult['runs'] = {};
     for (const [scenario, run] of Object.entries(runs) as [Scenario, Run][]) {

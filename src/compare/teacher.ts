@@ -50,19 +50,46 @@ export interface TeacherResult {
   seconds: number;
 }
 
-function readCurve(dir: string): CurvePoint[] {
+/**
+ * The loss curve in a trainer folder's train-log.jsonl. A run resumed from a checkpoint logs the
+ * steps after the checkpoint again, and a process killed mid-write leaves a torn last line: the
+ * torn line is skipped and, per step, the last record wins (a resumed step reproduces the same
+ * loss), so the curve is the one an uninterrupted run logs.
+ */
+export function readTrainingCurve(dir: string): CurvePoint[] {
   const path = join(dir, 'train-log.jsonl');
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as LogRecord)
-    .filter((r) => r.type === 'step' && typeof r.loss === 'number').map((r) => ({ step: r.step, loss: r.loss! }));
+  const byStep = new Map<number, number>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    let r: LogRecord;
+    try {
+      r = JSON.parse(line) as LogRecord;
+    } catch {
+      continue;
+    }
+    if (r.type === 'step' && typeof r.loss === 'number') {
+      byStep.delete(r.step);
+      byStep.set(r.step, r.loss);
+    }
+  }
+  return [...byStep].sort((a, b) => a[0] - b[0]).map(([step, loss]) => ({ step, loss }));
+}
+
+/** The finished teacher in `dir`, or null when it is not finished. */
+export function finishedTeacher(config: CompareConfig, data: ExperimentData, dir: string): TeacherResult | null {
+  const finalDir = join(dir, 'final');
+  if (!existsSync(join(finalDir, 'config.json')) || !existsSync(join(dir, 'teacher.done'))) return null;
+  return { dir: finalDir, key: teacherKey(config, data), curve: readTrainingCurve(dir), seconds: Number(readFileSync(join(dir, 'teacher.done'), 'utf8')) || 0 };
 }
 
 /** Trains (or resumes, or reuses) the teacher; returns the folder of the final bi-encoder. */
 export async function ensureTeacher(config: CompareConfig, data: ExperimentData, dir: string, progress: Progress): Promise<TeacherResult> {
   const finalDir = join(dir, 'final');
-  if (existsSync(join(finalDir, 'config.json')) && existsSync(join(dir, 'teacher.done'))) {
+  const finished = finishedTeacher(config, data, dir);
+  if (finished) {
     progress.log('teacher: reusing the finished teacher');
-    return { dir: finalDir, key: teacherKey(config, data), curve: readCurve(dir), seconds: Number(readFileSync(join(dir, 'teacher.done'), 'utf8')) || 0 };
+    return finished;
   }
   const t0 = performance.now();
   let model: BiEncoder;
@@ -94,5 +121,5 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   model.dispose();
   const seconds = (performance.now() - t0) / 1000;
   writeFileSync(join(dir, 'teacher.done'), String(seconds));
-  return { dir: finalDir, key: teacherKey(config, data), curve: readCurve(dir), seconds };
+  return { dir: finalDir, key: teacherKey(config, data), curve: readTrainingCurve(dir), seconds };
 }

@@ -15,6 +15,9 @@ export { tf };
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
+/** Every backend name initTf accepts (for command-line checks). */
+export const TF_BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
 export interface TfInitOptions {
   /** Force a backend instead of the automatic order; throws when it cannot be initialised. */
   backend?: BackendName;
@@ -25,7 +28,7 @@ let ready: Promise<BackendName> | null = null;
 /** Initialises tfjs once and resolves to the name of the active backend. */
 export function initTf(options: TfInitOptions = {}): Promise<BackendName> {
   const wanted = options.backend ?? (process.env.OPTICAL_TF_BACKEND as BackendName | undefined);
-  if (wanted !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(wanted)) {
+  if (wanted !== undefined && !TF_BACKENDS.includes(wanted)) {
     return Promise.reject(new RangeError(`backend must be 'tensorflow', 'wasm' or 'cpu', got '${wanted}'`));
   }
   if (ready === null) ready = pickBackend(wanted);

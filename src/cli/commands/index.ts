@@ -21,4 +21,6 @@ export const commands: Record<string, () => Promise<Command>> = {
   'cs-sweep': async () => (await import('./cs-sweep.js')).command,
   'mix-sweep': async () => (await import('./mix-sweep.js')).command,
   config: async () => (await import('./config.js')).command,
+  worker: async () => (await import('./worker.js')).command,
+  queue: async () => (await import('./queue.js')).command,
 };
