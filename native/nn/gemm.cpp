@@ -1,51 +1,408 @@
-// Portable reference implementation of gemm.h (correct, deterministic, slow). The optimised,
-// packed and ISA-dispatched kernels replace this file's internals; the interface stays.
+// The GEMM driver: Goto/BLIS blocking around the per-ISA micro-kernels of gemm_kernels.h, threads
+// over tiles of C (never over K), and the optional OpenBLAS back end (gemm_openblas.h).
+//
+// One product, own kernels:
+//   K is cut into blocks of at most KernelSet::kc (how, depends only on K). Phase 1 packs every K
+//   block of op(A) into MR-row slabs and of op(B) into NR-column slabs (parallel over slabs).
+//   Phase 2 cuts C into tiles of whole slabs (parallel over tiles; their size adapts to the thread
+//   count, which is free because it changes no arithmetic); a tile loops over K blocks, then over its
+//   B slabs (kc×NR, L1-resident), then over its A slabs (the tile's mc×kc block, L2-resident).
+// Batched products run one product per task (each task packs its own operands).
 #include "gemm.h"
 
 #include <algorithm>
-#include <vector>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "../core/fast_math.h"
+#include "../core/isa.h"
+#include "gemm_kernels.h"
+#include "gemm_openblas.h"
 
 namespace nn {
 
+using gemm_detail::KernelSet;
+using gemm_detail::Update;
+
 namespace {
 
-inline float at(const float* X, int64_t ld, bool trans, int64_t r, int64_t c) {
-  return trans ? X[c * ld + r] : X[r * ld + c];
+// ---------------------------------------------------------------------------------------------
+// Scratch
+
+// A 64-byte aligned float buffer that only grows (packing scratch is reused across calls; the
+// engine multiplies the same shapes every step). Buffers above kKeepFloats are freed after use.
+class Scratch {
+ public:
+  ~Scratch() { std::free(data_); }
+  float* get(size_t n) {
+    if (n > capacity_) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+      const size_t bytes = ((n * sizeof(float) + 63) / 64) * 64;
+      data_ = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (data_ == nullptr) throw std::bad_alloc();
+      capacity_ = n;
+    }
+    return data_;
+  }
+  void trim() {
+    if (capacity_ > kKeepFloats) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+    }
+  }
+
+ private:
+  static constexpr size_t kKeepFloats = size_t(1) << 24;  // 64 MiB
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// The calling thread's packed operands of one sgemm (read by every thread of that call), and a pool
+// thread's own operands while it runs one product of a batch. Distinct buffers, so a thread that
+// calls sgemm from inside a pool task cannot clobber anything: nothing is ever shared otherwise.
+thread_local Scratch t_packed;
+thread_local Scratch t_batch_item;
+
+struct TrimOnExit {
+  Scratch& s;
+  ~TrimOnExit() { s.trim(); }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Kernel choice
+
+const KernelSet& own_kernels() {
+  static const KernelSet& set = [&]() -> const KernelSet& {
+#if defined(OPTICAL_GEMM_X86)
+    switch (ot::isa_choice().active) {
+      case ot::Isa::X86_64_V4: return gemm_detail::kernels_avx512();
+      case ot::Isa::X86_64_V3: return gemm_detail::kernels_avx2();
+      default: break;
+    }
+#endif
+    return gemm_detail::kernels_portable();
+  }();
+  return set;
 }
 
-void gemm_rows(bool transA, bool transB, int64_t r0, int64_t r1, int64_t N, int64_t K, float alpha, const float* A,
-               int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  for (int64_t i = r0; i < r1; ++i) {
-    for (int64_t j = 0; j < N; ++j) {
-      float s = 0.0f;
-      for (int64_t k = 0; k < K; ++k) s += at(A, lda, transA, i, k) * at(B, ldb, transB, k, j);
-      float& c = C[i * ldc + j];
-      c = beta == 0.0f ? alpha * s : alpha * s + beta * c;
+GemmBackend parse_backend_env(std::string& note) {
+  const char* env = std::getenv("OPTICAL_GEMM");
+  const std::string v = env == nullptr ? "" : env;
+  if (v.empty() || v == "auto") return GemmBackend::Auto;
+  if (v == "own") return GemmBackend::Own;
+  if (v == "openblas") return GemmBackend::OpenBlas;
+  note = "OPTICAL_GEMM=" + v + " is not one of auto, own, openblas; using auto";
+  return GemmBackend::Auto;
+}
+
+struct BackendChoice {
+  GemmBackend requested = GemmBackend::Auto;  // from OPTICAL_GEMM
+  bool openblas = false;                      // OpenBLAS loaded and allowed
+  std::string note;
+};
+
+const BackendChoice& backend_choice() {
+  static const BackendChoice choice = [] {
+    BackendChoice c;
+    std::string envNote;
+    c.requested = parse_backend_env(envNote);
+    if (c.requested == GemmBackend::Own) {
+      c.note = "OPTICAL_GEMM=own: OpenBLAS is not loaded";
+      return c;
+    }
+    const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
+    c.openblas = ob.loaded;
+    if (c.requested == GemmBackend::OpenBlas && !ob.loaded)
+      c.note = "OPTICAL_GEMM=openblas but " + ob.error + "; using the own kernels";
+    if (!envNote.empty()) c.note = envNote + (c.note.empty() ? "" : "; " + c.note);
+    return c;
+  }();
+  return choice;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking
+
+struct KBlocks {
+  int64_t count = 0;  // number of K blocks
+  int64_t size = 0;   // every block has `size` entries except the last (K − (count−1)·size)
+  int64_t start(int64_t b) const { return b * size; }
+  int64_t len(int64_t b, int64_t K) const { return std::min(size, K - b * size); }
+};
+
+// The K blocks of a product: as few as the kernel's kc allows, of equal size. A function of K and
+// the kernel alone — this is the only blocking that the arithmetic of a C entry depends on.
+KBlocks k_blocks(int64_t K, int kc) {
+  KBlocks kb;
+  kb.count = (K + kc - 1) / kc;
+  kb.size = (K + kb.count - 1) / kb.count;
+  return kb;
+}
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// C = beta·C (beta = 0: zeros, C not read), for alpha = 0 or K = 0.
+void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f)
+      std::fill(c, c + N, 0.0f);
+    else if (beta != 1.0f)
+      for (int64_t j = 0; j < N; ++j) c[j] = beta * c[j];
+  }
+}
+
+struct Problem {
+  bool transA, transB;
+  int64_t M, N, K;
+  float alpha;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float beta;
+  float* C;
+  int64_t ldc;
+};
+
+// Layout of the packed operands of one product.
+struct Packing {
+  KBlocks kb;
+  int64_t mSlabs, nSlabs;  // MR-row slabs of op(A), NR-column slabs of op(B)
+  int64_t aFloats, bFloats;
+  Packing(const Problem& p, const KernelSet& ks)
+      : kb(k_blocks(p.K, ks.kc)),
+        mSlabs(ceil_div(p.M, ks.mr)),
+        nSlabs(ceil_div(p.N, ks.nr)),
+        aFloats(mSlabs * ks.mr * p.K),
+        bFloats(nSlabs * ks.nr * p.K) {}
+  // Block b of op(A) starts at k0·(mSlabs·MR); within it slab s is MR·len floats.
+  const float* a_slab(const float* Ap, const KernelSet& ks, int64_t b, int64_t s, int64_t K) const {
+    return Ap + kb.start(b) * mSlabs * ks.mr + s * ks.mr * kb.len(b, K);
+  }
+  const float* b_slab(const float* Bp, const KernelSet& ks, int64_t b, int64_t s, int64_t K) const {
+    return Bp + kb.start(b) * nSlabs * ks.nr + s * ks.nr * kb.len(b, K);
+  }
+};
+
+void pack_a_slabs(const Problem& p, const KernelSet& ks, const Packing& pk, float* Ap, int64_t b, int64_t s0,
+                  int64_t s1) {
+  const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
+  for (int64_t s = s0; s < s1; ++s) {
+    const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - s * ks.mr));
+    ks.pack_a(p.transA, p.A, p.lda, s * ks.mr, rows, k0, kc, const_cast<float*>(pk.a_slab(Ap, ks, b, s, p.K)));
+  }
+}
+
+void pack_b_slabs(const Problem& p, const KernelSet& ks, const Packing& pk, float* Bp, int64_t b, int64_t s0,
+                  int64_t s1) {
+  const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
+  for (int64_t s = s0; s < s1; ++s) {
+    const int cols = static_cast<int>(std::min<int64_t>(ks.nr, p.N - s * ks.nr));
+    ks.pack_b(p.transB, p.B, p.ldb, k0, kc, s * ks.nr, cols, const_cast<float*>(pk.b_slab(Bp, ks, b, s, p.K)));
+  }
+}
+
+// C tile = slabs [ms0, ms1) × [ns0, ns1), over every K block.
+void compute_tile(const Problem& p, const KernelSet& ks, const Packing& pk, const float* Ap, const float* Bp,
+                  int64_t ms0, int64_t ms1, int64_t ns0, int64_t ns1) {
+  for (int64_t b = 0; b < pk.kb.count; ++b) {
+    const int64_t kc = pk.kb.len(b, p.K);
+    const Update update = b > 0 ? Update::Accumulate : p.beta == 0.0f ? Update::Store : Update::ScaleAdd;
+    for (int64_t ns = ns0; ns < ns1; ++ns) {
+      const float* bs = pk.b_slab(Bp, ks, b, ns, p.K);
+      const int64_t j = ns * ks.nr;
+      const int cols = static_cast<int>(std::min<int64_t>(ks.nr, p.N - j));
+      for (int64_t ms = ms0; ms < ms1; ++ms) {
+        const int64_t i = ms * ks.mr;
+        const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - i));
+        ks.kernel(kc, pk.a_slab(Ap, ks, b, ms, p.K), bs, p.C + i * p.ldc + j, p.ldc, rows, cols, p.alpha, p.beta,
+                  update);
+      }
     }
   }
 }
 
+// Below this many multiply-adds a product runs on the calling thread alone.
+constexpr double kParallelMacs = 1 << 17;
+
+// One product on the own kernels, on up to `threads` pool threads.
+void own_product(const Problem& p, const KernelSet& ks, ot::ThreadPool& pool, int threads) {
+  const Packing pk(p, ks);
+  float* Ap = t_packed.get(static_cast<size_t>(pk.aFloats + pk.bFloats));
+  const TrimOnExit trim{t_packed};
+  float* Bp = Ap + pk.aFloats;
+  const double macs = double(p.M) * double(p.N) * double(p.K);
+  const int nt = macs < kParallelMacs ? 1 : pool.threads_for(pk.mSlabs * pk.nSlabs, threads);
+
+  // Phase 1: pack. Tasks: per K block, groups of A slabs (an mc block) and of B slabs (an nc block).
+  const int64_t aGroup = std::max<int64_t>(1, ks.mc / ks.mr), bGroup = std::max<int64_t>(1, ks.nc / ks.nr);
+  const int64_t aTasks = ceil_div(pk.mSlabs, aGroup), bTasks = ceil_div(pk.nSlabs, bGroup);
+  const int64_t perBlock = aTasks + bTasks;
+  auto pack = [&](int64_t t, int) {
+    const ot::FlushDenormals ftz;
+    const int64_t b = t / perBlock, r = t % perBlock;
+    if (r < aTasks)
+      pack_a_slabs(p, ks, pk, Ap, b, r * aGroup, std::min(pk.mSlabs, (r + 1) * aGroup));
+    else
+      pack_b_slabs(p, ks, pk, Bp, b, (r - aTasks) * bGroup, std::min(pk.nSlabs, (r - aTasks + 1) * bGroup));
+  };
+
+  // Phase 2: tiles of C, at most the kernel's preferred mc × nc, their count a multiple of the
+  // thread count where the slabs allow it (tile t covers an even share of the slabs: sizes differ by
+  // at most one slab), so every thread gets the same amount of work.
+  int64_t tm = ceil_div(pk.mSlabs, aGroup), tn = ceil_div(pk.nSlabs, bGroup);
+  while ((tm * tn) % nt != 0 && (tm < pk.mSlabs || tn < pk.nSlabs)) {
+    if (tm < pk.mSlabs && (pk.mSlabs * tn >= pk.nSlabs * tm || tn >= pk.nSlabs))
+      ++tm;
+    else
+      ++tn;
+  }
+  auto tile = [&](int64_t t, int) {
+    const ot::FlushDenormals ftz;
+    const int64_t ti = t % tm, tj = t / tm;
+    compute_tile(p, ks, pk, Ap, Bp, pk.mSlabs * ti / tm, pk.mSlabs * (ti + 1) / tm, pk.nSlabs * tj / tn,
+                 pk.nSlabs * (tj + 1) / tn);
+  };
+
+  if (nt == 1) {
+    for (int64_t t = 0; t < pk.kb.count * perBlock; ++t) pack(t, 0);
+    for (int64_t t = 0; t < tm * tn; ++t) tile(t, 0);
+  } else {
+    pool.parallel_for(pk.kb.count * perBlock, nt, pack);
+    pool.parallel_for(tm * tn, nt, tile);
+  }
+}
+
+// One product of a batch, on the calling thread (packing into this thread's own scratch).
+void own_product_single(const Problem& p, const KernelSet& ks) {
+  const Packing pk(p, ks);
+  float* Ap = t_batch_item.get(static_cast<size_t>(pk.aFloats + pk.bFloats));
+  const TrimOnExit trim{t_batch_item};
+  float* Bp = Ap + pk.aFloats;
+  for (int64_t b = 0; b < pk.kb.count; ++b) {
+    pack_a_slabs(p, ks, pk, Ap, b, 0, pk.mSlabs);
+    pack_b_slabs(p, ks, pk, Bp, b, 0, pk.nSlabs);
+  }
+  compute_tile(p, ks, pk, Ap, Bp, 0, pk.mSlabs, 0, pk.nSlabs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+void check(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(std::string("nn::sgemm: ") + what);
+}
+
+void validate(const Problem& p) {
+  check(p.M >= 0 && p.N >= 0 && p.K >= 0, "M, N and K must be ≥ 0");
+  check(p.lda >= std::max<int64_t>(1, p.transA ? p.M : p.K), "lda must be ≥ max(1, transA ? M : K)");
+  check(p.ldb >= std::max<int64_t>(1, p.transB ? p.K : p.N), "ldb must be ≥ max(1, transB ? K : N)");
+  check(p.ldc >= std::max<int64_t>(1, p.N), "ldc must be ≥ max(1, N)");
+  check(p.M == 0 || p.N == 0 || p.C != nullptr, "C is null");
+  check(p.M == 0 || p.N == 0 || p.K == 0 || p.alpha == 0.0f || (p.A != nullptr && p.B != nullptr),
+        "A or B is null");
+}
+
+// True when there is no product to form: C = beta·C has been done (or nothing is to be done).
+bool trivial(const Problem& p) {
+  if (p.M == 0 || p.N == 0) return true;
+  if (p.K == 0 || p.alpha == 0.0f) {
+    scale_c(p.M, p.N, p.beta, p.C, p.ldc);
+    return true;
+  }
+  return false;
+}
+
+bool use_openblas(GemmBackend backend) {
+  const BackendChoice& c = backend_choice();
+  if (backend == GemmBackend::Own) return false;
+  if (backend == GemmBackend::OpenBlas) {
+    if (!gemm_detail::openblas().loaded)
+      throw std::runtime_error("nn::sgemm: OpenBLAS requested but " + gemm_detail::openblas().error);
+    return true;
+  }
+  // Auto: what OPTICAL_GEMM asked for; with `auto` the own kernels (see gemm_info().note for why).
+  return c.requested == GemmBackend::OpenBlas && c.openblas;
+}
+
 }  // namespace
+
+void sgemm_with(GemmBackend backend, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                ot::ThreadPool& pool, int threads) {
+  const Problem p{transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  validate(p);
+  if (trivial(p)) return;
+  if (use_openblas(backend)) {
+    gemm_detail::openblas_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool, threads);
+    return;
+  }
+  own_product(p, own_kernels(), pool, threads);
+}
 
 void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
            const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ot::ThreadPool& pool, int threads) {
-  constexpr int64_t kRows = 16;
-  const int64_t tasks = (M + kRows - 1) / kRows;
-  pool.parallel_for(tasks, threads, [&](int64_t t, int) {
-    gemm_rows(transA, transB, t * kRows, std::min(M, (t + 1) * kRows), N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-  });
+  sgemm_with(GemmBackend::Auto, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool, threads);
+}
+
+void sgemm_strided_batched_with(GemmBackend backend, bool transA, bool transB, int64_t M, int64_t N, int64_t K,
+                                float alpha, const float* A, int64_t lda, int64_t strideA, const float* B,
+                                int64_t ldb, int64_t strideB, float beta, float* C, int64_t ldc, int64_t strideC,
+                                int64_t batch, ot::ThreadPool& pool, int threads) {
+  check(batch >= 0, "batch must be ≥ 0");
+  const Problem first{transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+  validate(first);
+  if (batch == 0 || M == 0 || N == 0) return;
+  const bool blas = use_openblas(backend);
+  const KernelSet& ks = own_kernels();
+  const double macs = double(M) * double(N) * double(K) * double(batch);
+  const int nt = macs < kParallelMacs ? 1 : pool.threads_for(batch, threads);
+  auto item = [&](int64_t b, int) {
+    const ot::FlushDenormals ftz;
+    const Problem p{transA, transB, M, N, K, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta,
+                    C + b * strideC, ldc};
+    if (trivial(p)) return;
+    if (blas)
+      gemm_detail::openblas_sgemm_single(transA, transB, M, N, K, alpha, p.A, lda, p.B, ldb, beta, p.C, ldc);
+    else
+      own_product_single(p, ks);
+  };
+  if (nt == 1)
+    for (int64_t b = 0; b < batch; ++b) item(b, 0);
+  else
+    pool.parallel_for(batch, nt, item);
 }
 
 void sgemm_strided_batched(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                            int64_t lda, int64_t strideA, const float* B, int64_t ldb, int64_t strideB, float beta,
-                           float* C, int64_t ldc, int64_t strideC, int64_t batch, ot::ThreadPool& pool, int threads) {
-  pool.parallel_for(batch, threads, [&](int64_t b, int) {
-    gemm_rows(transA, transB, 0, M, N, K, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta, C + b * strideC, ldc);
-  });
+                           float* C, int64_t ldc, int64_t strideC, int64_t batch, ot::ThreadPool& pool,
+                           int threads) {
+  sgemm_strided_batched_with(GemmBackend::Auto, transA, transB, M, N, K, alpha, A, lda, strideA, B, ldb, strideB,
+                             beta, C, ldc, strideC, batch, pool, threads);
 }
 
 const GemmInfo& gemm_info() {
-  static const GemmInfo info{"portable-reference", "unoptimised reference loop"};
+  static const GemmInfo info = [] {
+    GemmInfo g;
+    const BackendChoice& c = backend_choice();
+    const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
+    g.kernel = own_kernels().name;
+    g.isa = ot::to_string(ot::isa_choice().active);
+    g.openblasAvailable = c.openblas;
+    g.openblas = ob.loaded ? ob.config : ob.error;
+    g.backend = use_openblas(GemmBackend::Auto) ? "openblas" : "own";
+    g.note = c.note;
+    return g;
+  }();
   return info;
 }
 
