@@ -2,7 +2,7 @@
 //
 //   gemm({ a, b, c, m, n, k, transA?, transB?, alpha?, beta?, lda?, ldb?, ldc?,
 //          batch?, strideA?, strideB?, strideC?, threads?, backend? })   → undefined, writes c
-//   gemmInfo()                                → { backend, kernel, isa, openblasAvailable, openblas, note, threads }
+//   gemmInfo()                                → { backend, kernel, isa, isaSupported, openblasAvailable, openblas, note, threads }
 //   gemmPeak({ isa?, threads?, seconds? })    → measured GFLOP/s (nn::measure_peak_gflops)
 //
 // a, b, c are Float32Arrays holding row-major matrices as in native/nn/gemm.h (C = alpha·op(A)·op(B)
@@ -204,6 +204,7 @@ Napi::Value GemmInfo(const Napi::CallbackInfo& info) {
   o.Set("backend", g.backend);
   o.Set("kernel", g.kernel);
   o.Set("isa", g.isa);
+  o.Set("isaSupported", g.isaSupported);
   o.Set("openblasAvailable", g.openblasAvailable);
   o.Set("openblas", g.openblas);
   o.Set("note", g.note);

@@ -2,11 +2,11 @@
 // over tiles of C (never over K), and the optional OpenBLAS back end (gemm_openblas.h).
 //
 // One product, own kernels:
-//   K is cut into blocks of at most KernelSet::kc (how, depends only on K). Phase 1 packs every K
-//   block of op(A) into MR-row slabs and of op(B) into NR-column slabs (parallel over slabs).
-//   Phase 2 cuts C into tiles of whole slabs (parallel over tiles; their size adapts to the thread
-//   count, which is free because it changes no arithmetic); a tile loops over K blocks, then over its
-//   B slabs (kc×NR, L1-resident), then over its A slabs (the tile's mc×kc block, L2-resident).
+//   K is cut into blocks of at most KernelSet::kc (how, depends only on K). op(B) is packed first,
+//   every K block into NR-column slabs (in parallel when it is large). Then C is cut into tiles of
+//   whole slabs, one task each (their number adapts to the thread count, which is free because it
+//   changes no arithmetic); per K block a tile packs its own A rows into MR-row slabs (kept in L2),
+//   then runs its B slabs (kc×NR, kept in L1) against them.
 // Batched products run one product per task (each task packs its own operands).
 #include "gemm.h"
 
@@ -173,50 +173,45 @@ struct Problem {
   int64_t ldc;
 };
 
-// Layout of the packed operands of one product.
+// The blocking of one product: its K blocks and its MR-row / NR-column slabs.
 struct Packing {
   KBlocks kb;
-  int64_t mSlabs, nSlabs;  // MR-row slabs of op(A), NR-column slabs of op(B)
-  int64_t aFloats, bFloats;
+  int64_t mSlabs, nSlabs;
+  int64_t bFloats;  // all of op(B), packed
   Packing(const Problem& p, const KernelSet& ks)
       : kb(k_blocks(p.K, ks.kc)),
         mSlabs(ceil_div(p.M, ks.mr)),
         nSlabs(ceil_div(p.N, ks.nr)),
-        aFloats(mSlabs * ks.mr * p.K),
         bFloats(nSlabs * ks.nr * p.K) {}
-  // Block b of op(A) starts at k0·(mSlabs·MR); within it slab s is MR·len floats.
-  const float* a_slab(const float* Ap, const KernelSet& ks, int64_t b, int64_t s, int64_t K) const {
-    return Ap + kb.start(b) * mSlabs * ks.mr + s * ks.mr * kb.len(b, K);
-  }
-  const float* b_slab(const float* Bp, const KernelSet& ks, int64_t b, int64_t s, int64_t K) const {
+  // Packed op(B): block b starts at k0·(nSlabs·NR); within it slab s is NR·len floats.
+  float* b_slab(float* Bp, const KernelSet& ks, int64_t b, int64_t s, int64_t K) const {
     return Bp + kb.start(b) * nSlabs * ks.nr + s * ks.nr * kb.len(b, K);
   }
+  // A tile's packed A rows (one K block at a time): `slabs` MR-row slabs.
+  int64_t a_floats(const KernelSet& ks, int64_t slabs) const { return slabs * ks.mr * kb.size; }
 };
-
-void pack_a_slabs(const Problem& p, const KernelSet& ks, const Packing& pk, float* Ap, int64_t b, int64_t s0,
-                  int64_t s1) {
-  const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
-  for (int64_t s = s0; s < s1; ++s) {
-    const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - s * ks.mr));
-    ks.pack_a(p.transA, p.A, p.lda, s * ks.mr, rows, k0, kc, const_cast<float*>(pk.a_slab(Ap, ks, b, s, p.K)));
-  }
-}
 
 void pack_b_slabs(const Problem& p, const KernelSet& ks, const Packing& pk, float* Bp, int64_t b, int64_t s0,
                   int64_t s1) {
   const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
   for (int64_t s = s0; s < s1; ++s) {
     const int cols = static_cast<int>(std::min<int64_t>(ks.nr, p.N - s * ks.nr));
-    ks.pack_b(p.transB, p.B, p.ldb, k0, kc, s * ks.nr, cols, const_cast<float*>(pk.b_slab(Bp, ks, b, s, p.K)));
+    ks.pack_b(p.transB, p.B, p.ldb, k0, kc, s * ks.nr, cols, pk.b_slab(Bp, ks, b, s, p.K));
   }
 }
 
-// C tile = slabs [ms0, ms1) × [ns0, ns1), over every K block.
-void compute_tile(const Problem& p, const KernelSet& ks, const Packing& pk, const float* Ap, const float* Bp,
-                  int64_t ms0, int64_t ms1, int64_t ns0, int64_t ns1) {
+// C tile = slabs [ms0, ms1) × [ns0, ns1) over every K block. Per block the tile packs its own A
+// rows into Ab (kept in L2 while every B slab of the tile passes by), then runs the B slabs
+// (each kc×NR, reused from L1 by all A slabs).
+void compute_tile(const Problem& p, const KernelSet& ks, const Packing& pk, float* Bp, float* Ab, int64_t ms0,
+                  int64_t ms1, int64_t ns0, int64_t ns1) {
   for (int64_t b = 0; b < pk.kb.count; ++b) {
-    const int64_t kc = pk.kb.len(b, p.K);
+    const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
     const Update update = b > 0 ? Update::Accumulate : p.beta == 0.0f ? Update::Store : Update::ScaleAdd;
+    for (int64_t ms = ms0; ms < ms1; ++ms) {
+      const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - ms * ks.mr));
+      ks.pack_a(p.transA, p.A, p.lda, ms * ks.mr, rows, k0, kc, Ab + (ms - ms0) * ks.mr * kc);
+    }
     for (int64_t ns = ns0; ns < ns1; ++ns) {
       const float* bs = pk.b_slab(Bp, ks, b, ns, p.K);
       const int64_t j = ns * ks.nr;
@@ -224,7 +219,7 @@ void compute_tile(const Problem& p, const KernelSet& ks, const Packing& pk, cons
       for (int64_t ms = ms0; ms < ms1; ++ms) {
         const int64_t i = ms * ks.mr;
         const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - i));
-        ks.kernel(kc, pk.a_slab(Ap, ks, b, ms, p.K), bs, p.C + i * p.ldc + j, p.ldc, rows, cols, p.alpha, p.beta,
+        ks.kernel(kc, Ab + (ms - ms0) * ks.mr * kc, bs, p.C + i * p.ldc + j, p.ldc, rows, cols, p.alpha, p.beta,
                   update);
       }
     }
@@ -233,51 +228,53 @@ void compute_tile(const Problem& p, const KernelSet& ks, const Packing& pk, cons
 
 // Below this many multiply-adds a product runs on the calling thread alone.
 constexpr double kParallelMacs = 1 << 17;
+// op(B) up to this many floats is packed by the calling thread (cheaper than a second hand-off to
+// the pool); larger ones are packed in parallel first.
+constexpr int64_t kSerialPackFloats = 1 << 16;
 
 // One product on the own kernels, on up to `threads` pool threads.
 void own_product(const Problem& p, const KernelSet& ks, ot::ThreadPool& pool, int threads) {
   const Packing pk(p, ks);
-  float* Ap = t_packed.get(static_cast<size_t>(pk.aFloats + pk.bFloats));
-  const TrimOnExit trim{t_packed};
-  float* Bp = Ap + pk.aFloats;
   const double macs = double(p.M) * double(p.N) * double(p.K);
   const int nt = macs < kParallelMacs ? 1 : pool.threads_for(pk.mSlabs * pk.nSlabs, threads);
 
-  // Phase 1: pack. Tasks: per K block, groups of A slabs (an mc block) and of B slabs (an nc block).
-  const int64_t aGroup = std::max<int64_t>(1, ks.mc / ks.mr), bGroup = std::max<int64_t>(1, ks.nc / ks.nr);
-  const int64_t aTasks = ceil_div(pk.mSlabs, aGroup), bTasks = ceil_div(pk.nSlabs, bGroup);
-  const int64_t perBlock = aTasks + bTasks;
-  auto pack = [&](int64_t t, int) {
-    const ot::FlushDenormals ftz;
-    const int64_t b = t / perBlock, r = t % perBlock;
-    if (r < aTasks)
-      pack_a_slabs(p, ks, pk, Ap, b, r * aGroup, std::min(pk.mSlabs, (r + 1) * aGroup));
-    else
-      pack_b_slabs(p, ks, pk, Bp, b, (r - aTasks) * bGroup, std::min(pk.nSlabs, (r - aTasks + 1) * bGroup));
-  };
-
-  // Phase 2: tiles of C, at most the kernel's preferred mc × nc, their count a multiple of the
-  // thread count where the slabs allow it (tile t covers an even share of the slabs: sizes differ by
-  // at most one slab), so every thread gets the same amount of work.
-  int64_t tm = ceil_div(pk.mSlabs, aGroup), tn = ceil_div(pk.nSlabs, bGroup);
+  // Tiles: whole rows of C (each task packs its A rows once) of about mc rows, their count a
+  // multiple of the thread count where the slabs allow (tile t covers an even share of the slabs,
+  // sizes differ by at most one), split along N only when there are too few row slabs.
+  int64_t tm = ceil_div(pk.mSlabs, std::max<int64_t>(1, ks.mc / ks.mr)), tn = 1;
   while ((tm * tn) % nt != 0 && (tm < pk.mSlabs || tn < pk.nSlabs)) {
-    if (tm < pk.mSlabs && (pk.mSlabs * tn >= pk.nSlabs * tm || tn >= pk.nSlabs))
+    if (tm < pk.mSlabs)
       ++tm;
     else
       ++tn;
   }
-  auto tile = [&](int64_t t, int) {
+  const int64_t aPer = pk.a_floats(ks, ceil_div(pk.mSlabs, tm));
+  float* Bp = t_packed.get(static_cast<size_t>(pk.bFloats + nt * aPer));
+  const TrimOnExit trim{t_packed};
+  float* Abase = Bp + pk.bFloats;
+
+  const int64_t bGroup = std::max<int64_t>(1, ks.nc / ks.nr);
+  const int64_t bTasks = ceil_div(pk.nSlabs, bGroup);
+  auto pack = [&](int64_t t, int) {
+    const ot::FlushDenormals ftz;
+    const int64_t b = t / bTasks, r = t % bTasks;
+    pack_b_slabs(p, ks, pk, Bp, b, r * bGroup, std::min(pk.nSlabs, (r + 1) * bGroup));
+  };
+  auto tile = [&](int64_t t, int slot) {
     const ot::FlushDenormals ftz;
     const int64_t ti = t % tm, tj = t / tm;
-    compute_tile(p, ks, pk, Ap, Bp, pk.mSlabs * ti / tm, pk.mSlabs * (ti + 1) / tm, pk.nSlabs * tj / tn,
-                 pk.nSlabs * (tj + 1) / tn);
+    compute_tile(p, ks, pk, Bp, Abase + slot * aPer, pk.mSlabs * ti / tm, pk.mSlabs * (ti + 1) / tm,
+                 pk.nSlabs * tj / tn, pk.nSlabs * (tj + 1) / tn);
   };
 
+  if (nt == 1 || pk.bFloats <= kSerialPackFloats) {
+    for (int64_t t = 0; t < pk.kb.count * bTasks; ++t) pack(t, 0);
+  } else {
+    pool.parallel_for(pk.kb.count * bTasks, nt, pack);
+  }
   if (nt == 1) {
-    for (int64_t t = 0; t < pk.kb.count * perBlock; ++t) pack(t, 0);
     for (int64_t t = 0; t < tm * tn; ++t) tile(t, 0);
   } else {
-    pool.parallel_for(pk.kb.count * perBlock, nt, pack);
     pool.parallel_for(tm * tn, nt, tile);
   }
 }
@@ -285,14 +282,11 @@ void own_product(const Problem& p, const KernelSet& ks, ot::ThreadPool& pool, in
 // One product of a batch, on the calling thread (packing into this thread's own scratch).
 void own_product_single(const Problem& p, const KernelSet& ks) {
   const Packing pk(p, ks);
-  float* Ap = t_batch_item.get(static_cast<size_t>(pk.aFloats + pk.bFloats));
+  const int64_t aFloats = pk.a_floats(ks, pk.mSlabs);
+  float* Bp = t_batch_item.get(static_cast<size_t>(pk.bFloats + aFloats));
   const TrimOnExit trim{t_batch_item};
-  float* Bp = Ap + pk.aFloats;
-  for (int64_t b = 0; b < pk.kb.count; ++b) {
-    pack_a_slabs(p, ks, pk, Ap, b, 0, pk.mSlabs);
-    pack_b_slabs(p, ks, pk, Bp, b, 0, pk.nSlabs);
-  }
-  compute_tile(p, ks, pk, Ap, Bp, 0, pk.mSlabs, 0, pk.nSlabs);
+  for (int64_t b = 0; b < pk.kb.count; ++b) pack_b_slabs(p, ks, pk, Bp, b, 0, pk.nSlabs);
+  compute_tile(p, ks, pk, Bp, Bp + pk.bFloats, 0, pk.mSlabs, 0, pk.nSlabs);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,6 +391,7 @@ const GemmInfo& gemm_info() {
     const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
     g.kernel = own_kernels().name;
     g.isa = ot::to_string(ot::isa_choice().active);
+    g.isaSupported = ot::to_string(ot::isa_choice().supported);
     g.openblasAvailable = c.openblas;
     g.openblas = ob.loaded ? ob.config : ob.error;
     g.backend = use_openblas(GemmBackend::Auto) ? "openblas" : "own";

@@ -51,6 +51,7 @@ struct GemmInfo {
   std::string backend;             // what sgemm (Auto) runs: "own" or "openblas"
   std::string kernel;              // the own micro-kernel, e.g. "avx512 14x32"
   std::string isa;                 // ot::isa_choice().active: "baseline", "x86-64-v3", "x86-64-v4"
+  std::string isaSupported;        // the best level this CPU supports (OPTICAL_ISA may choose a lower one)
   bool openblasAvailable = false;  // OpenBLAS was loaded (and OPTICAL_GEMM did not say own)
   std::string openblas;            // its configuration when loaded, otherwise why not
   std::string note;                // why `backend` was chosen, and anything not honoured

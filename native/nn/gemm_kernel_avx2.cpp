@@ -24,22 +24,24 @@ NN_AVX2 inline __m256i lanes(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), iota);
 }
 
-template <int MR>
-NN_AVX2 void micro_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
+// R ≤ kMR rows of the packed slab (stride kMR per k): edge slabs use a narrower register tile
+// instead of multiplying zero rows. The arithmetic of every entry is the same whatever R is.
+template <int R>
+NN_AVX2 void tile_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
                         float alpha, float beta, Update update) {
-  __m256 acc0[MR], acc1[MR];
+  __m256 acc0[R], acc1[R];
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
+  for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < R; ++i) {
       const __m256 ai = _mm256_broadcast_ss(a + i);
       acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
     }
-    a += MR;
+    a += kMR;
     b += kNR;
   }
   const bool full = cols >= kNR;
@@ -48,7 +50,7 @@ NN_AVX2 void micro_avx2(int64_t kc, const float* a, const float* b, float* c, in
   const __m256 va = _mm256_set1_ps(alpha);
   const __m256 vb = _mm256_set1_ps(beta);
 #pragma GCC unroll 16
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     if (i >= rows) break;
     float* ci = c + i * ldc;
     __m256 r0, r1;
@@ -75,6 +77,13 @@ NN_AVX2 void micro_avx2(int64_t kc, const float* a, const float* b, float* c, in
   }
 }
 
+NN_AVX2 void micro_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
+                       float alpha, float beta, Update update) {
+  if (rows <= 2) return tile_avx2<2>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  if (rows <= 4) return tile_avx2<4>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  tile_avx2<kMR>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+}
+
 NN_AVX2 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int rows, int64_t k0, int64_t kc,
                          float* slab) {
   pack_a_avx2_impl<kMR>(trans, A, lda, i0, rows, k0, kc, slab);
@@ -88,7 +97,7 @@ NN_AVX2 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t k0, in
 }  // namespace
 
 const KernelSet& kernels_avx2() {
-  static const KernelSet set{"avx2 6x16", kMR, kNR, 256, 6 * 24, 16 * 48, micro_avx2<kMR>, pack_a_avx2, pack_b_avx2};
+  static const KernelSet set{"avx2 6x16", kMR, kNR, 256, 6 * 24, 16 * 48, micro_avx2, pack_a_avx2, pack_b_avx2};
   return set;
 }
 

@@ -18,22 +18,24 @@ constexpr int kNR = 32;
 
 #define NN_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 
-template <int MR>
-NN_AVX512 void micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
+// R ≤ kMR rows of the packed slab (stride kMR per k): edge slabs use a narrower register tile
+// instead of multiplying zero rows. The arithmetic of every entry is the same whatever R is.
+template <int R>
+NN_AVX512 void tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
                             float alpha, float beta, Update update) {
-  __m512 acc0[MR], acc1[MR];
+  __m512 acc0[R], acc1[R];
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+  for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 32
-    for (int i = 0; i < MR; ++i) {
+    for (int i = 0; i < R; ++i) {
       const __m512 ai = _mm512_set1_ps(a[i]);
       acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
     }
-    a += MR;
+    a += kMR;
     b += kNR;
   }
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1u);
@@ -41,7 +43,7 @@ NN_AVX512 void micro_avx512(int64_t kc, const float* a, const float* b, float* c
   const __m512 va = _mm512_set1_ps(alpha);
   const __m512 vb = _mm512_set1_ps(beta);
 #pragma GCC unroll 32
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     if (i >= rows) break;
     float* ci = c + i * ldc;
     __m512 r0, r1;
@@ -63,6 +65,13 @@ NN_AVX512 void micro_avx512(int64_t kc, const float* a, const float* b, float* c
   }
 }
 
+NN_AVX512 void micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
+                           float alpha, float beta, Update update) {
+  if (rows <= 4) return tile_avx512<4>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  if (rows <= 8) return tile_avx512<8>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  tile_avx512<kMR>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+}
+
 NN_AVX512 void pack_a_avx512(bool trans, const float* A, int64_t lda, int64_t i0, int rows, int64_t k0, int64_t kc,
                              float* slab) {
   pack_a_avx2_impl<kMR>(trans, A, lda, i0, rows, k0, kc, slab);
@@ -76,7 +85,7 @@ NN_AVX512 void pack_b_avx512(bool trans, const float* B, int64_t ldb, int64_t k0
 }  // namespace
 
 const KernelSet& kernels_avx512() {
-  static const KernelSet set{"avx512 12x32", kMR, kNR, 384, 12 * 12, 32 * 24, micro_avx512<kMR>, pack_a_avx512,
+  static const KernelSet set{"avx512 12x32", kMR, kNR, 384, 12 * 12, 32 * 24, micro_avx512, pack_a_avx512,
                              pack_b_avx512};
   return set;
 }

@@ -50,6 +50,8 @@ export interface GemmInfo {
   kernel: string;
   /** The instruction-set level in use (OPTICAL_ISA can lower it). */
   isa: IsaLevel;
+  /** The best level this CPU supports. */
+  isaSupported: IsaLevel;
   openblasAvailable: boolean;
   /** OpenBLAS's configuration when loaded, otherwise why it is not. */
   openblas: string;
