@@ -173,28 +173,43 @@ struct Problem {
   int64_t ldc;
 };
 
-// The blocking of one product: its K blocks and its MR-row / NR-column slabs.
+// Operands of at most this many floats are read in place by the micro-kernel where the layout
+// allows (full tiles; see TileA/TileB) instead of being packed: they stay in L2 anyway, and for the
+// small products of attention the packing would cost a sizeable share of the time.
+constexpr double kDirectFloats = 1 << 16;
+
+// The blocking of one product: its K blocks, its MR-row / NR-column slabs, and which operands are
+// read in place.
 struct Packing {
   KBlocks kb;
+  bool directA, directB;
+  int64_t mr;  // rows per A slab: KernelSet::mr, or mr_direct when A is read in place
   int64_t mSlabs, nSlabs;
-  int64_t bFloats;  // all of op(B), packed
+  int64_t bFloats;  // packed op(B)
   Packing(const Problem& p, const KernelSet& ks)
       : kb(k_blocks(p.K, ks.kc)),
-        mSlabs(ceil_div(p.M, ks.mr)),
+        directA(double(p.M) * double(p.K) <= kDirectFloats),
+        directB(!p.transB && double(p.K) * double(p.N) <= kDirectFloats),
+        mr(directA ? ks.mr_direct : ks.mr),
+        mSlabs(ceil_div(p.M, mr)),
         nSlabs(ceil_div(p.N, ks.nr)),
         bFloats(nSlabs * ks.nr * p.K) {}
   // Packed op(B): block b starts at k0·(nSlabs·NR); within it slab s is NR·len floats.
   float* b_slab(float* Bp, const KernelSet& ks, int64_t b, int64_t s, int64_t K) const {
     return Bp + kb.start(b) * nSlabs * ks.nr + s * ks.nr * kb.len(b, K);
   }
-  // A tile's packed A rows (one K block at a time): `slabs` MR-row slabs.
+  // A tile's packed A rows (one K block at a time): `slabs` slabs of `mr` rows, each padded to MR.
   int64_t a_floats(const KernelSet& ks, int64_t slabs) const { return slabs * ks.mr * kb.size; }
+  bool full_cols(const Problem& p, const KernelSet& ks, int64_t s) const { return (s + 1) * ks.nr <= p.N; }
+  bool full_rows(const Problem& p, int64_t s) const { return (s + 1) * mr <= p.M; }
 };
 
+// Packs the B slabs [s0, s1) of K block b (those not read in place).
 void pack_b_slabs(const Problem& p, const KernelSet& ks, const Packing& pk, float* Bp, int64_t b, int64_t s0,
                   int64_t s1) {
   const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
   for (int64_t s = s0; s < s1; ++s) {
+    if (pk.directB && pk.full_cols(p, ks, s)) continue;
     const int cols = static_cast<int>(std::min<int64_t>(ks.nr, p.N - s * ks.nr));
     ks.pack_b(p.transB, p.B, p.ldb, k0, kc, s * ks.nr, cols, pk.b_slab(Bp, ks, b, s, p.K));
   }
@@ -208,19 +223,29 @@ void compute_tile(const Problem& p, const KernelSet& ks, const Packing& pk, floa
   for (int64_t b = 0; b < pk.kb.count; ++b) {
     const int64_t k0 = pk.kb.start(b), kc = pk.kb.len(b, p.K);
     const Update update = b > 0 ? Update::Accumulate : p.beta == 0.0f ? Update::Store : Update::ScaleAdd;
+    auto a_tile = [&](int64_t ms) -> gemm_detail::TileA {
+      if (pk.directA && pk.full_rows(p, ms)) {
+        const int64_t i = ms * pk.mr;
+        return p.transA ? gemm_detail::TileA{p.A + k0 * p.lda + i, 1, p.lda}
+                        : gemm_detail::TileA{p.A + i * p.lda + k0, p.lda, 1};
+      }
+      return {Ab + (ms - ms0) * ks.mr * kc, 1, ks.mr};
+    };
     for (int64_t ms = ms0; ms < ms1; ++ms) {
-      const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - ms * ks.mr));
-      ks.pack_a(p.transA, p.A, p.lda, ms * ks.mr, rows, k0, kc, Ab + (ms - ms0) * ks.mr * kc);
+      if (pk.directA && pk.full_rows(p, ms)) continue;
+      const int rows = static_cast<int>(std::min<int64_t>(pk.mr, p.M - ms * pk.mr));
+      ks.pack_a(p.transA, p.A, p.lda, ms * pk.mr, rows, k0, kc, Ab + (ms - ms0) * ks.mr * kc);
     }
     for (int64_t ns = ns0; ns < ns1; ++ns) {
-      const float* bs = pk.b_slab(Bp, ks, b, ns, p.K);
       const int64_t j = ns * ks.nr;
+      const gemm_detail::TileB bt = pk.directB && pk.full_cols(p, ks, ns)
+                                        ? gemm_detail::TileB{p.B + k0 * p.ldb + j, p.ldb}
+                                        : gemm_detail::TileB{pk.b_slab(Bp, ks, b, ns, p.K), ks.nr};
       const int cols = static_cast<int>(std::min<int64_t>(ks.nr, p.N - j));
       for (int64_t ms = ms0; ms < ms1; ++ms) {
-        const int64_t i = ms * ks.mr;
-        const int rows = static_cast<int>(std::min<int64_t>(ks.mr, p.M - i));
-        ks.kernel(kc, Ab + (ms - ms0) * ks.mr * kc, bs, p.C + i * p.ldc + j, p.ldc, rows, cols, p.alpha, p.beta,
-                  update);
+        const int64_t i = ms * pk.mr;
+        const int rows = static_cast<int>(std::min<int64_t>(pk.mr, p.M - i));
+        ks.kernel(kc, a_tile(ms), bt, p.C + i * p.ldc + j, p.ldc, rows, cols, p.alpha, p.beta, update);
       }
     }
   }
@@ -241,7 +266,7 @@ void own_product(const Problem& p, const KernelSet& ks, ot::ThreadPool& pool, in
   // Tiles: whole rows of C (each task packs its A rows once) of about mc rows, their count a
   // multiple of the thread count where the slabs allow (tile t covers an even share of the slabs,
   // sizes differ by at most one), split along N only when there are too few row slabs.
-  int64_t tm = ceil_div(pk.mSlabs, std::max<int64_t>(1, ks.mc / ks.mr)), tn = 1;
+  int64_t tm = ceil_div(pk.mSlabs, std::max<int64_t>(1, ks.mc / pk.mr)), tn = 1;
   while ((tm * tn) % nt != 0 && (tm < pk.mSlabs || tn < pk.nSlabs)) {
     if (tm < pk.mSlabs)
       ++tm;

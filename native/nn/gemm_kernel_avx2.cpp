@@ -24,25 +24,29 @@ NN_AVX2 inline __m256i lanes(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), iota);
 }
 
-// R ≤ kMR rows of the packed slab (stride kMR per k): edge slabs use a narrower register tile
-// instead of multiplying zero rows. The arithmetic of every entry is the same whatever R is.
-template <int R>
-NN_AVX2 void tile_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
+// R ≤ kMR rows: edge slabs use a narrower register tile instead of multiplying zero rows.
+// Strided: A rows kRs apart (read in place, not packed); otherwise contiguous (rs = 1). The
+// arithmetic of every entry is the same whatever R and the layout are.
+template <int R, bool Strided>
+NN_AVX2 void tile_avx2(int64_t kc, TileA ta, TileB tb, float* c, int64_t ldc, int rows, int cols,
                         float alpha, float beta, Update update) {
   __m256 acc0[R], acc1[R];
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm256_setzero_ps();
+  const float* a = ta.a;
+  const float* b = tb.b;
+  const int64_t rs = Strided ? ta.rs : 1;
   for (int64_t k = 0; k < kc; ++k) {
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      const __m256 ai = _mm256_broadcast_ss(a + i);
+      const __m256 ai = _mm256_broadcast_ss(a + i * rs);
       acc0[i] = _mm256_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm256_fmadd_ps(ai, b1, acc1[i]);
     }
-    a += kMR;
-    b += kNR;
+    a += ta.ks;
+    b += tb.ks;
   }
   const bool full = cols >= kNR;
   const __m256i m0 = lanes(cols);
@@ -77,11 +81,16 @@ NN_AVX2 void tile_avx2(int64_t kc, const float* a, const float* b, float* c, int
   }
 }
 
-NN_AVX2 void micro_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
-                       float alpha, float beta, Update update) {
-  if (rows <= 2) return tile_avx2<2>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
-  if (rows <= 4) return tile_avx2<4>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
-  tile_avx2<kMR>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+NN_AVX2 void micro_avx2(int64_t kc, TileA a, TileB b, float* c, int64_t ldc, int rows, int cols, float alpha,
+                       float beta, Update update) {
+  if (a.rs == 1) {
+    if (rows <= 2) return tile_avx2<2, false>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+    if (rows <= 4) return tile_avx2<4, false>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+    return tile_avx2<kMR, false>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  }
+  if (rows <= 2) return tile_avx2<2, true>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  if (rows <= 4) return tile_avx2<4, true>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  return tile_avx2<kMR, true>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
 }
 
 NN_AVX2 void pack_a_avx2(bool trans, const float* A, int64_t lda, int64_t i0, int rows, int64_t k0, int64_t kc,
@@ -97,7 +106,7 @@ NN_AVX2 void pack_b_avx2(bool trans, const float* B, int64_t ldb, int64_t k0, in
 }  // namespace
 
 const KernelSet& kernels_avx2() {
-  static const KernelSet set{"avx2 6x16", kMR, kNR, 256, 6 * 24, 16 * 48, micro_avx2, pack_a_avx2, pack_b_avx2};
+  static const KernelSet set{"avx2 6x16", kMR, kNR, kMR, 256, 6 * 24, 16 * 48, micro_avx2, pack_a_avx2, pack_b_avx2};
   return set;
 }
 

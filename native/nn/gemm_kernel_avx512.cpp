@@ -18,25 +18,29 @@ constexpr int kNR = 32;
 
 #define NN_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 
-// R ≤ kMR rows of the packed slab (stride kMR per k): edge slabs use a narrower register tile
-// instead of multiplying zero rows. The arithmetic of every entry is the same whatever R is.
-template <int R>
-NN_AVX512 void tile_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
+// R ≤ kMR rows: edge slabs use a narrower register tile instead of multiplying zero rows.
+// Strided: A rows kRs apart (read in place, not packed); otherwise contiguous (rs = 1). The
+// arithmetic of every entry is the same whatever R and the layout are.
+template <int R, bool Strided>
+NN_AVX512 void tile_avx512(int64_t kc, TileA ta, TileB tb, float* c, int64_t ldc, int rows, int cols,
                             float alpha, float beta, Update update) {
   __m512 acc0[R], acc1[R];
 #pragma GCC unroll 32
   for (int i = 0; i < R; ++i) acc0[i] = acc1[i] = _mm512_setzero_ps();
+  const float* a = ta.a;
+  const float* b = tb.b;
+  const int64_t rs = Strided ? ta.rs : 1;
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_loadu_ps(b);
     const __m512 b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 32
     for (int i = 0; i < R; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
+      const __m512 ai = _mm512_set1_ps(a[i * rs]);
       acc0[i] = _mm512_fmadd_ps(ai, b0, acc0[i]);
       acc1[i] = _mm512_fmadd_ps(ai, b1, acc1[i]);
     }
-    a += kMR;
-    b += kNR;
+    a += ta.ks;
+    b += tb.ks;
   }
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1u);
   const __mmask16 m1 = cols >= 32 ? __mmask16(0xFFFF) : cols <= 16 ? __mmask16(0) : __mmask16((1u << (cols - 16)) - 1u);
@@ -65,11 +69,18 @@ NN_AVX512 void tile_avx512(int64_t kc, const float* a, const float* b, float* c,
   }
 }
 
-NN_AVX512 void micro_avx512(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
-                           float alpha, float beta, Update update) {
-  if (rows <= 4) return tile_avx512<4>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
-  if (rows <= 8) return tile_avx512<8>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
-  tile_avx512<kMR>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+NN_AVX512 void micro_avx512(int64_t kc, TileA a, TileB b, float* c, int64_t ldc, int rows, int cols, float alpha,
+                           float beta, Update update) {
+  if (a.rs == 1) {
+    if (rows <= 4) return tile_avx512<4, false>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+    if (rows <= 8) return tile_avx512<8, false>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+    
+    return tile_avx512<kMR, false>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  }
+  if (rows <= 4) return tile_avx512<4, true>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  if (rows <= 8) return tile_avx512<8, true>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
+  
+  return tile_avx512<kMR, true>(kc, a, b, c, ldc, rows, cols, alpha, beta, update);
 }
 
 NN_AVX512 void pack_a_avx512(bool trans, const float* A, int64_t lda, int64_t i0, int rows, int64_t k0, int64_t kc,
@@ -85,7 +96,7 @@ NN_AVX512 void pack_b_avx512(bool trans, const float* B, int64_t ldb, int64_t k0
 }  // namespace
 
 const KernelSet& kernels_avx512() {
-  static const KernelSet set{"avx512 12x32", kMR, kNR, 384, 12 * 12, 32 * 24, micro_avx512, pack_a_avx512,
+  static const KernelSet set{"avx512 12x32", kMR, kNR, 8, 384, 12 * 12, 32 * 24, micro_avx512, pack_a_avx512,
                              pack_b_avx512};
   return set;
 }

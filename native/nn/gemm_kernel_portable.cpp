@@ -21,18 +21,21 @@ NN_INLINE v4 load4(const float* p) {
   return v;
 }
 
-void micro_portable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
-                    float alpha, float beta, Update update) {
+void micro_portable(int64_t kc, TileA ta, TileB tb, float* c, int64_t ldc, int rows, int cols, float alpha,
+                    float beta, Update update) {
   v4 acc0[kMR] = {}, acc1[kMR] = {};
+  const float* a = ta.a;
+  const float* b = tb.b;
   for (int64_t k = 0; k < kc; ++k) {
     const v4 b0 = load4(b), b1 = load4(b + 4);
     for (int i = 0; i < kMR; ++i) {
-      const v4 ai = {a[i], a[i], a[i], a[i]};
+      const float x = a[i * ta.rs];
+      const v4 ai = {x, x, x, x};
       acc0[i] += ai * b0;
       acc1[i] += ai * b1;
     }
-    a += kMR;
-    b += kNR;
+    a += ta.ks;
+    b += tb.ks;
   }
   float acc[kMR][kNR];
   for (int i = 0; i < kMR; ++i) {
@@ -64,7 +67,7 @@ void pack_b_portable(bool trans, const float* B, int64_t ldb, int64_t k0, int64_
 }  // namespace
 
 const KernelSet& kernels_portable() {
-  static const KernelSet set{"portable 4x8", kMR, kNR, 256, 4 * 32, 8 * 64, micro_portable, pack_a_portable,
+  static const KernelSet set{"portable 4x8", kMR, kNR, kMR, 256, 4 * 32, 8 * 64, micro_portable, pack_a_portable,
                              pack_b_portable};
   return set;
 }

@@ -25,10 +25,26 @@ enum class Update : int {
   Accumulate = 2,  // C = alpha·acc + C                (every later K block)
 };
 
-// kc ≥ 1; a: packed MR×kc slab, b: packed kc×NR slab; c: the tile's top-left entry (row stride ldc);
-// rows ≤ MR and cols ≤ NR: how much of the tile lies inside C (the rest is not touched).
-using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int rows, int cols,
-                             float alpha, float beta, Update update);
+// The operands of one micro-kernel call: entry (i, k) of the A tile is a[i·rs + k·ks] and entry
+// (k, j) of the B tile is b[k·ks + j]. Packed slabs: A {rs 1, ks MR}, B {ks NR}. Small products
+// read the matrices in place instead where the layout allows (A {1, lda} when transposed, {lda, 1}
+// when not; B {ldb} when not transposed), only for full tiles: the values, and therefore the
+// arithmetic, are the same either way.
+struct TileA {
+  const float* a;
+  int64_t rs, ks;
+};
+struct TileB {
+  const float* b;
+  int64_t ks;
+};
+
+// kc ≥ 1; c: the tile's top-left entry (row stride ldc); rows ≤ MR and cols ≤ NR: how much of the
+// tile lies inside C (the rest is neither read nor written, and A rows / B columns beyond them are
+// not read when they come straight from the matrices — those calls always have full tiles).
+// A call with rows < MR may use a narrower register tile (same arithmetic per entry).
+using MicroKernel = void (*)(int64_t kc, TileA a, TileB b, float* c, int64_t ldc, int rows, int cols, float alpha,
+                             float beta, Update update);
 
 // Packs rows [i0, i0 + rows) × k in [k0, k0 + kc) of op(A) into one MR-row slab (rows ≤ MR; the rest
 // zero). A is M×K row-major (lda) or, with trans, K×M.
@@ -40,7 +56,8 @@ using PackB = void (*)(bool trans, const float* B, int64_t ldb, int64_t k0, int6
 
 struct KernelSet {
   const char* name;  // e.g. "avx512 14x32"
-  int mr, nr;        // register tile
+  int mr, nr;        // register tile (packed A slabs are mr rows wide, B slabs nr columns)
+  int mr_direct;     // rows per A slab when A is read in place (small products; ≤ mr)
   int kc;            // largest K block (the blocks of a given K are a function of K alone)
   int mc;            // preferred rows per task (multiple of mr): the packed A block that stays in L2
   int nc;            // preferred columns per task (multiple of nr)
