@@ -80,7 +80,7 @@ struct TrimOnExit {
 // Kernel choice
 
 const KernelSet& own_kernels() {
-  static const KernelSet& set = [&]() -> const KernelSet& {
+  static const KernelSet& set = []() -> const KernelSet& {
 #if defined(OPTICAL_GEMM_X86)
     switch (ot::isa_choice().active) {
       case ot::Isa::X86_64_V4: return gemm_detail::kernels_avx512();
@@ -103,30 +103,28 @@ GemmBackend parse_backend_env(std::string& note) {
   return GemmBackend::Auto;
 }
 
+// OPTICAL_GEMM, read once. OpenBLAS is only loaded when something asks for it (OPTICAL_GEMM=openblas,
+// a call that names it, or gemm_info()).
 struct BackendChoice {
-  GemmBackend requested = GemmBackend::Auto;  // from OPTICAL_GEMM
-  bool openblas = false;                      // OpenBLAS loaded and allowed
-  std::string note;
+  GemmBackend requested = GemmBackend::Auto;
+  std::string note;  // a value that was not understood
 };
 
 const BackendChoice& backend_choice() {
   static const BackendChoice choice = [] {
     BackendChoice c;
-    std::string envNote;
-    c.requested = parse_backend_env(envNote);
-    if (c.requested == GemmBackend::Own) {
-      c.note = "OPTICAL_GEMM=own: OpenBLAS is not loaded";
-      return c;
-    }
-    const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
-    c.openblas = ob.loaded;
-    if (c.requested == GemmBackend::OpenBlas && !ob.loaded)
-      c.note = "OPTICAL_GEMM=openblas but " + ob.error + "; using the own kernels";
-    if (!envNote.empty()) c.note = envNote + (c.note.empty() ? "" : "; " + c.note);
+    c.requested = parse_backend_env(c.note);
     return c;
   }();
   return choice;
 }
+
+// Why `auto` runs the own kernels: bench:gemm (bench/nn/gemm.ts) measured them at least as fast as
+// OpenBLAS on the engine's shapes (README, Benchmarks), and OpenBLAS's own threading is not
+// bit-reproducible across thread counts, so it could only ever run single-threaded per piece.
+constexpr const char* kAutoReason =
+    "auto runs the own kernels: bench:gemm measured them at least as fast as OpenBLAS on the engine's shapes "
+    "(OPTICAL_GEMM=openblas selects OpenBLAS)";
 
 // ---------------------------------------------------------------------------------------------
 // Blocking
@@ -342,15 +340,14 @@ bool trivial(const Problem& p) {
 }
 
 bool use_openblas(GemmBackend backend) {
-  const BackendChoice& c = backend_choice();
-  if (backend == GemmBackend::Own) return false;
-  if (backend == GemmBackend::OpenBlas) {
-    if (!gemm_detail::openblas().loaded)
-      throw std::runtime_error("nn::sgemm: OpenBLAS requested but " + gemm_detail::openblas().error);
-    return true;
-  }
-  // Auto: what OPTICAL_GEMM asked for; with `auto` the own kernels (see gemm_info().note for why).
-  return c.requested == GemmBackend::OpenBlas && c.openblas;
+  if (backend == GemmBackend::Auto) backend = backend_choice().requested;
+  if (backend != GemmBackend::OpenBlas) return false;
+  const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
+  if (ob.loaded) return true;
+  // OPTICAL_GEMM=openblas without OpenBLAS falls back (gemm_info().note says so); a call that names
+  // OpenBLAS explicitly fails.
+  if (backend_choice().requested == GemmBackend::OpenBlas) return false;
+  throw std::runtime_error("nn::sgemm: OpenBLAS requested but " + ob.error);
 }
 
 }  // namespace
@@ -413,14 +410,31 @@ const GemmInfo& gemm_info() {
   static const GemmInfo info = [] {
     GemmInfo g;
     const BackendChoice& c = backend_choice();
-    const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
     g.kernel = own_kernels().name;
     g.isa = ot::to_string(ot::isa_choice().active);
     g.isaSupported = ot::to_string(ot::isa_choice().supported);
-    g.openblasAvailable = c.openblas;
-    g.openblas = ob.loaded ? ob.config : ob.error;
-    g.backend = use_openblas(GemmBackend::Auto) ? "openblas" : "own";
-    g.note = c.note;
+    std::string note = c.note;
+    auto add = [&](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
+    if (c.requested == GemmBackend::Own) {
+      g.openblas = "not loaded (OPTICAL_GEMM=own)";
+      g.backend = "own";
+      add("OPTICAL_GEMM=own");
+    } else {
+      const gemm_detail::OpenBlas& ob = gemm_detail::openblas();
+      g.openblasAvailable = ob.loaded;
+      g.openblas = ob.loaded ? ob.config : ob.error;
+      if (c.requested == GemmBackend::OpenBlas && ob.loaded) {
+        g.backend = "openblas";
+        add("OPTICAL_GEMM=openblas (single-threaded OpenBLAS calls on pieces of C fixed by the shape, on the pool)");
+      } else if (c.requested == GemmBackend::OpenBlas) {
+        g.backend = "own";
+        add("OPTICAL_GEMM=openblas but " + ob.error + "; using the own kernels");
+      } else {
+        g.backend = "own";
+        add(kAutoReason);
+      }
+    }
+    g.note = note;
     return g;
   }();
   return info;

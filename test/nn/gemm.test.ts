@@ -347,6 +347,25 @@ describe('OPTICAL_GEMM and OPTICAL_ISA are read once per process and reported', 
     expect(base.isa).toBe('baseline');
     expect(base.kernel).toMatch(/^portable/);
   });
+
+  it('without OpenBLAS: auto and OPTICAL_GEMM=openblas use the own kernels and say why; naming it is a RangeError', () => {
+    const env = { ...process.env, OPTICAL_OPENBLAS: '/nonexistent/libopenblas.so.0', OPTICAL_GEMM: 'openblas' };
+    const script = `const a = require(${JSON.stringify(addonPath)});
+      const c = new Float32Array(4);
+      a.gemm({ a: new Float32Array([1, 2, 3, 4]), b: new Float32Array([5, 6, 7, 8]), c, m: 2, n: 2, k: 2 });
+      let err = '';
+      try { a.gemm({ a: new Float32Array(4), b: new Float32Array(4), c, m: 2, n: 2, k: 2, backend: 'openblas' }); } catch (e) { err = e.constructor.name + ': ' + e.message; }
+      console.log(JSON.stringify({ info: a.gemmInfo(), c: Array.from(c), err }));`;
+    const r = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { info: typeof info; c: number[]; err: string };
+    expect(out.info.openblasAvailable).toBe(false);
+    expect(out.info.backend).toBe('own');
+    expect(out.info.openblas).toMatch(/OpenBLAS not found .*libopenblas0/);
+    expect(out.info.note).toMatch(/OPTICAL_GEMM=openblas but OpenBLAS not found/);
+    expect(out.c).toEqual([19, 22, 43, 50]);
+    expect(out.err).toMatch(/^RangeError: gemm: args\.backend is 'openblas' but OpenBLAS is not available/);
+  });
 });
 
 // Every lower ISA level, in a child vitest running this file with OPTICAL_ISA set.
