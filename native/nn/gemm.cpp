@@ -357,6 +357,7 @@ void sgemm_with(GemmBackend backend, bool transA, bool transB, int64_t M, int64_
                 ot::ThreadPool& pool, int threads) {
   const Problem p{transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   validate(p);
+  const ot::FlushDenormals ftz;  // this thread; pool tasks set it for themselves
   if (trivial(p)) return;
   if (use_openblas(backend)) {
     gemm_detail::openblas_sgemm(transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pool, threads);
@@ -375,8 +376,10 @@ void sgemm_strided_batched_with(GemmBackend backend, bool transA, bool transB, i
                                 int64_t ldb, int64_t strideB, float beta, float* C, int64_t ldc, int64_t strideC,
                                 int64_t batch, ot::ThreadPool& pool, int threads) {
   check(batch >= 0, "batch must be ≥ 0");
+  check(strideA >= 0 && strideB >= 0 && strideC >= 0, "strides must be ≥ 0");
   const Problem first{transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
   validate(first);
+  const ot::FlushDenormals ftz;
   if (batch == 0 || M == 0 || N == 0) return;
   const bool blas = use_openblas(backend);
   const KernelSet& ks = own_kernels();

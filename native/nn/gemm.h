@@ -11,6 +11,19 @@
 // any `threads` (the engine's 1-vs-2-thread determinism rests on this).
 //
 // threads: cap on pool threads (≤ 0: all of the pool).
+//
+// alpha = 0 or K = 0: C = beta·C without reading A or B (as BLAS does). Denormal inputs and results
+// are flushed to zero (FTZ/DAZ for the duration of the call, on every thread), as in the OT kernels.
+//
+// Implementation (gemm.cpp): packed, cache-blocked micro-kernels per ISA level — AVX-512 12×32,
+// AVX2+FMA 6×16, portable 4×8 — chosen once per process from ot::isa_choice() (OPTICAL_ISA), threads
+// over tiles of C; small products (attention) read operands in place instead of packing them.
+// OpenBLAS (Debian libopenblas0) is loaded at run time when present and used when OPTICAL_GEMM=openblas
+// or a call names it; `auto` runs the own kernels (gemm_info().note says why).
+// Not provided, on purpose: a pre-packed weight form (the weights change every optimizer step and
+// the forward X·Wᵀ and backward dY·W need different packings, so nothing would be packed twice; the
+// packing of op(B) is ≈ 2 % of the BERT-base FFN products anyway) and a fused bias epilogue (the
+// engine fuses bias with the activation / residual pass it makes over C anyway).
 #ifndef OPTICAL_NATIVE_NN_GEMM_H
 #define OPTICAL_NATIVE_NN_GEMM_H
 
