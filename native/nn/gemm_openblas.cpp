@@ -64,10 +64,14 @@ int as_int(int64_t v) {
   return static_cast<int>(v);
 }
 
-// Rows of C per piece: ~96k C entries, whole multiples of 32 rows (a function of the shape only).
-int64_t piece_rows(int64_t M, int64_t N) {
-  const int64_t rows = std::max<int64_t>(32, (98304 / std::max<int64_t>(N, 1)) / 32 * 32);
-  return std::min(rows, M);
+// How many pieces the longer side of C is cut into: a power of two (1, 2, 4 or 8, so that common
+// thread counts divide it) with pieces of at least 256 rows/columns — each piece is one OpenBLAS
+// call that packs the whole of the other operand again. A function of the shape only.
+int64_t pieces_along(int64_t side, double macs) {
+  if (macs < double(1 << 21)) return 1;
+  int64_t p = 1;
+  while (p < 8 && side / (2 * p) >= 256) p *= 2;
+  return p;
 }
 
 }  // namespace
@@ -87,13 +91,18 @@ void openblas_sgemm_single(bool transA, bool transB, int64_t M, int64_t N, int64
 void openblas_sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ot::ThreadPool& pool,
                     int threads) {
-  const int64_t rows = piece_rows(M, N);
-  const int64_t pieces = (M + rows - 1) / rows;
+  const bool byRows = M >= N;
+  const int64_t side = byRows ? M : N;
+  const int64_t pieces = pieces_along(side, double(M) * double(N) * double(K));
   pool.parallel_for(pieces, threads, [&](int64_t t, int) {
     const ot::FlushDenormals ftz;
-    const int64_t i0 = t * rows, m = std::min(rows, M - i0);
-    openblas_sgemm_single(transA, transB, m, N, K, alpha, transA ? A + i0 : A + i0 * lda, lda, B, ldb, beta,
-                          C + i0 * ldc, ldc);
+    const int64_t s0 = side * t / pieces, len = side * (t + 1) / pieces - s0;
+    if (byRows)
+      openblas_sgemm_single(transA, transB, len, N, K, alpha, transA ? A + s0 : A + s0 * lda, lda, B, ldb, beta,
+                            C + s0 * ldc, ldc);
+    else
+      openblas_sgemm_single(transA, transB, M, len, K, alpha, A, lda, transB ? B + s0 * ldb : B + s0, ldb, beta,
+                            C + s0, ldc);
   });
 }
 

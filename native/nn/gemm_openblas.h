@@ -27,9 +27,9 @@ const OpenBlas& openblas();
 void openblas_sgemm_single(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                            int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
-// The product split into pieces of C that depend only on the shape (so every C entry is computed by
-// the same single-threaded OpenBLAS call whatever the thread count), run on up to `threads` pool
-// threads.
+// The product split into 1, 2, 4 or 8 pieces of C along its longer side, a choice that depends
+// only on the shape (so every C entry is computed by the same single-threaded OpenBLAS call whatever
+// the thread count), run on up to `threads` pool threads.
 void openblas_sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                     int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc, ot::ThreadPool& pool,
                     int threads);
