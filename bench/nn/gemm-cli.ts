@@ -8,7 +8,7 @@ import { listOption, numberOption, parseCommandArgs } from '../../src/cli/args.j
 import type { IsaLevel } from '../../src/models/native-gemm.js';
 import { GEOMETRIES, geometryCases } from './gemm-cases.js';
 import { runGemmBench, type GemmBenchConfig } from './gemm-harness.js';
-import { formatGemmReport } from './gemm-table.js';
+import { formatGemmMarkdown, formatGemmReport } from './gemm-table.js';
 import { GEMM_DEFAULTS } from './gemm-usage.js';
 
 const OPTIONS = {
@@ -22,6 +22,7 @@ const OPTIONS = {
   'no-torch': { type: 'boolean' },
   python: { type: 'string' },
   json: { type: 'string' },
+  markdown: { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
@@ -34,7 +35,7 @@ function positive(name: string, value: string | undefined, fallback: number, int
 }
 
 /** Command-line arguments → config; every bad value is a UsageError naming the option. */
-export function parseGemmBenchArgs(argv: string[]): GemmBenchConfig & { json?: string; quiet: boolean } {
+export function parseGemmBenchArgs(argv: string[]): GemmBenchConfig & { json?: string; quiet: boolean; markdown: boolean } {
   const { values: v } = parseCommandArgs(argv, OPTIONS);
   const threads = listOption(v.threads, GEMM_DEFAULTS.threads.split(',')).map((s) => {
     const t = Number(s);
@@ -70,13 +71,15 @@ export function parseGemmBenchArgs(argv: string[]): GemmBenchConfig & { json?: s
     seed: GEMM_DEFAULTS.seed,
     json: v.json,
     quiet: v.quiet ?? false,
+    markdown: v.markdown ?? false,
   };
 }
 
 export async function runGemmBenchCli(argv: string[]): Promise<number> {
-  const { json, quiet, ...cfg } = parseGemmBenchArgs(argv);
+  const { json, quiet, markdown, ...cfg } = parseGemmBenchArgs(argv);
   const report = runGemmBench(cfg, quiet ? undefined : (line) => process.stderr.write(`${line}\n`));
   console.log(formatGemmReport(report));
+  if (markdown) console.log(`\n${formatGemmMarkdown(report)}`);
   if (json) {
     writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
     if (!quiet) process.stderr.write(`wrote ${json}\n`);

@@ -60,3 +60,43 @@ export function formatGemmReport(report: GemmBenchReport): string {
   if (errors.length) out.push(`errors: ${errors.map((r) => `${r.id} ${r.impl}: ${r.reason}`).join('; ')}`);
   return out.join('\n');
 }
+
+/**
+ * The README's table: one geometry's rows, GFLOP/s and % of peak per implementation and thread
+ * count, then the peaks and the target line (`--markdown`).
+ */
+export function formatGemmMarkdown(report: GemmBenchReport, geometry = 'base'): string {
+  const levels = (['x86-64-v4', 'x86-64-v3', 'baseline'] as IsaLevel[]).filter((l) => report.kernels[l]);
+  const threads = [...new Set(report.rows.map((r) => r.threads))].sort((a, b) => a - b);
+  const cols = [
+    ...levels.map((l) => ({ title: `own ${report.kernels[l]}`, match: (r: GemmRow) => r.impl === 'own' && r.isa === l })),
+    { title: 'OpenBLAS', match: (r: GemmRow) => r.impl === 'openblas' },
+    { title: 'torch.matmul', match: (r: GemmRow) => r.impl === 'torch' },
+  ].filter((c) => report.rows.some(c.match));
+  const md = (r: GemmRow | undefined) => {
+    if (!r) return '';
+    if (r.status !== 'ok' || r.gflops === undefined) return r.status;
+    return `${r.gflops.toFixed(1)}${r.percentOfPeak === undefined ? '' : ` (${Math.round(r.percentOfPeak)} %)`}`;
+  };
+  const ids = [...new Set(report.rows.filter((r) => r.geometry === geometry).map((r) => r.id))];
+  const lines = [
+    `| product | shape | threads | ${cols.map((c) => c.title).join(' | ')} |`,
+    `|---|---|---:|${cols.map(() => '---:').join('|')}|`,
+  ];
+  for (const id of ids) {
+    for (const t of threads) {
+      const rs = report.rows.filter((r) => r.id === id && r.threads === t);
+      if (rs.length === 0) continue;
+      lines.push(`| ${id} | ${rs[0].shape} | ${t} | ${cols.map((c) => md(rs.find(c.match))).join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  lines.push(`Measured peak (GFLOP/s, ${threads.map((t) => `${t} thread${t > 1 ? 's' : ''}`).join(' / ')}): ` +
+    levels.map((l) => `${l} ${threads.map((t) => report.peaks.find((p) => p.isa === l && p.threads === t)?.gflops.toFixed(1) ?? '?').join(' / ')}`).join('; ') + '.');
+  const target = gemmTarget(report);
+  if (target) {
+    lines.push(`Target (≥ 70 % of the measured peak on the BERT-base shapes at ${target.threads} threads, own kernels at ${target.isa}): ` +
+      `**${target.met ? 'met' : 'missed'}** — min ${target.minPercent.toFixed(1)} % (${target.worst}), mean ${target.meanPercent.toFixed(1)} %.`);
+  }
+  return lines.join('\n');
+}

@@ -24,4 +24,5 @@ export const GEMM_USAGE = `optical bench gemm [options]     (npm run bench:gemm)
   --no-torch         skip the PyTorch rows
   --python PATH      interpreter with torch (default ${GEMM_DEFAULTS.python}: Debian python3-torch)
   --json FILE        also write the full report as JSON
+  --markdown         also print the base geometry as the README's markdown table
   --quiet            no progress lines`;

@@ -12,7 +12,7 @@ import { addon, addonPath } from '../native/helpers.js';
 import { allCases, flops, geometryCases, GEOMETRIES } from '../../bench/nn/gemm-cases.js';
 import { parseGemmBenchArgs } from '../../bench/nn/gemm-cli.js';
 import { gemmTarget, runGemmBench, type GemmBenchConfig, type GemmBenchReport } from '../../bench/nn/gemm-harness.js';
-import { formatGemmReport } from '../../bench/nn/gemm-table.js';
+import { formatGemmMarkdown, formatGemmReport } from '../../bench/nn/gemm-table.js';
 
 const info = nativeGemm(addon).gemmInfo();
 const python = '/usr/bin/python3';
@@ -105,6 +105,10 @@ describe('GEMM benchmark run (tiny budget)', () => {
     expect(json.config.cases).toEqual(cases.map((c) => c.id));
     // No base rows in this run: the target is not evaluated.
     expect(gemmTarget(report)).toBeUndefined();
+    const md = formatGemmMarkdown(report, 'tiny');
+    expect(md).toMatch(/^\| product \| shape \| threads \| own /);
+    expect(md).toMatch(/\| tiny proj fwd \| 1024×64×64 NT \| 2 \| \d+\.\d \(\d+ %\)/);
+    expect(md).toMatch(/Measured peak/);
   });
 });
 
