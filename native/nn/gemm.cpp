@@ -11,10 +11,7 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>

@@ -25,7 +25,7 @@ NN_AVX2 inline __m256i lanes(int n) {
 }
 
 // R ≤ kMR rows: edge slabs use a narrower register tile instead of multiplying zero rows.
-// Strided: A rows kRs apart (read in place, not packed); otherwise contiguous (rs = 1). The
+// Strided: A rows ta.rs apart (read in place, not packed); otherwise contiguous (rs = 1). The
 // arithmetic of every entry is the same whatever R and the layout are.
 template <int R, bool Strided>
 NN_AVX2 void tile_avx2(int64_t kc, TileA ta, TileB tb, float* c, int64_t ldc, int rows, int cols,

@@ -1,4 +1,6 @@
-// AVX-512 (x86-64-v4) GEMM micro-kernel: MR×32 register tile (2 zmm per row, MR·2 accumulators).
+// AVX-512 (x86-64-v4) GEMM micro-kernel: 12×32 register tile (2 zmm per row, 24 accumulators of
+// the 32 zmm registers); products whose A is read in place use 8-row slabs (mr_direct): with their
+// 64- and 128-row shapes that leaves no partial slab, and it measured faster there.
 // Only the functions carry the target attribute; the file itself is compiled for the portable
 // baseline, and gemm.cpp calls in here only when ot::isa_choice() says x86-64-v4.
 #include "gemm_kernels.h"
@@ -19,7 +21,7 @@ constexpr int kNR = 32;
 #define NN_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2,fma")))
 
 // R ≤ kMR rows: edge slabs use a narrower register tile instead of multiplying zero rows.
-// Strided: A rows kRs apart (read in place, not packed); otherwise contiguous (rs = 1). The
+// Strided: A rows ta.rs apart (read in place, not packed); otherwise contiguous (rs = 1). The
 // arithmetic of every entry is the same whatever R and the layout are.
 template <int R, bool Strided>
 NN_AVX512 void tile_avx512(int64_t kc, TileA ta, TileB tb, float* c, int64_t ldc, int rows, int cols,

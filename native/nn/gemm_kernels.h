@@ -3,8 +3,9 @@
 //
 // Packed layouts (Goto/BLIS): a K block of op(A) is cut into slabs of MR rows, stored k-major —
 // slab[k·MR + i] = op(A)[i0 + i][k0 + k] — and a K block of op(B) into slabs of NR columns,
-// slab[k·NR + j] = op(B)[k0 + k][j0 + j]. Rows/columns past the matrix edge are packed as zeros, so
-// the micro-kernel always runs a full MR×NR tile and only its stores are clipped (masked).
+// slab[k·NR + j] = op(B)[k0 + k][j0 + j]. Rows/columns past the matrix edge are packed as zeros;
+// the micro-kernel clips its loads of C and its stores to the part of the tile inside C (masks), and
+// may run a narrower register tile for an edge slab's rows.
 //
 // The micro-kernel computes, for every entry of its tile, acc = Σ_k a[k]·b[k] with one FMA per k in
 // increasing k, and then one of the updates below. That is the entire arithmetic a C entry sees,
