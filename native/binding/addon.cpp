@@ -8,6 +8,7 @@
 #include "../core/isa.h"
 #include "../core/ot.h"
 #include "jobs.h"
+#include "nn_gemm.h"
 #include "runner.h"
 #include "nn_binding.h"
 
@@ -70,6 +71,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("workFloor", Napi::Function::New(env, WorkFloor, "workFloor"));
   export_jobs(env, exports, kCpu);
   init_nn(env, exports);
+  init_gemm(env, exports);
   return exports;
 }
 

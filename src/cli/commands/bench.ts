@@ -6,12 +6,18 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { SINKHORN_USAGE } from '../../../bench/sinkhorn/usage.js';
+import { GEMM_USAGE } from '../../../bench/nn/gemm-usage.js';
 
 const SUITES: Record<string, { summary: string; usage: string; run: (argv: string[]) => Promise<number> }> = {
   sinkhorn: {
     summary: 'Sinkhorn kernels: native cpu/cuda, pure TS, tfjs ops, POT and PyTorch on the same inputs',
     usage: SINKHORN_USAGE,
     run: async (argv) => (await import('../../../bench/sinkhorn/cli.js')).runSinkhornBench(argv),
+  },
+  gemm: {
+    summary: 'the engine GEMM: own kernels per ISA level, OpenBLAS and PyTorch on BERT shapes, % of measured peak',
+    usage: GEMM_USAGE,
+    run: async (argv) => (await import('../../../bench/nn/gemm-cli.js')).runGemmBenchCli(argv),
   },
 };
 
@@ -26,11 +32,11 @@ const usage = [
 
 export const command: Command = {
   name: 'bench',
-  summary: 'micro-benchmarks: optical bench sinkhorn [options]',
+  summary: 'micro-benchmarks: optical bench sinkhorn|gemm [options]',
   usage,
   async run(argv: string[]): Promise<number> {
     const [suite, ...rest] = argv;
-    if (!suite) throw new UsageError('name a suite (sinkhorn)');
+    if (!suite) throw new UsageError(`name a suite (${Object.keys(SUITES).join(', ')})`);
     const s = SUITES[suite];
     if (!s) throw new UsageError(`unknown suite '${suite}' (known: ${Object.keys(SUITES).join(', ')})`);
     return s.run(rest);
