@@ -14,6 +14,7 @@ import type { BilingualLexicon } from '../ir/lexicon-types.js';
 import type { Run } from '../ir/types.js';
 import type { Lexicon } from '../data/lexicon.js';
 import type { Progress } from '../data/progress.js';
+import type { EngineName } from '../models/engine/types.js';
 import { BiEncoder } from '../train/bi-encoder.js';
 import { Trainer } from '../train/trainer.js';
 import { distill } from '../train/distill.js';
@@ -21,7 +22,8 @@ import { codeSwitch } from '../codeswitch/codeswitch.js';
 import { switchStats } from '../codeswitch/measures.js';
 import { Rng } from '../random/rng.js';
 import { codeSwitchedExamples } from '../train/methods/codeswitched-examples.js';
-import { HybridBatchModel, crossLingualPool } from '../train/methods/hybrid-batches.js';
+import { crossLingualPool } from '../train/methods/hybrid-batches.js';
+import { HybridBatchModel } from '../train/objectives/hybrid.js';
 import { cachedTranslator, reverseLexicon } from '../train/methods/word-translation.js';
 import type { TrainingExample } from '../train/ranking-model.js';
 import { methodBudget, type CompareConfig, type MethodConfig, type MethodOf, type TrainedMethod } from './config.js';
@@ -61,6 +63,8 @@ export interface MethodContext {
   workDir: string;
   progress: Progress;
   encoding?: EncodingPlan;
+  /** The engine every model of the unit runs on. */
+  engine: EngineName;
 }
 
 export interface MethodOutput {
@@ -83,7 +87,7 @@ async function runAllScenarios(ctx: MethodContext, score: (scenario: Scenario) =
 }
 
 async function loadTeacher(ctx: MethodContext): Promise<BiEncoder> {
-  return BiEncoder.fromPretrained(ctx.teacherDir, { maxLength: ctx.config.budget.maxLength });
+  return BiEncoder.fromPretrained(ctx.teacherDir, { maxLength: ctx.config.budget.maxLength, engine: ctx.engine });
 }
 
 /** A saved copy of the model being evaluated (for shards encoded on disk or by other workers). */
@@ -194,8 +198,9 @@ async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number
   });
   try {
     await trainer.run();
-  } finally {
-    trainer.dispose();
+  } catch (err) {
+    model.dispose();
+    throw err;
   }
   // The curve from the trainer's log, not from this process's callbacks: a unit resumed from a
   // checkpoint (after an interruption, or on another worker) keeps the steps logged before it.
@@ -267,29 +272,21 @@ async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: numb
     info.codeSwitchedPairs = switched.length;
     info.csFrequency = switchStats(results).switchRate;
   }
-  const englishPairs = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
-  let studentBi: BiEncoder | undefined;
-  const batchRng = new Rng(`optical-english:${seed}`);
-  const curve: CurvePoint[] = [];
+  const english = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
+
   try {
     const result = await distill({
-      teacher: teacher.encoder, tokenizer: teacher.tokenizer, bitext, layer: m.layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
-      steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength,
-      englishWeight: m.englishWeight,
-      englishLoss: m.englishWeight > 0
-        ? (student) => {
-          studentBi ??= new BiEncoder(student, teacher.tokenizer, { maxLength: b.maxLength });
-          const batch = Array.from({ length: Math.min(b.batchSize, englishPairs.length) }, () => englishPairs[batchRng.int(englishPairs.length)]);
-          return studentBi.loss(batch, { training: true, seed: batchRng.int(1_000_000) });
-        }
-        : undefined,
-      onStep: (r) => {
-        curve.push({ step: r.step, loss: r.loss });
-        ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.loss.toFixed(4)}`);
-      },
+      teacher: teacher.engine, tokenizer: teacher.tokenizer, bitext, layer: m.layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
+      steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength, outputDir: ctx.workDir,
+      checkpointEvery: Math.max(10, Math.floor(b.steps / 4)),
+      englishWeight: m.englishWeight, english: m.englishWeight > 0 ? english : undefined,
+      onStep: (r) => ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.otLoss.toFixed(4)}`),
     });
+    const student = new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength });
     info.pairs = bitext.length;
-    return await evaluateTrained(ctx, new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength }), curve, info);
+    // The curve from the run's log: a unit resumed from its checkpoint keeps the steps before it.
+    const curve: CurvePoint[] = result.log.map((r) => ({ step: r.step, loss: r.otLoss }));
+    return await evaluateTrained(ctx, student, curve, info);
   } finally {
     teacher.dispose();
   }
