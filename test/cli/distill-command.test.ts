@@ -12,7 +12,7 @@ import { command } from '../../src/cli/commands/distill.js';
 import { UsageError } from '../../src/cli/command.js';
 
 describe('optical distill', () => {
-  it('distills a cross-encoder teacher into a student folder that loads as the same kind of ranker', async () => {
+  it.each(['native', 'tfjs'] as const)('distills a cross-encoder teacher into a student folder that loads as the same kind of ranker (%s engine)', async (engine) => {
     const dir = mkdtempSync(join(tmpdir(), 'optical-distill-'));
     const bitext = [
       ['All human beings are born free', 'Watu wote wamezaliwa huru'],
@@ -25,13 +25,14 @@ describe('optical distill', () => {
     const encoder = await randomEngine({ ...TINY_BERT, hiddenSize: 32, intermediateSize: 64, vocabSize: tokenizer.vocabSize }, { seed: 3, heads: { classifier: true } });
     const teacher = new CrossEncoder(encoder, tokenizer, { maxLength: 32 });
     await teacher.save(join(dir, 'teacher'));
-    const code = await command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'bitext.tsv'), '--out', join(dir, 'student'), '--steps', '3', '--batch-size', '2']);
+    const code = await command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'bitext.tsv'), '--out', join(dir, 'student'), '--steps', '3', '--batch-size', '2', '--engine', engine]);
     expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'student', 'distill-summary.json'), 'utf8')).engine).toBe(engine);
     // The loop's log: one record per step, plus the start and checkpoint events.
     const log = readFileSync(join(dir, 'student', 'distill-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
     expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
     expect(existsSync(join(dir, 'student', 'model.safetensors'))).toBe(true);
-    const student = await loadRankingModel(join(dir, 'student'));
+    const student = await loadRankingModel(join(dir, 'student'), { engine });
     expect(student.kind).toBe('cross-encoder');
     const scores = await student.score(['right to education'], ['haki ya kupata elimu']);
     expect(Number.isFinite(scores[0])).toBe(true);
