@@ -207,8 +207,15 @@ async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number
   return { model, curve: readTrainingCurve(ctx.workDir), hybrid };
 }
 
+/** A trained method's model, its training curve and the facts the report prints. */
+export interface TrainedModel {
+  model: BiEncoder;
+  curve: CurvePoint[];
+  info: Record<string, string | number>;
+}
+
 /** Scores a trained model on every scenario (saving it first when its collections are sharded), then frees it. */
-async function evaluateTrained(ctx: MethodContext, model: BiEncoder, curve: CurvePoint[], info: Record<string, string | number>): Promise<MethodOutput> {
+async function evaluateTrained(ctx: MethodContext, { model, curve, info }: TrainedModel): Promise<MethodOutput> {
   try {
     return { runs: await evaluateDense(ctx, model, savedOnce(ctx, model)), curve, info };
   } finally {
@@ -229,30 +236,30 @@ function configScheme(ctx: MethodContext): 'bl' | 'ml' {
   return ctx.config.languages.length > 1 ? 'ml' : 'bl';
 }
 
-async function runCodeSwitched(ctx: MethodContext, m: MethodOf<'cs-finetune'>, seed: number): Promise<MethodOutput> {
+async function trainCodeSwitched(ctx: MethodContext, m: MethodOf<'cs-finetune'>, seed: number): Promise<TrainedModel> {
   const cs = codeSwitchedExamples(englishSlice(ctx), { scheme: m.scheme, lexicons: lexiconsFor(ctx, m.scheme), p: m.p, monolingualRatio: m.monolingualRatio, seed });
   const { model, curve } = await trainBiEncoder(ctx, m, seed, cs.examples);
-  return evaluateTrained(ctx, model, curve, {
+  return { model, curve, info: {
     scheme: m.scheme, p: m.p, monolingualRatio: m.monolingualRatio,
     csFrequency: cs.overall.switchRate, csFrequencySwitchedOnly: cs.stats.switchRate, switchedPairs: cs.switchedPairs, pairs: cs.examples.length,
-  });
+  } };
 }
 
-async function runHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number): Promise<MethodOutput> {
+async function trainHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number): Promise<TrainedModel> {
   const english = englishSlice(ctx);
   const pool = crossLingualPool({
     source: m.crossSource, side: m.crossSide, english, bitext: ctx.fold.bitext, lexicons: lexiconsFor(ctx, configScheme(ctx)), seed,
   });
   const examples = english.map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
   const { model, curve, hybrid } = await trainBiEncoder(ctx, m, seed, examples, (bi) => new HybridBatchModel(bi, pool.examples, m.alpha));
-  return evaluateTrained(ctx, model, curve, {
+  return { model, curve, info: {
     alpha: m.alpha, crossSource: m.crossSource, crossSide: m.crossSide,
     crossFromBitext: pool.counts.bitext, crossFromLexicon: pool.counts.lexicon, crossFromCodeSwitch: pool.counts.codeswitch,
     monolingualBatches: hybrid!.batches.monolingual, crossLingualBatches: hybrid!.batches.crossLingual,
-  });
+  } };
 }
 
-async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<MethodOutput> {
+async function trainOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<TrainedModel> {
   const b = methodBudget(ctx.config, m);
   const teacher = await loadTeacher(ctx);
   const bitext: { src: string; tgt: string }[] = [];
@@ -286,9 +293,22 @@ async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: numb
     info.pairs = bitext.length;
     // The curve from the run's log: a unit resumed from its checkpoint keeps the steps before it.
     const curve: CurvePoint[] = result.log.map((r) => ({ step: r.step, loss: r.otLoss }));
-    return await evaluateTrained(ctx, student, curve, info);
+    return { model: student, curve, info };
   } finally {
     teacher.dispose();
+  }
+}
+
+/**
+ * Trains a trained method's model for one seed on one fold (from a fresh copy of the teacher),
+ * without evaluating it — runMethod evaluates it on the fold's test sets; a development study
+ * evaluates it on development data instead (bench/compare/demo-budget.ts).
+ */
+export async function trainMethod(ctx: MethodContext, m: TrainedMethod, seed: number): Promise<TrainedModel> {
+  switch (m.kind) {
+    case 'cs-finetune': return trainCodeSwitched(ctx, m, seed);
+    case 'hybrid': return trainHybrid(ctx, m, seed);
+    case 'optical': return trainOptical(ctx, m, seed);
   }
 }
 
@@ -298,9 +318,7 @@ export async function runMethod(ctx: MethodContext, m: MethodConfig, seed: numbe
     case 'bm25': return runBm25(ctx, m);
     case 'zero-shot': return runZeroShot(ctx);
     case 'translate-test': return runTranslateTest(ctx, m);
-    case 'cs-finetune': return runCodeSwitched(ctx, m, seed);
-    case 'hybrid': return runHybrid(ctx, m, seed);
-    case 'optical': return runOptical(ctx, m, seed);
+    default: return evaluateTrained(ctx, await trainMethod(ctx, m, seed));
   }
 }
 
