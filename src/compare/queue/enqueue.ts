@@ -149,7 +149,9 @@ export async function followQueuedRun(queued: QueuedRun, progress: Progress, pol
       }
       await reportTransitions(queue, queued.jobs, seen, progress);
       const state = await report.getState();
-      if (state === 'completed') return report.returnvalue as ReportJobResult;
+      // A completed job's return value can be read back empty right after a Redis restart (seen once in
+      // the crash test): read the job again on the next poll instead of returning nothing.
+      if (state === 'completed' && (report.returnvalue as ReportJobResult | null)?.report) return report.returnvalue as ReportJobResult;
       if (state === 'failed' && report.attemptsMade >= (report.opts.attempts ?? 1)) {
         throw new Error(`the report job of ${queued.ref.run} failed: ${report.failedReason}`);
       }
