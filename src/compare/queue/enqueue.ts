@@ -142,6 +142,7 @@ export async function followQueuedRun(queued: QueuedRun, progress: Progress, pol
   try {
     const seen = new Map<string, string>();
     const reportId = jobIds.report(queued.ref);
+    let emptyReads = 0;
     for (;;) {
       const report = await Job.fromId(queue, reportId);
       if (!report) {
@@ -151,7 +152,10 @@ export async function followQueuedRun(queued: QueuedRun, progress: Progress, pol
       const state = await report.getState();
       // A completed job's return value can be read back empty right after a Redis restart (seen once in
       // the crash test): read the job again on the next poll instead of returning nothing.
-      if (state === 'completed' && (report.returnvalue as ReportJobResult | null)?.report) return report.returnvalue as ReportJobResult;
+      if (state === 'completed') {
+        if ((report.returnvalue as ReportJobResult | null)?.report) return report.returnvalue as ReportJobResult;
+        if (++emptyReads > 30) throw new Error(`the report job ${reportId} finished but its result is gone from the queue; the report is in ${queued.dir}`);
+      }
       if (state === 'failed' && report.attemptsMade >= (report.opts.attempts ?? 1)) {
         throw new Error(`the report job of ${queued.ref.run} failed: ${report.failedReason}`);
       }
