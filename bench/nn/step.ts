@@ -1,58 +1,99 @@
 /**
- * Microbenchmark of the native engine: one distillation-like training step — student forward +
- * backward, the OT loss against precomputed teacher tokens at the last layer (cosine cost, eps 0.05,
- * at most 200 Sinkhorn iterations, tol 1e-4: the distill defaults) and an AdamW step with clipping —
- * for the issue's three geometries, every sequence exactly `length` tokens:
- *   tiny  (hidden 64, 2 layers, 2 heads, FFN 256)      16 × 64
- *   small (hidden 128, 4 layers, 2 heads, FFN 512)     32 × 128
- *   base  (hidden 768, 12 layers, 12 heads, FFN 3072)   8 × 128
- * Reports ms/step (median and min of the timed steps), tokens/s, peak RSS of the process, and the
- * share of the step per op family (the engine's own timers; 'optimizer' is the AdamW call).
- * Each (geometry, threads) row runs in its own child process, so peak RSS and caches are per row.
+ * `npm run bench:train` / `optical bench train`: one OPTICAL distillation training step — student
+ * forward + backward, the OT loss against precomputed teacher token states at the last layer, and
+ * AdamW with clipping — on the native engine, the tfjs engine and PyTorch, in one run (usage and
+ * geometries: step-usage.ts). The native and tfjs rows run the same StepSpec through the engine API
+ * (Engine.step + Engine.optimizerStep); the PyTorch row runs bench/nn/step_torch.py (an eager
+ * implementation of the same step) on the same shapes and thread count. Every row is its own child
+ * process, so peak RSS and caches are per row.
  *
- *   npm run build:ts && node dist/bench/nn/step.js [--geometries tiny,small,base] [--threads 1,2]
- *       [--steps N] [--vocab 30522] [--batch B] [--length L] [--json FILE]
- * (--batch / --length override every geometry's shape, e.g. --geometries base --batch 32 for the
- * memory of a base 32 × 128 step.)
+ * Reported per row: ms/step (median and min of the timed steps, after one warm-up step), tokens/s,
+ * GFLOP/s of the encoder's matrix products (forward 8·T·H² + 4·T·H·I + 4·B·L²·H per layer, T = B·L;
+ * a training step counted as 3 × forward; embeddings, LayerNorm and the OT step not counted), the
+ * share of the step per op family, mean Sinkhorn iterations and peak RSS. Op families: the native
+ * engine's own timers; tfjs from tf.profile kernel times (every matmul kernel counts as gemm, the
+ * attention products included; LayerNorm, dropout and the OT op fall in 'other'); PyTorch from
+ * torch.autograd.profiler self times by aten op (mm/addmm = gemm, bmm/softmax = attention, …).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { UsageError } from '../../src/cli/command.js';
+import { listOption, parseCommandArgs, rangeOption } from '../../src/cli/args.js';
 import { BASE_BERT, TINY_BERT, type BertConfig } from '../../src/models/bert-config.js';
 import { randomEngine } from '../../src/models/engine/index.js';
 import type { NativeEngine } from '../../src/models/engine/native-engine.js';
-import type { OpFamily, StepSpec } from '../../src/models/engine/types.js';
+import type { Engine, OpFamily, StepSpec } from '../../src/models/engine/types.js';
+import { packageRoot } from '../../src/ot/backend.js';
 import { Rng } from '../../src/random/rng.js';
+import { machineInfo, type MachineInfo } from '../sinkhorn/machine.js';
+import { TRAIN_BENCH_DEFAULTS as D, TRAIN_BENCH_ENGINES, TRAIN_BENCH_USAGE, type TrainBenchEngine } from './step-usage.js';
 
-const GEOMETRIES: Record<string, { config: Omit<BertConfig, 'vocabSize'>; batch: number; length: number; steps: number }> = {
-  tiny: { config: { ...TINY_BERT, hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 256 }, batch: 16, length: 64, steps: 20 },
-  small: { config: { ...TINY_BERT, hiddenSize: 128, numHiddenLayers: 4, numAttentionHeads: 2, intermediateSize: 512 }, batch: 32, length: 128, steps: 10 },
-  base: { config: BASE_BERT, batch: 8, length: 128, steps: 3 },
+interface Geometry {
+  config: Omit<BertConfig, 'vocabSize'>;
+  batch: number;
+  length: number;
+  /** Timed steps by default: native and torch / tfjs. */
+  steps: number;
+  tfjsSteps: number;
+}
+
+export const GEOMETRIES: Record<string, Geometry> = {
+  tiny: { config: { ...TINY_BERT, hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 256 }, batch: 16, length: 64, steps: 20, tfjsSteps: 5 },
+  small: { config: { ...TINY_BERT, hiddenSize: 128, numHiddenLayers: 4, numAttentionHeads: 2, intermediateSize: 512 }, batch: 32, length: 128, steps: 10, tfjsSteps: 2 },
+  base: { config: BASE_BERT, batch: 8, length: 128, steps: 3, tfjsSteps: 1 },
 };
 
-type Family = OpFamily | 'optimizer';
-const FAMILIES: Family[] = ['gemm', 'attention', 'layernorm', 'gelu', 'embeddings', 'dropout', 'losses', 'ot', 'optimizer', 'other'];
+const SINKHORN = { eps: 0.05, maxIter: 200, tol: 1e-4 };
 
-interface Row {
+export type Family = OpFamily | 'optimizer';
+export const FAMILIES: Family[] = ['gemm', 'attention', 'layernorm', 'gelu', 'embeddings', 'dropout', 'losses', 'ot', 'optimizer', 'other'];
+
+export interface TrainBenchRow {
   geometry: string;
   batch: number;
   tokens: number;
   threads: number;
-  engine: 'native';
-  parameters: number;
-  gemm: string;
-  isa: string;
-  msPerStep: number;
-  msPerStepMin: number;
-  tokensPerSecond: number;
-  peakRssMiB: number;
-  share: Record<Family, number>;
+  engine: TrainBenchEngine;
+  msPerStep?: number;
+  msPerStepMin?: number;
+  tokensPerSecond?: number;
+  gflops?: number;
+  /** Timed steps. */
+  steps?: number;
+  /** Share of the step per op family (fractions summing to 1), when measured. */
+  share?: Partial<Record<Family, number>>;
+  /** Mean Sinkhorn iterations per problem. */
+  sinkhornIterations?: number;
+  peakRssMiB?: number;
+  parameters?: number;
+  /** Which kernels / versions: GEMM kind and ISA (native), tfjs backend, torch version and threads. */
+  detail?: string;
+  /** Why the row has no timing. */
   error?: string;
 }
 
-function spec(config: BertConfig, batch: number, length: number, seed: number): StepSpec {
+export interface TrainBenchReport {
+  date: string;
+  machine: MachineInfo;
+  loadBefore: number[];
+  loadAfter: number[];
+  vocab: number;
+  rows: TrainBenchRow[];
+  targets: string[];
+}
+
+/** FLOPs of the encoder's matrix products in one training step (3 × forward). */
+export function stepFlops(c: Omit<BertConfig, 'vocabSize'>, batch: number, length: number): number {
+  const T = batch * length;
+  const H = c.hiddenSize;
+  const forward = c.numHiddenLayers * (8 * T * H * H + 4 * T * H * c.intermediateSize + 4 * batch * length * length * H);
+  return 3 * forward;
+}
+
+function stepSpec(config: BertConfig, batch: number, length: number, seed: number, profile: boolean): StepSpec {
   const rng = new Rng(seed);
   const T = batch * length;
   const ids = Int32Array.from({ length: T }, () => 1 + rng.int(config.vocabSize - 1));
@@ -61,91 +102,276 @@ function spec(config: BertConfig, batch: number, length: number, seed: number): 
   const teacher = Float32Array.from({ length: T * config.hiddenSize }, () => rng.normal());
   return {
     inputs: [{ ids, mask, batch, length }],
-    terms: [{ kind: 'ot', input: 0, teacher, rows, cost: 'cosine', sinkhorn: { eps: 0.05, maxIter: 200, tol: 1e-4 } }],
+    terms: [{ kind: 'ot', input: 0, teacher, rows, cost: 'cosine', sinkhorn: SINKHORN }],
     training: true,
     seed,
-    profile: true,
+    profile,
   };
 }
 
-async function child(geometry: string, threads: number, steps: number, vocab: number, batchOverride?: number, lengthOverride?: number): Promise<Row> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timedRow(base: TrainBenchRow, times: number[], g: Omit<BertConfig, 'vocabSize'>): TrainBenchRow {
+  const ms = median(times);
+  return {
+    ...base, steps: times.length, msPerStep: ms, msPerStepMin: Math.min(...times), tokensPerSecond: (base.batch * base.tokens) / (ms / 1000),
+    gflops: stepFlops(g, base.batch, base.tokens) / (ms / 1000) / 1e9,
+  };
+}
+
+function shares(ms: Partial<Record<Family, number>>): Partial<Record<Family, number>> {
+  const total = Object.values(ms).reduce((a, b) => a + (b ?? 0), 0);
+  return Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, (v ?? 0) / total]));
+}
+
+/** tfjs kernel name → op family (what can be told from a kernel name). */
+function tfjsFamily(kernel: string): Family {
+  if (/MatMul/.test(kernel)) return 'gemm';
+  if (kernel === 'Softmax') return 'attention';
+  if (kernel === 'Erf') return 'gelu';
+  if (/Gather|Scatter|UnsortedSegmentSum/.test(kernel)) return 'embeddings';
+  return 'other';
+}
+
+/** One native or tfjs row, in this (child) process. */
+async function engineRow(engineName: 'native' | 'tfjs', geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batchOverride?: number, lengthOverride?: number): Promise<TrainBenchRow> {
   const g = GEOMETRIES[geometry];
-  const config: BertConfig = { ...g.config, vocabSize: vocab, maxPositionEmbeddings: Math.max(512, lengthOverride ?? 0) };
   const batch = batchOverride ?? g.batch;
   const length = lengthOverride ?? g.length;
-  const engine = (await randomEngine(config, { engine: 'native', threads, seed: 1 })) as NativeEngine;
-  const info = engine.info();
-  const totals = Object.fromEntries(FAMILIES.map((f) => [f, 0])) as Record<Family, number>;
+  const config: BertConfig = { ...g.config, vocabSize: vocab, maxPositionEmbeddings: Math.max(512, length) };
+  const engine: Engine = await randomEngine(config, { engine: engineName, threads, seed: 1 });
+  const base: TrainBenchRow = { geometry, batch, tokens: length, threads, engine: engineName };
+  const totals: Partial<Record<Family, number>> = {};
+  const add = (f: Family, ms: number) => { totals[f] = (totals[f] ?? 0) + ms; };
   const times: number[] = [];
+  let iterations = 0;
+  const start = performance.now();
   for (let s = 0; s <= steps; s++) {
-    const input = spec(config, batch, length, s);
+    const spec = stepSpec(config, batch, length, s, engineName === 'native');
     const t0 = performance.now();
-    const r = await engine.step(input);
+    const r = await engine.step(spec);
     const t1 = performance.now();
     await engine.optimizerStep({ lr: 1e-4, weightDecay: 0.01, clipNorm: 1 });
     const t2 = performance.now();
-    if (s === 0) continue; // warm-up: first-touch page faults, workspace allocation
+    if (s === 0) continue; // warm-up: first-touch page faults, workspace allocation, kernel compilation
     times.push(t2 - t0);
-    for (const f of FAMILIES) if (f !== 'optimizer') totals[f] += r.profile![f as OpFamily];
-    totals.optimizer += t2 - t1;
+    iterations += r.terms[0].extras.iterations;
+    if (r.profile) for (const f of FAMILIES) if (f !== 'optimizer') add(f, r.profile[f as OpFamily]);
+    add('optimizer', t2 - t1);
+    if ((performance.now() - start) / 1000 > budgetSec) break;
   }
-  const sum = FAMILIES.reduce((s, f) => s + totals[f], 0);
-  const share = Object.fromEntries(FAMILIES.map((f) => [f, totals[f] / sum])) as Record<Family, number>;
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
+  let detail: string;
+  if (engineName === 'native') {
+    const info = (engine as NativeEngine).info();
+    detail = `gemm ${info.gemm}, ${info.isa}`;
+    base.parameters = info.parameters;
+    base.share = shares(totals);
+  } else {
+    const { tf } = await import('../../src/models/tf.js');
+    detail = `tfjs-${tf.getBackend()}`;
+    base.parameters = [...(await engine.getParameters()).values()].reduce((n, t) => n + t.data.length, 0);
+    // One more step under tf.profile for the op families (its own overhead stays out of the timings).
+    const spec = stepSpec(config, batch, length, steps + 1, false);
+    const t0 = performance.now();
+    let optimizerMs = 0;
+    const info = await tf.profile(async () => {
+      await engine.step(spec);
+      const o0 = performance.now();
+      await engine.optimizerStep({ lr: 1e-4, weightDecay: 0.01, clipNorm: 1 });
+      optimizerMs = performance.now() - o0;
+      return tf.scalar(0);
+    });
+    const wall = performance.now() - t0;
+    const ms: Partial<Record<Family, number>> = { optimizer: optimizerMs };
+    let attributed = 0;
+    for (const k of info.kernels) {
+      const f = tfjsFamily(k.name);
+      if (f === 'other') continue;
+      const t = Number(await (k.kernelTimeMs as unknown as Promise<number> | number));
+      ms[f] = (ms[f] ?? 0) + t;
+      attributed += t;
+    }
+    ms.other = Math.max(0, wall - optimizerMs - attributed);
+    base.share = shares(ms);
+  }
   engine.dispose();
   return {
-    geometry, batch, tokens: length, threads, engine: 'native', parameters: info.parameters, gemm: info.gemm, isa: info.isa,
-    msPerStep: median, msPerStepMin: sorted[0], tokensPerSecond: (batch * length) / (median / 1000),
-    peakRssMiB: process.resourceUsage().maxRSS / 1024, share,
+    ...timedRow(base, times, g.config), sinkhornIterations: iterations / times.length, detail,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
 }
 
-const { values } = parseArgs({
-  options: {
-    geometries: { type: 'string', default: 'tiny,small,base' },
-    threads: { type: 'string', default: '1,2' },
-    steps: { type: 'string' },
-    vocab: { type: 'string', default: '30522' },
-    batch: { type: 'string' },
-    length: { type: 'string' },
-    json: { type: 'string' },
-    child: { type: 'string' },
-  },
-});
-const vocab = Number(values.vocab);
-const batch = values.batch === undefined ? undefined : Number(values.batch);
-const length = values.length === undefined ? undefined : Number(values.length);
+/** One PyTorch row: bench/nn/step_torch.py with the thread count in the environment too. */
+function torchRow(python: string, geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batchOverride?: number, lengthOverride?: number): TrainBenchRow {
+  const g = GEOMETRIES[geometry];
+  const batch = batchOverride ?? g.batch;
+  const length = lengthOverride ?? g.length;
+  const base: TrainBenchRow = { geometry, batch, tokens: length, threads, engine: 'torch' };
+  const config = { ...g.config, vocabSize: vocab, maxPositionEmbeddings: Math.max(512, length) };
+  const job = { threads, config, batch, length, steps, budgetSec, ...SINKHORN, seed: 1 };
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  const r = spawnSync(python, [join(packageRoot(), 'bench', 'nn', 'step_torch.py')], { input: JSON.stringify(job), encoding: 'utf8', env, maxBuffer: 1 << 22 });
+  if (r.error) return { ...base, error: `cannot run ${python}: ${r.error.message}` };
+  if (r.status !== 0) return { ...base, error: `${python} step_torch.py exited ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+    error?: string; torch?: string; threads?: number; timesMs?: number[]; iterations?: number; peakRssMiB?: number; parameters?: number;
+    profile?: Partial<Record<Family, number>> & { error?: string };
+  };
+  if (out.error) return { ...base, error: out.error };
+  const profile = out.profile && !out.profile.error ? shares(out.profile) : undefined;
+  return {
+    ...timedRow(base, out.timesMs!, g.config), share: profile, sinkhornIterations: out.iterations, peakRssMiB: out.peakRssMiB,
+    parameters: out.parameters, detail: `torch ${out.torch}, ${out.threads} threads`,
+  };
+}
 
-if (values.child) {
-  const [geometry, threads] = values.child.split(':');
-  const steps = Number(values.steps ?? GEOMETRIES[geometry].steps);
-  process.stdout.write(JSON.stringify(await child(geometry, Number(threads), steps, vocab, batch, length)));
-} else {
-  const rows: Row[] = [];
-  console.log(`native engine step (student fwd + bwd + OT loss + AdamW), vocab ${vocab}; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), node ${process.version}`);
-  console.log('geometry  batch×len  thr  params   gemm                 ms/step (min)     tok/s   RSS MiB  share: ' + FAMILIES.join(' / '));
-  for (const geometry of values.geometries!.split(',')) {
-    if (!GEOMETRIES[geometry]) throw new RangeError(`--geometries: unknown geometry '${geometry}' (tiny, small, base)`);
-    for (const threads of values.threads!.split(',').map(Number)) {
-      const args = [fileURLToPath(import.meta.url), '--child', `${geometry}:${threads}`, '--vocab', String(vocab)];
-      if (values.steps) args.push('--steps', values.steps);
-      if (batch !== undefined) args.push('--batch', String(batch));
-      if (length !== undefined) args.push('--length', String(length));
-      let row: Row;
-      try {
-        row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] }));
-      } catch (err) {
-        const g = GEOMETRIES[geometry];
-        row = { geometry, batch: batch ?? g.batch, tokens: length ?? g.length, threads, engine: 'native', error: (err as Error).message.split('\n')[0] } as Row;
-        console.log(`${geometry.padEnd(9)} failed: ${row.error}`);
-        rows.push(row);
-        continue;
+/** Runs one row in a child process (this module with --child), so peak RSS and caches are per row. */
+function childRow(engine: 'native' | 'tfjs', geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batch?: number, length?: number): TrainBenchRow {
+  const self = fileURLToPath(import.meta.url);
+  // From dist/ the module runs as is; from the TypeScript sources (tests) through the repository's TS runner.
+  const entry = self.endsWith('.ts') ? [join(packageRoot(), 'test', 'helpers', 'run-ts.mjs'), self] : [self];
+  const args = [...entry, '--child', `${engine}:${geometry}:${threads}`, '--steps', String(steps), '--budget', String(budgetSec), '--vocab', String(vocab)];
+  if (batch !== undefined) args.push('--batch', String(batch));
+  if (length !== undefined) args.push('--length', String(length));
+  const g = GEOMETRIES[geometry];
+  const base: TrainBenchRow = { geometry, batch: batch ?? g.batch, tokens: length ?? g.length, threads, engine };
+  try {
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 22, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPTICAL_QUIET: '1' } });
+    return JSON.parse(out.trim().split('\n').pop()!) as TrainBenchRow;
+  } catch (err) {
+    const e = err as { status?: number; signal?: string; stderr?: string; message: string };
+    const tail = (e.stderr ?? '').trim().split('\n').filter((l) => l.trim()).slice(-2).join(' | ');
+    const why = /Aborted\(\)|out of memory|Cannot enlarge memory/i.test(e.stderr ?? '') ? 'out of memory (the tfjs-wasm heap stops at 4 GiB)' : tail || e.message.split('\n')[0];
+    return { ...base, error: `the row's process failed (${e.signal ?? `exit ${e.status}`}): ${why}` };
+  }
+}
+
+export interface TrainBenchConfig {
+  geometries: string[];
+  threads: number[];
+  engines: TrainBenchEngine[];
+  steps?: number;
+  budgetSec: number;
+  vocab: number;
+  batch?: number;
+  length?: number;
+  python: string;
+  json?: string;
+  log: (line: string) => void;
+}
+
+/** Checks the options; every bad value is a UsageError naming the option. */
+export function parseTrainBenchArgs(argv: string[]): Omit<TrainBenchConfig, 'log'> {
+  const { values: v } = parseCommandArgs(argv, {
+    geometries: { type: 'string' }, threads: { type: 'string' }, engines: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
+    vocab: { type: 'string' }, batch: { type: 'string' }, length: { type: 'string' }, python: { type: 'string' }, json: { type: 'string' },
+  });
+  const geometries = listOption(v.geometries, D.geometries.split(','));
+  for (const g of geometries) if (!GEOMETRIES[g]) throw new UsageError(`--geometries: unknown geometry '${g}' (known: ${Object.keys(GEOMETRIES).join(', ')})`);
+  const engines = listOption(v.engines, D.engines.split(','));
+  for (const e of engines) if (!(TRAIN_BENCH_ENGINES as readonly string[]).includes(e)) throw new UsageError(`--engines: unknown engine '${e}' (known: ${TRAIN_BENCH_ENGINES.join(', ')})`);
+  const threads = listOption(v.threads, D.threads.split(',')).map((t) => rangeOption('threads', t, 1, { min: 1, max: 1024, int: true }));
+  if (geometries.length === 0 || engines.length === 0 || threads.length === 0) throw new UsageError('--geometries, --engines and --threads must each name at least one value');
+  const opt = (name: string, value: string | undefined, max: number) => (value === undefined ? undefined : rangeOption(name, value, 0, { min: 1, max, int: true }));
+  return {
+    geometries, engines: engines as TrainBenchEngine[], threads,
+    steps: opt('steps', v.steps, 1e6), budgetSec: rangeOption('budget', v.budget, D.budget, { gt: 0 }), vocab: rangeOption('vocab', v.vocab, D.vocab, { min: 2, max: 1e7, int: true }),
+    batch: opt('batch', v.batch, 65536), length: opt('length', v.length, 65536), python: v.python ?? D.python, json: v.json,
+  };
+}
+
+function fmt(n: number | undefined, digits = 1): string {
+  return n === undefined ? '' : n.toFixed(digits);
+}
+
+/** The issue's targets, evaluated from the rows: native ≥ 1.5× PyTorch at equal threads, ≥ 5× tfjs-wasm (native at 1 thread vs tfjs). */
+export function evaluateTargets(rows: readonly TrainBenchRow[]): string[] {
+  const find = (g: string, e: TrainBenchEngine, t: number) => rows.find((r) => r.geometry === g && r.engine === e && r.threads === t && r.msPerStep !== undefined);
+  const out: string[] = [];
+  for (const g of [...new Set(rows.map((r) => r.geometry))]) {
+    for (const t of [...new Set(rows.map((r) => r.threads))]) {
+      const n = find(g, 'native', t);
+      const p = find(g, 'torch', t);
+      if (n && p) {
+        const x = p.msPerStep! / n.msPerStep!;
+        out.push(`${g} ${t} thread${t > 1 ? 's' : ''}: native ${x.toFixed(2)}× PyTorch (target 1.5×) ${x >= 1.5 ? 'MET' : 'MISS'}`);
       }
-      rows.push(row);
-      const shares = FAMILIES.map((f) => `${(100 * row.share[f]).toFixed(0)}%`).join(' / ');
-      console.log(`${geometry.padEnd(9)} ${`${row.batch}×${row.tokens}`.padStart(9)}  ${String(threads).padStart(3)}  ${(row.parameters / 1e6).toFixed(1).padStart(5)}M  ${row.gemm.padEnd(20)} ${row.msPerStep.toFixed(1).padStart(8)} (${row.msPerStepMin.toFixed(1)})  ${row.tokensPerSecond.toFixed(0).padStart(7)}  ${row.peakRssMiB.toFixed(0).padStart(7)}  ${shares}`);
+    }
+    const n1 = find(g, 'native', 1);
+    const f = find(g, 'tfjs', 1);
+    if (n1 && f) {
+      const x = f.msPerStep! / n1.msPerStep!;
+      out.push(`${g}: native (1 thread) ${x.toFixed(1)}× tfjs-wasm (target 5×) ${x >= 5 ? 'MET' : 'MISS'}`);
     }
   }
-  if (values.json) writeFileSync(values.json, JSON.stringify({ rows }, null, 2) + '\n');
+  return out;
+}
+
+export async function runTrainBench(argv: string[], log: (line: string) => void = (l) => console.log(l)): Promise<number> {
+  const cfg = parseTrainBenchArgs(argv);
+  const loadBefore = loadavg();
+  const machine = machineInfo();
+  log(`training step (student fwd + bwd + OT loss + AdamW), vocab ${cfg.vocab}; ${cpus().length} cores (${machine.cpuModel}), node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  log(`${'geometry'.padEnd(9)}${'batch×len'.padStart(10)}  thr  ${'engine'.padEnd(7)}${'ms/step'.padStart(10)} ${'(min)'.padStart(9)} ${'tok/s'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'×torch'.padStart(7)}  RSS MiB  share: ${FAMILIES.join(' / ')}`);
+  const rows: TrainBenchRow[] = [];
+  for (const geometry of cfg.geometries) {
+    const g = GEOMETRIES[geometry];
+    for (const threads of cfg.threads) {
+      // PyTorch first, so the other rows can print their speed-up over it.
+      for (const engine of [...cfg.engines].sort((a, b) => Number(b === 'torch') - Number(a === 'torch'))) {
+        let row: TrainBenchRow;
+        if (engine === 'torch') row = torchRow(cfg.python, geometry, threads, cfg.steps ?? g.steps, cfg.budgetSec, cfg.vocab, cfg.batch, cfg.length);
+        else if (engine === 'tfjs' && threads !== 1) {
+          row = { geometry, batch: cfg.batch ?? g.batch, tokens: cfg.length ?? g.length, threads, engine, error: 'tfjs-wasm runs one thread in Node (no worker threads): see its 1-thread row' };
+        } else row = childRow(engine, geometry, threads, cfg.steps ?? (engine === 'tfjs' ? g.tfjsSteps : g.steps), cfg.budgetSec, cfg.vocab, cfg.batch, cfg.length);
+        rows.push(row);
+        const torch = rows.find((r) => r.geometry === geometry && r.threads === threads && r.engine === 'torch' && r.msPerStep !== undefined);
+        const lead = `${geometry.padEnd(9)}${`${row.batch}×${row.tokens}`.padStart(10)}  ${String(threads).padStart(3)}  ${engine.padEnd(7)}`;
+        if (row.error) {
+          log(`${lead}${' '.repeat(10)} ${row.error}`);
+          continue;
+        }
+        const vsTorch = torch && engine !== 'torch' ? `${(torch.msPerStep! / row.msPerStep!).toFixed(2)}×` : '';
+        const share = row.share ? FAMILIES.map((f) => `${(100 * (row.share![f] ?? 0)).toFixed(0)}%`).join(' / ') : 'n/a';
+        log(`${lead}${fmt(row.msPerStep).padStart(10)} ${`(${fmt(row.msPerStepMin)})`.padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(8)} ${fmt(row.gflops).padStart(8)} ${vsTorch.padStart(7)}  ${fmt(row.peakRssMiB, 0).padStart(7)}  ${share}   ${row.detail ?? ''}`);
+      }
+    }
+  }
+  const targets = evaluateTargets(rows);
+  log('');
+  log('targets (benchmark, not tests):');
+  for (const t of targets) log(`  ${t}`);
+  const report: TrainBenchReport = { date: new Date().toISOString(), machine, loadBefore, loadAfter: loadavg(), vocab: cfg.vocab, rows, targets };
+  if (cfg.json) writeFileSync(cfg.json, JSON.stringify(report, null, 2) + '\n');
+  return 0;
+}
+
+/** `--child engine:geometry:threads`: one row, printed as JSON on stdout. */
+async function child(argv: string[]): Promise<void> {
+  const { values: v } = parseCommandArgs(argv, {
+    child: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' }, vocab: { type: 'string' }, batch: { type: 'string' }, length: { type: 'string' },
+  });
+  const [engine, geometry, threads] = v.child!.split(':');
+  const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
+  const row = await engineRow(engine as 'native' | 'tfjs', geometry, Number(threads), Number(v.steps), Number(v.budget), Number(v.vocab), num(v.batch), num(v.length));
+  process.stdout.write(JSON.stringify(row) + '\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const argv = process.argv.slice(2);
+  const run = argv.includes('--child') ? child(argv).then(() => 0)
+    : argv.includes('--help') || argv.includes('-h') ? Promise.resolve(console.log(TRAIN_BENCH_USAGE)).then(() => 0)
+      : runTrainBench(argv);
+  run.then((code) => { process.exitCode = code; }, (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`bench:train: ${err.message}\n\n${TRAIN_BENCH_USAGE}`);
+      process.exitCode = 2;
+    } else {
+      console.error(err);
+      process.exitCode = 1;
+    }
+  });
 }

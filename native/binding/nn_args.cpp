@@ -301,6 +301,16 @@ nn::AdamWOptions read_adamw_options(const Napi::Value& v) {
   a.beta2 = number(o, "beta2", "options.beta2", &a.beta2);
   a.epsilon = number(o, "epsilon", "options.epsilon", &a.epsilon);
   a.clipNorm = number(o, "clipNorm", "options.clipNorm", &a.clipNorm);
+  const Napi::Value frozen = o.Get("frozen");
+  if (!frozen.IsUndefined()) {
+    if (!frozen.IsArray()) type_error("options.frozen must be an array of parameter names, got " + type_name(frozen));
+    const Napi::Array f = frozen.As<Napi::Array>();
+    for (uint32_t i = 0; i < f.Length(); ++i) {
+      const Napi::Value x = f.Get(i);
+      if (!x.IsString()) type_error("options.frozen[" + std::to_string(i) + "] must be a parameter name, got " + type_name(x));
+      a.frozen.push_back(x.As<Napi::String>().Utf8Value());
+    }
+  }
   nn::validate_adamw(a);
   return a;
 }

@@ -216,7 +216,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
                  [spec, out](Napi::Env e) -> Napi::Value { return step_result_to_js(e, *out, spec->profile); });
   }
 
-  // optimizerStep({ lr, weightDecay?, beta1?, beta2?, epsilon?, clipNorm? }) → Promise<{ gradNorm, finite, clipScale, step }>
+  // optimizerStep({ lr, weightDecay?, beta1?, beta2?, epsilon?, clipNorm? }) → Promise<{ gradNorm, finite, clipScale, step, nonFinite? }>
   Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
     const Napi::Env env = info.Env();
     if (!model_) return rejected(env, Failure::Other, "NnModel.optimizerStep: the model has been disposed");
@@ -237,6 +237,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
       r.Set("finite", out->finite);
       r.Set("clipScale", out->clipScale);
       r.Set("step", static_cast<double>(m->adamSteps));
+      if (!out->nonFinite.empty()) r.Set("nonFinite", out->nonFinite);
       return r;
     });
   }

@@ -1,6 +1,8 @@
 #include "adamw.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "kernels.h"
 
@@ -13,7 +15,7 @@ bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >=
 }  // namespace
 
 void validate_adamw(const AdamWOptions& o) {
-  if (!finite_in(o.lr, 0.0, 1e6)) range_error("options.lr must be a finite number >= 0, got " + std::to_string(o.lr));
+  if (!finite_in(o.lr, 0.0, std::numeric_limits<double>::max())) range_error("options.lr must be a finite number >= 0, got " + std::to_string(o.lr));
   if (!finite_in(o.weightDecay, 0.0, 1e6))
     range_error("options.weightDecay must be a finite number >= 0, got " + std::to_string(o.weightDecay));
   if (!(o.beta1 >= 0.0 && o.beta1 < 1.0)) range_error("options.beta1 must be in [0, 1), got " + std::to_string(o.beta1));
@@ -28,6 +30,16 @@ AdamWResult adamw_step(Model& m, const Ctx& c, const AdamWOptions& o) {
   validate_adamw(o);
   Timed t(c, &Profile::optimizer);
   m.ensure_grads();
+  std::vector<bool> frozen(m.tensors.size(), false);
+  for (size_t i = 0; i < o.frozen.size(); ++i) {
+    size_t k = 0;
+    while (k < m.tensors.size() && m.tensors[k].name != o.frozen[i]) ++k;
+    if (k == m.tensors.size()) range_error("options.frozen[" + std::to_string(i) + "] '" + o.frozen[i] + "' is not a parameter of this model");
+    frozen[k] = true;
+  }
+  for (size_t k = 0; k < m.tensors.size(); ++k) {
+    if (frozen[k]) std::fill_n(m.grads.data() + m.tensors[k].offset, m.tensors[k].size, 0.0f);
+  }
   AdamWResult r;
   r.gradNorm = std::sqrt(sum_squares(c, m.grads.data(), static_cast<int64_t>(m.grads.size())));
   r.finite = std::isfinite(r.gradNorm);
@@ -53,12 +65,22 @@ AdamWResult adamw_step(Model& m, const Ctx& c, const AdamWOptions& o) {
   s.stepSize = static_cast<float>(o.lr / bc1);
   s.invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
   s.eps = static_cast<float>(o.epsilon);
-  for (const TensorInfo& ti : m.tensors) {
+  for (size_t k = 0; k < m.tensors.size(); ++k) {
+    if (frozen[k]) continue;  // its gradient is already zero
+    const TensorInfo& ti = m.tensors[k];
     const bool decay = ti.decay && o.weightDecay > 0.0;
     for_chunks(c, ti.size, int64_t{1} << 15, [&](int64_t b, int64_t e) {
       const int64_t at = ti.offset + b;
       kernels::adamw(m.params.data() + at, m.grads.data() + at, m.m.data() + at, m.v.data() + at, e - b, decay, s);
     });
+  }
+  if (!all_finite(c, m.params.data(), static_cast<int64_t>(m.params.size()))) {
+    for (const TensorInfo& ti : m.tensors) {
+      if (!all_finite(c, m.params.data() + ti.offset, ti.size)) {
+        r.nonFinite = ti.name;
+        break;
+      }
+    }
   }
   return r;  // the gradients were cleared on the way (alignment padding is never written: it stays 0)
 }

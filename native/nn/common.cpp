@@ -1,5 +1,7 @@
 #include "common.h"
 
+#include <cstring>
+
 namespace nn {
 
 void column_sums_add(const Ctx& c, const float* X, int64_t rows, int64_t cols, int64_t ld, float* out) {
@@ -30,6 +32,25 @@ double sum_squares(const Ctx& c, const float* x, int64_t n) {
   double total = 0.0;
   for (double p : part) total += p;
   return total;
+}
+
+bool all_finite(const Ctx& c, const float* x, int64_t n) {
+  constexpr int64_t kChunk = int64_t{1} << 16;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  std::vector<unsigned char> bad(static_cast<size_t>(chunks), 0);
+  c.parallel(chunks, [&](int64_t k, int) {
+    const int64_t b = k * kChunk, e = std::min(n, b + kChunk);
+    uint32_t any = 0;
+    for (int64_t i = b; i < e; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, x + i, sizeof bits);
+      any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    bad[k] = static_cast<unsigned char>(any);
+  });
+  for (unsigned char v : bad)
+    if (v) return false;
+  return true;
 }
 
 }  // namespace nn

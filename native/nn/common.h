@@ -80,6 +80,9 @@ void column_sums_add(const Ctx& c, const float* X, int64_t rows, int64_t cols, i
 // Σ x² over n floats in double, in fixed chunks summed in chunk order.
 double sum_squares(const Ctx& c, const float* x, int64_t n);
 
+// True when none of the n floats is NaN or ±Infinity (an exponent test on the bits, in parallel chunks).
+bool all_finite(const Ctx& c, const float* x, int64_t n);
+
 // Throws ArgumentError(Range) with the message.
 [[noreturn]] inline void range_error(const std::string& m) { throw ArgumentError(ArgumentError::Kind::Range, m); }
 [[noreturn]] inline void type_error(const std::string& m) { throw ArgumentError(ArgumentError::Kind::Type, m); }

@@ -11,12 +11,15 @@ import { checkQueueName, checkQueueUrl, QueueUrlError } from '../compare/queue/c
 import type { Progress } from '../data/progress.js';
 import { DENSE_BATCH_SIZE } from '../compare/dense-retrieval.js';
 import { DEFAULT_SHARD_SIZE } from '../compare/dense-shards.js';
+import { engineChoice, engineUsage } from './engine-option.js';
+import type { EngineChoice } from '../models/engine/types.js';
 
 export const queueOptionSpec = {
   queue: { type: 'string' },
   'queue-name': { type: 'string' },
   attempts: { type: 'string' },
   'shard-size': { type: 'string' },
+  engine: { type: 'string' },
 } as const;
 
 export const queueOptionUsage = `  --queue       redis://HOST:PORT[/DB]: put the units on that Redis (BullMQ) for 'optical worker'
@@ -25,13 +28,15 @@ export const queueOptionUsage = `  --queue       redis://HOST:PORT[/DB]: put the
   --queue-name  BullMQ queue name (default optical; workers must use the same)
   --attempts    tries per unit on the queue before it is reported failed (default 3)
   --shard-size  documents per encoding shard of a collection, a multiple of ${DENSE_BATCH_SIZE} (default ${DEFAULT_SHARD_SIZE};
-                results do not depend on it)`;
+                results do not depend on it)
+${engineUsage('  --engine      ', '                ')}; with --queue each worker's own --engine decides`;
 
 export interface QueueValues {
   queue?: string;
   queueName?: string;
   attempts?: number;
   shardSize?: number;
+  engine?: EngineChoice;
 }
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
@@ -42,8 +47,8 @@ function positiveInteger(name: string, value: string | undefined): number | unde
 }
 
 /** Checks the queue options (usage errors, exit 2) before any work starts. */
-export function parseQueueValues(values: { queue?: string; 'queue-name'?: string; attempts?: string; 'shard-size'?: string }): QueueValues {
-  const out: QueueValues = { attempts: positiveInteger('attempts', values.attempts), shardSize: positiveInteger('shard-size', values['shard-size']) };
+export function parseQueueValues(values: { queue?: string; 'queue-name'?: string; attempts?: string; 'shard-size'?: string; engine?: string }): QueueValues {
+  const out: QueueValues = { attempts: positiveInteger('attempts', values.attempts), shardSize: positiveInteger('shard-size', values['shard-size']), engine: engineChoice(values.engine) };
   if (out.shardSize !== undefined && out.shardSize % DENSE_BATCH_SIZE !== 0) throw new UsageError(`--shard-size must be a multiple of the encoding batch size ${DENSE_BATCH_SIZE}, got ${out.shardSize}`);
   try {
     if (values.queue !== undefined) out.queue = checkQueueUrl(values.queue);
@@ -55,12 +60,14 @@ export function parseQueueValues(values: { queue?: string; 'queue-name'?: string
   if (out.queue === undefined && (out.queueName !== undefined || out.attempts !== undefined)) {
     throw new UsageError(`--${out.queueName !== undefined ? 'queue-name' : 'attempts'} applies only with --queue`);
   }
+  // The engine is a property of the machine that computes: on a queue, each worker chooses its own.
+  if (out.queue !== undefined && out.engine !== undefined) throw new UsageError("--engine applies to in-process runs; with --queue give it to each 'optical worker'");
   return out;
 }
 
 /** Runs the compare here, or through the queue when --queue is given (waiting for the report either way). */
 export async function runCompareMode(config: CompareConfig, q: QueueValues, options: { outRoot: string; progress: Progress }): Promise<CompareRunResult & { failed: FailedUnit[] }> {
-  if (q.queue === undefined) return { ...(await runCompare(config, { outRoot: options.outRoot, progress: options.progress, shardSize: q.shardSize })), failed: [] };
+  if (q.queue === undefined) return { ...(await runCompare(config, { outRoot: options.outRoot, progress: options.progress, shardSize: q.shardSize, engine: q.engine })), failed: [] };
   return runCompareOnQueue(config, { queueUrl: q.queue, queueName: q.queueName, attempts: q.attempts, shardSize: q.shardSize, outRoot: options.outRoot, progress: options.progress });
 }
 

@@ -44,12 +44,10 @@ export interface DenseRetrievalOptions {
 export const DENSE_BATCH_SIZE = 32;
 
 async function embedAll(model: BiEncoder, texts: string[], batchSize: number, progress?: Progress, label = '', offset = 0, total = texts.length): Promise<Float32Array> {
-  const dim = model.encoder.config.hiddenSize;
+  const dim = model.engine.config.hiddenSize;
   const out = new Float32Array(texts.length * dim);
   for (let s = 0; s < texts.length; s += batchSize) {
-    const t = model.embed(texts.slice(s, s + batchSize));
-    out.set((await t.data()) as Float32Array, s * dim);
-    t.dispose();
+    out.set(await model.embed(texts.slice(s, s + batchSize), batchSize), s * dim);
     progress?.update(offset + Math.min(s + batchSize, texts.length), total, label);
   }
   return out;
@@ -68,7 +66,7 @@ export function shardExpectation(set: EvalSet, texts: readonly string[], range: 
 /** Encodes one shard of `set` and stores it (the one way a shard is made, here or on a queue worker). */
 export async function encodeShard(model: BiEncoder, set: EvalSet, texts: readonly string[], range: ShardRange, storage: Pick<ShardStorage, 'dir' | 'modelId'>, options: { batchSize?: number; progress?: Progress } = {}): Promise<Float32Array> {
   const matrix = await embedAll(model, texts.slice(range.start, range.end), options.batchSize ?? DENSE_BATCH_SIZE, options.progress, `${set.scenario} documents`, range.start, texts.length);
-  writeShard(storage.dir, range.index, shardExpectation(set, texts, range, storage.modelId), matrix, model.encoder.config.hiddenSize);
+  writeShard(storage.dir, range.index, shardExpectation(set, texts, range, storage.modelId), matrix, model.engine.config.hiddenSize);
   return matrix;
 }
 
@@ -78,8 +76,8 @@ export async function denseRun(model: BiEncoder, set: EvalSet, options: DenseRet
   const depth = options.depth;
   if (depth !== undefined && (!Number.isInteger(depth) || depth < 1)) throw new RangeError(`denseRun: depth must be a positive integer, got ${depth}`);
   const queryEncoder = options.queryEncoder ?? model;
-  const dim = model.encoder.config.hiddenSize;
-  if (queryEncoder.encoder.config.hiddenSize !== dim) throw new RangeError('denseRun: query and document encoders have different hidden sizes');
+  const dim = model.engine.config.hiddenSize;
+  if (queryEncoder.engine.config.hiddenSize !== dim) throw new RangeError('denseRun: query and document encoders have different hidden sizes');
   const docTexts = documentTexts(set, options);
   const shardSize = options.shardSize ?? DEFAULT_SHARD_SIZE;
   if (shardSize % batchSize !== 0) throw new RangeError(`denseRun: the shard size (${shardSize}) must be a multiple of the encoding batch size (${batchSize}), so shards hold the same batches as an unsharded encoding`);

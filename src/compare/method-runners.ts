@@ -14,6 +14,7 @@ import type { BilingualLexicon } from '../ir/lexicon-types.js';
 import type { Run } from '../ir/types.js';
 import type { Lexicon } from '../data/lexicon.js';
 import type { Progress } from '../data/progress.js';
+import type { EngineName } from '../models/engine/types.js';
 import { BiEncoder } from '../train/bi-encoder.js';
 import { Trainer } from '../train/trainer.js';
 import { distill } from '../train/distill.js';
@@ -21,7 +22,8 @@ import { codeSwitch } from '../codeswitch/codeswitch.js';
 import { switchStats } from '../codeswitch/measures.js';
 import { Rng } from '../random/rng.js';
 import { codeSwitchedExamples } from '../train/methods/codeswitched-examples.js';
-import { HybridBatchModel, crossLingualPool } from '../train/methods/hybrid-batches.js';
+import { crossLingualPool } from '../train/methods/hybrid-batches.js';
+import { HybridBatchModel } from '../train/objectives/hybrid.js';
 import { cachedTranslator, reverseLexicon } from '../train/methods/word-translation.js';
 import type { TrainingExample } from '../train/ranking-model.js';
 import { methodBudget, type CompareConfig, type MethodConfig, type MethodOf, type TrainedMethod } from './config.js';
@@ -61,6 +63,8 @@ export interface MethodContext {
   workDir: string;
   progress: Progress;
   encoding?: EncodingPlan;
+  /** The engine every model of the unit runs on. */
+  engine: EngineName;
 }
 
 export interface MethodOutput {
@@ -83,7 +87,7 @@ async function runAllScenarios(ctx: MethodContext, score: (scenario: Scenario) =
 }
 
 async function loadTeacher(ctx: MethodContext): Promise<BiEncoder> {
-  return BiEncoder.fromPretrained(ctx.teacherDir, { maxLength: ctx.config.budget.maxLength });
+  return BiEncoder.fromPretrained(ctx.teacherDir, { maxLength: ctx.config.budget.maxLength, engine: ctx.engine });
 }
 
 /** A saved copy of the model being evaluated (for shards encoded on disk or by other workers). */
@@ -194,16 +198,24 @@ async function trainBiEncoder(ctx: MethodContext, m: TrainedMethod, seed: number
   });
   try {
     await trainer.run();
-  } finally {
-    trainer.dispose();
+  } catch (err) {
+    model.dispose();
+    throw err;
   }
   // The curve from the trainer's log, not from this process's callbacks: a unit resumed from a
   // checkpoint (after an interruption, or on another worker) keeps the steps logged before it.
   return { model, curve: readTrainingCurve(ctx.workDir), hybrid };
 }
 
+/** A trained method's model, its training curve and the facts the report prints. */
+export interface TrainedModel {
+  model: BiEncoder;
+  curve: CurvePoint[];
+  info: Record<string, string | number>;
+}
+
 /** Scores a trained model on every scenario (saving it first when its collections are sharded), then frees it. */
-async function evaluateTrained(ctx: MethodContext, model: BiEncoder, curve: CurvePoint[], info: Record<string, string | number>): Promise<MethodOutput> {
+async function evaluateTrained(ctx: MethodContext, { model, curve, info }: TrainedModel): Promise<MethodOutput> {
   try {
     return { runs: await evaluateDense(ctx, model, savedOnce(ctx, model)), curve, info };
   } finally {
@@ -224,30 +236,30 @@ function configScheme(ctx: MethodContext): 'bl' | 'ml' {
   return ctx.config.languages.length > 1 ? 'ml' : 'bl';
 }
 
-async function runCodeSwitched(ctx: MethodContext, m: MethodOf<'cs-finetune'>, seed: number): Promise<MethodOutput> {
+async function trainCodeSwitched(ctx: MethodContext, m: MethodOf<'cs-finetune'>, seed: number): Promise<TrainedModel> {
   const cs = codeSwitchedExamples(englishSlice(ctx), { scheme: m.scheme, lexicons: lexiconsFor(ctx, m.scheme), p: m.p, monolingualRatio: m.monolingualRatio, seed });
   const { model, curve } = await trainBiEncoder(ctx, m, seed, cs.examples);
-  return evaluateTrained(ctx, model, curve, {
+  return { model, curve, info: {
     scheme: m.scheme, p: m.p, monolingualRatio: m.monolingualRatio,
     csFrequency: cs.overall.switchRate, csFrequencySwitchedOnly: cs.stats.switchRate, switchedPairs: cs.switchedPairs, pairs: cs.examples.length,
-  });
+  } };
 }
 
-async function runHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number): Promise<MethodOutput> {
+async function trainHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: number): Promise<TrainedModel> {
   const english = englishSlice(ctx);
   const pool = crossLingualPool({
     source: m.crossSource, side: m.crossSide, english, bitext: ctx.fold.bitext, lexicons: lexiconsFor(ctx, configScheme(ctx)), seed,
   });
   const examples = english.map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
   const { model, curve, hybrid } = await trainBiEncoder(ctx, m, seed, examples, (bi) => new HybridBatchModel(bi, pool.examples, m.alpha));
-  return evaluateTrained(ctx, model, curve, {
+  return { model, curve, info: {
     alpha: m.alpha, crossSource: m.crossSource, crossSide: m.crossSide,
     crossFromBitext: pool.counts.bitext, crossFromLexicon: pool.counts.lexicon, crossFromCodeSwitch: pool.counts.codeswitch,
     monolingualBatches: hybrid!.batches.monolingual, crossLingualBatches: hybrid!.batches.crossLingual,
-  });
+  } };
 }
 
-async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<MethodOutput> {
+async function trainOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<TrainedModel> {
   const b = methodBudget(ctx.config, m);
   const teacher = await loadTeacher(ctx);
   const bitext: { src: string; tgt: string }[] = [];
@@ -267,31 +279,36 @@ async function runOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: numb
     info.codeSwitchedPairs = switched.length;
     info.csFrequency = switchStats(results).switchRate;
   }
-  const englishPairs = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
-  let studentBi: BiEncoder | undefined;
-  const batchRng = new Rng(`optical-english:${seed}`);
-  const curve: CurvePoint[] = [];
+  const english = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
+
   try {
     const result = await distill({
-      teacher: teacher.encoder, tokenizer: teacher.tokenizer, bitext, layer: m.layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
-      steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength,
-      englishWeight: m.englishWeight,
-      englishLoss: m.englishWeight > 0
-        ? (student) => {
-          studentBi ??= new BiEncoder(student, teacher.tokenizer, { maxLength: b.maxLength });
-          const batch = Array.from({ length: Math.min(b.batchSize, englishPairs.length) }, () => englishPairs[batchRng.int(englishPairs.length)]);
-          return studentBi.loss(batch, { training: true, seed: batchRng.int(1_000_000) });
-        }
-        : undefined,
-      onStep: (r) => {
-        curve.push({ step: r.step, loss: r.loss });
-        ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.loss.toFixed(4)}`);
-      },
+      teacher: teacher.engine, tokenizer: teacher.tokenizer, bitext, layer: m.layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
+      steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength, outputDir: ctx.workDir,
+      checkpointEvery: Math.max(10, Math.floor(b.steps / 4)),
+      englishWeight: m.englishWeight, english: m.englishWeight > 0 ? english : undefined,
+      onStep: (r) => ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.otLoss.toFixed(4)}`),
     });
+    const student = new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength });
     info.pairs = bitext.length;
-    return await evaluateTrained(ctx, new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength }), curve, info);
+    // The curve from the run's log: a unit resumed from its checkpoint keeps the steps before it.
+    const curve: CurvePoint[] = result.log.map((r) => ({ step: r.step, loss: r.otLoss }));
+    return { model: student, curve, info };
   } finally {
     teacher.dispose();
+  }
+}
+
+/**
+ * Trains a trained method's model for one seed on one fold (from a fresh copy of the teacher),
+ * without evaluating it — runMethod evaluates it on the fold's test sets; a development study
+ * evaluates it on development data instead (bench/compare/demo-budget.ts).
+ */
+export async function trainMethod(ctx: MethodContext, m: TrainedMethod, seed: number): Promise<TrainedModel> {
+  switch (m.kind) {
+    case 'cs-finetune': return trainCodeSwitched(ctx, m, seed);
+    case 'hybrid': return trainHybrid(ctx, m, seed);
+    case 'optical': return trainOptical(ctx, m, seed);
   }
 }
 
@@ -301,9 +318,7 @@ export async function runMethod(ctx: MethodContext, m: MethodConfig, seed: numbe
     case 'bm25': return runBm25(ctx, m);
     case 'zero-shot': return runZeroShot(ctx);
     case 'translate-test': return runTranslateTest(ctx, m);
-    case 'cs-finetune': return runCodeSwitched(ctx, m, seed);
-    case 'hybrid': return runHybrid(ctx, m, seed);
-    case 'optical': return runOptical(ctx, m, seed);
+    default: return evaluateTrained(ctx, await trainMethod(ctx, m, seed));
   }
 }
 

@@ -28,12 +28,13 @@ export interface UnitResult {
   fold: number;
   seconds: number;
   finishedAt: string;
+  /** The engine that trained and encoded (absent in results of optical < 0.2, all tfjs). */
+  engine?: string;
   /** Training curve (empty for untrained methods). */
   curve: CurvePoint[];
   /** Free-form facts the report prints (which cross-lingual source was used, CS frequency, ...). */
   info: Record<string, string | number>;
-  /** tfjs backend that computed the unit, and the process (host:pid) that ran it. */
-  engine?: string;
+  /** The process (host:pid) that ran it. */
   worker?: string;
   /** scenario → file name and sha256 of its TREC run. */
   runs: Partial<Record<Scenario, { file: string; sha256: string }>>;

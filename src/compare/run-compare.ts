@@ -25,6 +25,8 @@ import { FileLock } from './file-lock.js';
 import { openRunFolder, runDir, runLockPath } from './run-folder.js';
 import { prepareRunContext, runUnit, sharedTeacher, type RunContext } from './run-unit.js';
 import { compareUnits, unitLabel } from './units.js';
+import { resolveEngine } from '../models/engine/choose.js';
+import type { EngineChoice } from '../models/engine/types.js';
 
 export interface CompareRunOptions {
   /** Parent of the run folder (default `runs`). */
@@ -36,9 +38,11 @@ export interface CompareRunOptions {
   maxUnits?: number;
   /** Documents per encoding shard of a collection, a multiple of 32 (default 10 240; results do not depend on it). */
   shardSize?: number;
+  /** The engine that trains and encodes (default: OPTICAL_ENGINE, else native when the addon loads). */
+  engine?: EngineChoice;
 }
 
-const RUN_OPTION_KEYS = { outRoot: true, progress: true, englishPairs: true, maxUnits: true, shardSize: true } satisfies Record<keyof CompareRunOptions, true>;
+const RUN_OPTION_KEYS = { outRoot: true, progress: true, englishPairs: true, maxUnits: true, shardSize: true, engine: true } satisfies Record<keyof CompareRunOptions, true>;
 
 export interface CompareRunResult {
   dir: string;
@@ -82,11 +86,13 @@ export async function runCompare(config: CompareConfig, options: CompareRunOptio
   return FileLock.with(runLockPath(dir), { purpose, what: `run folder ${dir}` }, async () => {
     if (openRunFolder(config, outRoot).resumed) progress.log(`resuming ${dir}`);
     if (config.data.test === 'udhr' || config.data.shiftTest === 'udhr') await checkLanguages(config.languages);
-    await initTf();
+    const engine = resolveEngine(options.engine);
+    const backend = engine === 'tfjs' ? await initTf() : null;
+    progress.log(`engine: ${engine}${backend ? ` (tfjs ${backend})` : ''}`);
     const timings: Record<string, number> = {};
 
     let t = performance.now();
-    const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress });
+    const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress, engine });
     timings.data = (performance.now() - t) / 1000;
 
     t = performance.now();
@@ -158,7 +164,7 @@ function writeManifest(ctx: RunContext, report: CompareReport, options: FinishOp
     name: config.name,
     createdAt: new Date().toISOString(),
     complete: !options.interrupted && report.units.length === expected,
-    repeat: `optical compare --config ${join(dir, 'config.json')} --out <new folder>  (same config, seeds and data versions give the same runs; tfjs wasm kernels are deterministic on one machine)`,
+    repeat: `optical compare --config ${join(dir, 'config.json')} --out <new folder> --engine ${ctx.engine}  (same config, seeds, engine and data versions give the same runs on one machine; the native engine's results do not depend on the thread count)`,
     config,
     seeds: config.seeds,
     versions: {
@@ -166,7 +172,9 @@ function writeManifest(ctx: RunContext, report: CompareReport, options: FinishOp
       optical: opticalVersion(),
       node: process.version,
       tfjs: packageVersion('@tensorflow/tfjs'),
-      tfjsBackend: engines.length > 0 ? engines.join(', ') : activeBackend(),
+      engine: ctx.engine,
+      unitEngines: engines,
+      tfjsBackend: ctx.engine === 'tfjs' ? activeBackend() : null,
       otBackend: backendInfo().active,
       udhr: packageVersion('udhr'),
       cldr: packageVersion('cldr-annotations-full'),

@@ -8,7 +8,7 @@
 import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { initTf } from '../models/tf.js';
+import type { EngineName } from '../models/engine/types.js';
 import type { Progress } from '../data/progress.js';
 import type { CompareConfig } from './config.js';
 import { prepareExperimentData, type DataHooks, type ExperimentData } from './experiment-data.js';
@@ -32,17 +32,19 @@ export interface RunContext {
   teacherKey: string;
   /** The teacher's folder (`final/` inside it holds the model once it is trained). */
   teacherRoot: string;
+  /** The engine that trains and encodes in this process (resolved once). */
+  engine: EngineName;
   /** Set once the shared teacher is ready in this process. */
   teacher?: TeacherResult;
 }
 
-export async function prepareRunContext(config: CompareConfig, options: { outRoot: string; englishPairs: DataHooks['englishPairs']; progress: Progress }): Promise<RunContext> {
+export async function prepareRunContext(config: CompareConfig, options: { outRoot: string; englishPairs: DataHooks['englishPairs']; progress: Progress; engine: EngineName }): Promise<RunContext> {
   const data = await prepareExperimentData(config, { englishPairs: options.englishPairs, progress: options.progress });
   const key = teacherKey(config, data);
   const dir = runDir(options.outRoot, config.name);
   return {
     config, configHash: configHash(config), data, dataHash: dataFingerprint(data), outRoot: options.outRoot, dir,
-    store: new ResultStore(dir), teacherKey: key, teacherRoot: join(teachersRoot(options.outRoot), key),
+    store: new ResultStore(dir), teacherKey: key, teacherRoot: join(teachersRoot(options.outRoot), key), engine: options.engine,
   };
 }
 
@@ -61,7 +63,7 @@ export async function sharedTeacher(ctx: RunContext, progress: Progress, purpose
     what: `teacher ${ctx.teacherRoot}`,
     wait: true,
     onWait: (h) => progress.log(`teacher ${ctx.teacherKey} is being trained by ${describeHolder(h)}; waiting to reuse it`),
-  }, () => ensureTeacher(ctx.config, ctx.data, ctx.teacherRoot, progress));
+  }, () => ensureTeacher(ctx.config, ctx.data, ctx.teacherRoot, progress, ctx.engine));
   return ctx.teacher;
 }
 
@@ -97,11 +99,11 @@ export async function runUnit(ctx: RunContext, unit: MethodUnit, options: UnitRu
     const fold = ctx.data.folds.find((f) => f.fold === unit.fold);
     if (!fold) throw new RangeError(`${label}: fold ${unit.fold} is not an evaluated fold of ${ctx.config.name}`);
     const teacherDir = needsTeacher(unit.method) ? (await sharedTeacher(ctx, options.progress, options.purpose)).dir : join(ctx.teacherRoot, 'final');
-    const engine = await initTf();
+    const engine = ctx.engine;
     const workDir = unitWorkDir(ctx.dir, unit.method.name, unit.seed, unit.fold);
     const t0 = performance.now();
     const encoding = { ...options.encoding, depth: ctx.config.retrieval?.depth };
-    const out = await runMethod({ config: ctx.config, data: ctx.data, fold, teacherDir, workDir, progress: options.progress, encoding }, unit.method, unit.seed);
+    const out = await runMethod({ config: ctx.config, data: ctx.data, fold, teacherDir, workDir, progress: options.progress, encoding, engine }, unit.method, unit.seed);
     const seconds = (performance.now() - t0) / 1000;
     ctx.store.write(key, {
       method: unit.method.name, kind: unit.method.kind, seed: unit.seed, fold: unit.fold, seconds, finishedAt: new Date().toISOString(),

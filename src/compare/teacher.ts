@@ -8,8 +8,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BertModel } from '../models/bert.js';
 import { TINY_BERT, type BertConfig } from '../models/bert-config.js';
+import { randomEngine } from '../models/engine/checkpoint.js';
+import type { EngineName } from '../models/engine/types.js';
 import { trainWordPiece } from '../models/wordpiece-trainer.js';
 import { TextTokenizer } from '../models/tokenizer.js';
 import { BiEncoder } from '../train/bi-encoder.js';
@@ -37,6 +38,9 @@ export function teacherKey(config: CompareConfig, data: ExperimentData): string 
     // The generator behind weight initialisation and batch order: a teacher trained with another
     // one (optical < 0.2 used sfc32) must not be reused.
     rng: 'xoshiro128**',
+    // The training procedure: the engine loop with Philox dropout masks (optical < 0.2 trained with
+    // tfjs dropout and its own loop); the engine itself (native or tfjs) changes only float rounding.
+    trainer: 'engine-loop-1',
     model: config.model, teacher: config.teacher, maxLength: config.budget.maxLength,
     vocabulary: sha256(data.vocabularyTexts.join('\u0000')),
     english: sha256(english.map((p) => `${p.query}\t${p.doc}`).join('\n')),
@@ -84,7 +88,7 @@ export function finishedTeacher(config: CompareConfig, data: ExperimentData, dir
 }
 
 /** Trains (or resumes, or reuses) the teacher; returns the folder of the final bi-encoder. */
-export async function ensureTeacher(config: CompareConfig, data: ExperimentData, dir: string, progress: Progress): Promise<TeacherResult> {
+export async function ensureTeacher(config: CompareConfig, data: ExperimentData, dir: string, progress: Progress, engine: EngineName): Promise<TeacherResult> {
   const finalDir = join(dir, 'final');
   const finished = finishedTeacher(config, data, dir);
   if (finished) {
@@ -94,7 +98,7 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   const t0 = performance.now();
   let model: BiEncoder;
   if (config.model.path) {
-    model = await BiEncoder.fromPretrained(config.model.path, { maxLength: config.budget.maxLength });
+    model = await BiEncoder.fromPretrained(config.model.path, { maxLength: config.budget.maxLength, engine });
     if (config.teacher.steps === 0) {
       await model.save(finalDir);
       model.dispose();
@@ -106,7 +110,7 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
     progress.log(`tokenizer: WordPiece ${config.model.vocabSize} on ${data.vocabularyTexts.length} training texts`);
     const json = trainWordPiece(data.vocabularyTexts, { vocabSize: config.model.vocabSize, onProgress: (n, target) => progress.update(n, target, 'vocabulary') });
     const tokenizer = new TextTokenizer(json);
-    const encoder = BertModel.random({ ...preset, vocabSize: tokenizer.vocabSize }, config.teacher.seed);
+    const encoder = await randomEngine({ ...preset, vocabSize: tokenizer.vocabSize, padTokenId: tokenizer.padId }, { engine, seed: config.teacher.seed });
     model = new BiEncoder(encoder, tokenizer, { maxLength: config.budget.maxLength });
   }
   const examples = data.englishPairs.slice(0, config.teacher.pairs).map((p) => ({ query: p.query, positive: p.doc, negatives: [] }));
@@ -116,9 +120,11 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
     seed: config.teacher.seed, logEvery: Math.max(1, Math.floor(config.teacher.steps / 50)), checkpointEvery: Math.max(10, Math.floor(config.teacher.steps / 5)),
     onLog: (r) => { if (r.type === 'step') progress.update(r.step, r.totalSteps, `teacher loss ${r.loss?.toFixed(3)}`); },
   });
-  await trainer.run();
-  trainer.dispose();
-  model.dispose();
+  try {
+    await trainer.run();
+  } finally {
+    model.dispose();
+  }
   const seconds = (performance.now() - t0) / 1000;
   writeFileSync(join(dir, 'teacher.done'), String(seconds));
   return { dir: finalDir, key: teacherKey(config, data), curve: readTrainingCurve(dir), seconds };

@@ -6,7 +6,7 @@
  * hit when that token belongs to the translated word. Chance level is the share of the student
  * sentence's (weighted) tokens that belong to the translated word.
  */
-import type { BertModel } from '../models/bert.js';
+import type { Engine } from '../models/engine/types.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 import { costMatricesSync } from '../ot/cost.js';
 import { sinkhornSync } from '../ot/sinkhorn.js';
@@ -31,8 +31,8 @@ export interface AlignmentScore {
 }
 
 export interface AlignmentEvalOptions {
-  teacher: BertModel;
-  student: BertModel;
+  teacher: Engine;
+  student: Engine;
   tokenizer: TextTokenizer;
   examples: readonly AlignmentExample[];
   layer?: number;
@@ -42,20 +42,20 @@ export interface AlignmentEvalOptions {
   backend?: BackendChoice;
 }
 
-function hiddenTokens(model: BertModel, tokenizer: TextTokenizer, words: string[][], layer: number, maxLength: number) {
-  return layerTokens(model, tokenizer, words, layer, maxLength).map((t) => ({
+async function hiddenTokens(model: Engine, tokenizer: TextTokenizer, words: string[][], layer: number, maxLength: number) {
+  return (await layerTokens(model, tokenizer, words, layer, maxLength)).map((t) => ({
     enc: t.encoding, count: t.count, vectors: t.vectors, weights: tokenWeights(t.encoding.tokens, specialMask(t.encoding), 0, t.count),
   }));
 }
 
-export function alignmentAccuracy(o: AlignmentEvalOptions): AlignmentScore {
+export async function alignmentAccuracy(o: AlignmentEvalOptions): Promise<AlignmentScore> {
   const layer = o.layer ?? o.teacher.config.numHiddenLayers;
   const maxLength = o.maxLength ?? 64;
   const H = o.teacher.config.hiddenSize;
   const srcWords = o.examples.map((e) => tokenize(e.src).map((t) => t.text));
   const tgtWords = o.examples.map((e) => tokenize(e.tgt).map((t) => t.text));
-  const T = hiddenTokens(o.teacher, o.tokenizer, srcWords, layer, maxLength);
-  const S = hiddenTokens(o.student, o.tokenizer, tgtWords, layer, maxLength);
+  const T = await hiddenTokens(o.teacher, o.tokenizer, srcWords, layer, maxLength);
+  const S = await hiddenTokens(o.student, o.tokenizer, tgtWords, layer, maxLength);
   const rows = Int32Array.from(T.map((t) => t.count));
   const cols = Int32Array.from(S.map((s) => s.count));
   const cat = (parts: Float32Array[]) => { const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0)); let off = 0; for (const p of parts) { out.set(p, off); off += p.length; } return out; };
@@ -90,8 +90,8 @@ export function alignmentAccuracy(o: AlignmentEvalOptions): AlignmentScore {
 }
 
 export interface WordTranslationOptions {
-  teacher: BertModel;
-  student: BertModel;
+  teacher: Engine;
+  student: Engine;
   tokenizer: TextTokenizer;
   /** [English word, translation] pairs; each translation should find its English word. */
   pairs: readonly [string, string][];
@@ -99,8 +99,8 @@ export interface WordTranslationOptions {
 }
 
 /** Mean-pooled representation of single words (no context) at one layer, L2-normalised. */
-function wordVectors(model: BertModel, tokenizer: TextTokenizer, words: readonly string[], layer: number): Float32Array[] {
-  return layerTokens(model, tokenizer, words.map((w) => [w]), layer).map(({ encoding, count, vectors }) => {
+async function wordVectors(model: Engine, tokenizer: TextTokenizer, words: readonly string[], layer: number): Promise<Float32Array[]> {
+  return (await layerTokens(model, tokenizer, words.map((w) => [w]), layer)).map(({ encoding, count, vectors }) => {
     const H = vectors.length / count;
     const v = new Float32Array(H);
     encoding.sequenceIds.forEach((s, i) => {
@@ -121,12 +121,12 @@ function wordVectors(model: BertModel, tokenizer: TextTokenizer, words: readonly
  * teacher among all English words of `pairs`. Position cannot help here, so this isolates what the
  * student learned about the words themselves. Returns precision@1 and its chance level.
  */
-export function wordTranslationAccuracy(o: WordTranslationOptions): { precisionAt1: number; chance: number; pairs: number } {
+export async function wordTranslationAccuracy(o: WordTranslationOptions): Promise<{ precisionAt1: number; chance: number; pairs: number }> {
   const layer = o.layer ?? o.teacher.config.numHiddenLayers;
   const english = [...new Set(o.pairs.map((p) => p[0]))];
   const index = new Map(english.map((w, i) => [w, i]));
-  const E = wordVectors(o.teacher, o.tokenizer, english, layer);
-  const X = wordVectors(o.student, o.tokenizer, o.pairs.map((p) => p[1]), layer);
+  const E = await wordVectors(o.teacher, o.tokenizer, english, layer);
+  const X = await wordVectors(o.student, o.tokenizer, o.pairs.map((p) => p[1]), layer);
   let hits = 0;
   o.pairs.forEach(([e], k) => {
     let best = -1;

@@ -1,15 +1,19 @@
 /**
- * Bi-encoder (dense retriever): query and document encoded separately, mean pooling over real
- * tokens, cosine similarity; trained with InfoNCE over in-batch negatives (every other query's
- * documents) plus hard negatives, with temperature τ (logits = cos / τ), as in the hybrid-batch
- * CLIR training recipe. Saved as a plain HF BertModel plus sentence-transformers pooling files.
+ * Bi-encoder (dense retriever) over an engine: query and document encoded separately, mean pooling
+ * over real tokens, cosine similarity; trained with InfoNCE over in-batch + hard negatives
+ * (objectives/infonce.ts). Embeddings come from Engine.encode in fixed batches. Saved as a plain HF
+ * BertModel plus the sentence-transformers files (Transformer → mean Pooling → Normalize).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tf } from '../models/tf.js';
-import { BertModel, readCheckpointFolder, writeJsonAtomic } from '../models/bert.js';
+import { writeJsonAtomic } from '../models/bert.js';
+import { loadEngine, saveEngine, type LoadEngineOptions } from '../models/engine/checkpoint.js';
+import { toEncodeInput } from '../models/engine/input.js';
+import type { Engine } from '../models/engine/types.js';
 import { TextTokenizer } from '../models/tokenizer.js';
-import type { LossOptions, RankingModel, TokenRepresentations, TrainingExample } from './ranking-model.js';
+import { ENCODE_BATCH, layerTokens, type LayerTokens } from './layer-tokens.js';
+import { InfoNceObjective } from './objectives/infonce.js';
+import type { RankingModel } from './ranking-model.js';
 
 export interface BiEncoderOptions {
   /** Max tokens per text including specials (default 128). */
@@ -20,78 +24,63 @@ export interface BiEncoderOptions {
 
 export class BiEncoder implements RankingModel {
   readonly kind = 'bi-encoder' as const;
-  readonly encoder: BertModel;
+  readonly engine: Engine;
   readonly tokenizer: TextTokenizer;
   readonly maxLength: number;
   readonly temperature: number;
+  readonly objective: InfoNceObjective;
 
-  constructor(encoder: BertModel, tokenizer: TextTokenizer, options: BiEncoderOptions = {}) {
-    this.encoder = encoder;
+  constructor(engine: Engine, tokenizer: TextTokenizer, options: BiEncoderOptions = {}) {
+    this.engine = engine;
     this.tokenizer = tokenizer;
     this.maxLength = options.maxLength ?? 128;
     this.temperature = options.temperature ?? 0.05;
-    if (!(this.temperature > 0)) throw new RangeError(`temperature must be > 0, got ${this.temperature}`);
+    if (tokenizer.vocabSize > engine.config.vocabSize) throw new RangeError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model's vocab_size is ${engine.config.vocabSize}`);
+    this.objective = new InfoNceObjective({ tokenizer, maxLength: this.maxLength, temperature: this.temperature });
   }
 
-  static async fromPretrained(dir: string, options: BiEncoderOptions = {}): Promise<BiEncoder> {
-    const { config, tensors } = await readCheckpointFolder(dir);
-    return new BiEncoder(BertModel.fromTensors(config, tensors), await TextTokenizer.fromFile(join(dir, 'tokenizer.json')), options);
+  /** Loads an HF folder (config.json, model.safetensors, tokenizer.json); the classifier and MLM heads are not loaded. */
+  static async fromPretrained(dir: string, options: BiEncoderOptions & Pick<LoadEngineOptions, 'engine' | 'threads'> = {}): Promise<BiEncoder> {
+    const tokenizer = await TextTokenizer.fromFile(join(dir, 'tokenizer.json'));
+    const engine = await loadEngine(dir, { engine: options.engine, threads: options.threads, heads: { classifier: false, mlm: false } });
+    return new BiEncoder(engine, tokenizer, options);
   }
 
-  namedVariables(): Map<string, tf.Variable> {
-    return new Map(this.encoder.params);
-  }
-
-  /** L2-normalised mean-pooled embeddings [n, hidden]. */
-  embed(texts: string[], options: Partial<LossOptions> = {}): tf.Tensor2D {
-    const enc = this.tokenizer.encodeBatch(texts, null, { maxLength: this.maxLength });
-    return tf.tidy(() => {
-      const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
-      const out = this.encoder.apply(tf.tensor2d(enc.inputIds, undefined, 'int32'), mask, undefined, { training: options.training ?? false, seed: options.seed });
-      const m = mask.toFloat().expandDims(2);
-      const mean = out.lastHidden.mul(m).sum(1).div(m.sum(1));
-      // Explicit norm (not tf.norm/euclideanNorm) keeps the gradient defined on every backend.
-      return mean.div(mean.square().sum(1, true).add(1e-12).sqrt()) as tf.Tensor2D;
-    });
-  }
-
-  loss(batch: TrainingExample[], options: LossOptions): tf.Scalar {
-    const queries = batch.map((e) => e.query);
-    const docs = [...batch.map((e) => e.positive), ...batch.flatMap((e) => e.negatives)];
-    const q = this.embed(queries, options);
-    // A different seed for the document side so both towers do not share dropout masks.
-    const d = this.embed(docs, { ...options, seed: options.seed + 500_000 });
-    const logits = tf.matMul(q, d, false, true).div(this.temperature);
-    // Query i's positive is document i. Built directly, not with tf.oneHot: that refuses depth 1, and
-    // a batch of one example without negatives has exactly one document (its loss is 0: nothing to
-    // contrast; the Trainer refuses data where every batch is like that).
-    const targets = new Float32Array(batch.length * docs.length);
-    for (let i = 0; i < batch.length; i++) targets[i * docs.length + i] = 1;
-    const labels = tf.tensor2d(targets, [batch.length, docs.length]);
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
-  }
-
-  async score(queries: string[], docs: string[], batchSize = 64): Promise<Float32Array> {
-    if (queries.length !== docs.length) throw new RangeError(`score: ${queries.length} queries but ${docs.length} docs (pairs are scored index by index)`);
-    const out = new Float32Array(queries.length);
-    for (let s = 0; s < queries.length; s += batchSize) {
-      const t = tf.tidy(() => this.embed(queries.slice(s, s + batchSize)).mul(this.embed(docs.slice(s, s + batchSize))).sum(1));
-      out.set(await t.data() as Float32Array, s);
-      t.dispose();
+  /** L2-normalised mean-pooled embeddings, texts.length × hidden, row-major. */
+  async embed(texts: readonly string[], batchSize = ENCODE_BATCH): Promise<Float32Array> {
+    const H = this.engine.config.hiddenSize;
+    const out = new Float32Array(texts.length * H);
+    for (let s = 0; s < texts.length; s += batchSize) {
+      const input = toEncodeInput(this.tokenizer.encodeBatch(texts.slice(s, s + batchSize) as string[], null, { maxLength: this.maxLength }));
+      const { pooled } = await this.engine.encode(input, { pooling: 'mean', normalize: true });
+      out.set(pooled!, s * H);
     }
     return out;
   }
 
-  tokenRepresentations(texts: string[], layer = this.encoder.config.numHiddenLayers): TokenRepresentations {
-    const enc = this.tokenizer.encodeBatch(texts, null, { maxLength: this.maxLength });
-    const hidden = tf.tidy(() => this.encoder.apply(tf.tensor2d(enc.inputIds, undefined, 'int32'), tf.tensor2d(enc.attentionMask, undefined, 'int32')).hiddenStates[layer]);
-    return { hidden, attentionMask: enc.attentionMask, wordIds: enc.wordIds, tokens: enc.encodings.map((e) => e.tokens) };
+  async score(queries: string[], docs: string[], batchSize = 64): Promise<Float32Array> {
+    if (queries.length !== docs.length) throw new RangeError(`score: ${queries.length} queries but ${docs.length} docs (pairs are scored index by index)`);
+    const H = this.engine.config.hiddenSize;
+    const q = await this.embed(queries, batchSize);
+    const d = await this.embed(docs, batchSize);
+    const out = new Float32Array(queries.length);
+    for (let i = 0; i < queries.length; i++) {
+      let s = 0;
+      for (let k = 0; k < H; k++) s += q[i * H + k] * d[i * H + k];
+      out[i] = s;
+    }
+    return out;
+  }
+
+  /** Each text's token vectors at hidden state `layer` (default last), unpadded. */
+  tokenStates(texts: readonly string[], layer = this.engine.config.numHiddenLayers): Promise<LayerTokens[]> {
+    return layerTokens(this.engine, this.tokenizer, texts, layer, this.maxLength);
   }
 
   async save(dir: string): Promise<void> {
     await mkdir(join(dir, '1_Pooling'), { recursive: true });
     await mkdir(join(dir, '2_Normalize'), { recursive: true });
-    await this.encoder.save(dir, { configExtra: { optical: { kind: this.kind, max_length: this.maxLength, temperature: this.temperature, pooling: 'mean', similarity: 'cosine' } } });
+    await saveEngine(this.engine, dir, { layout: 'encoder', configExtra: { optical: { kind: this.kind, max_length: this.maxLength, temperature: this.temperature, pooling: 'mean', similarity: 'cosine' } } });
     await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(this.tokenizer.json));
     // sentence-transformers layout: Transformer → mean Pooling → Normalize.
     await writeJsonAtomic(join(dir, 'modules.json'), [
@@ -99,11 +88,11 @@ export class BiEncoder implements RankingModel {
       { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
       { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
     ]);
-    await writeJsonAtomic(join(dir, '1_Pooling', 'config.json'), { word_embedding_dimension: this.encoder.config.hiddenSize, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false });
+    await writeJsonAtomic(join(dir, '1_Pooling', 'config.json'), { word_embedding_dimension: this.engine.config.hiddenSize, pooling_mode_cls_token: false, pooling_mode_mean_tokens: true, pooling_mode_max_tokens: false });
     await writeJsonAtomic(join(dir, 'sentence_bert_config.json'), { max_seq_length: this.maxLength, do_lower_case: false });
   }
 
   dispose(): void {
-    this.encoder.dispose();
+    this.engine.dispose();
   }
 }

@@ -1,34 +1,29 @@
 /**
  * OPTICAL distillation: a frozen English teacher, a trainable student initialised from it, and for
  * each bitext pair (English → teacher, target language → student) an optimal-transport loss between
- * their token representations at one layer:
- *     C_ij = cost(teacher token i, student token j)   (1 − cosine by default)
- *     P    = Sinkhorn plan of C (native backend, P held fixed for the gradient)
- *     loss = <P, C>  averaged over the pairs of a batch
- * Only the student learns; its gradient is the envelope gradient of the entropic OT value (see
- * src/ot/loss-step.ts). The alignment needs no word alignment or parallel tokenisation: OT finds
- * which student tokens carry the meaning of which teacher tokens. Bitext can be real parallel text
- * or code-switched English (English with words swapped for lexicon translations).
- *
- * A step whose loss or gradient is not finite, or whose update leaves a student weight non-finite,
- * throws TrainingDivergedError (distillation keeps no checkpoint yet, so nothing is saved).
+ * their token representations at one layer (objectives/optical.ts), trained by the one training loop
+ * (trainer.ts) — so distillation checkpoints and resumes, stops on abort with a checkpoint, and
+ * stops on divergence keeping the last good checkpoint, like every other objective. The alignment
+ * needs no word alignment or parallel tokenisation: OT finds which student tokens carry the meaning
+ * of which teacher tokens. Bitext can be real parallel text or code-switched English.
  *
  * An optional English term keeps the student's English behaviour close to the teacher's
- * (`englishWeight` × a caller-supplied loss on the student, e.g. the ranking loss on English pairs).
+ * (`englishWeight` × InfoNCE on English retrieval pairs through the student).
  */
-import { tf } from '../models/tf.js';
-import { BertModel } from '../models/bert.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../models/engine/choose.js';
+import { saveEngine } from '../models/engine/checkpoint.js';
+import type { Engine } from '../models/engine/types.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
-import { otLoss } from '../ot/tfjs-loss.js';
-import type { OtLossResult } from '../ot/types.js';
-import { Rng } from '../random/rng.js';
-import { TeacherTokenCache } from './teacher-cache.js';
-import { tokenWeights } from './token-weights.js';
-import { AdamW } from './adamw.js';
-import { linearWarmupDecay } from './schedule.js';
-import { clipByGlobalNorm, globalNorm } from './clip.js';
-import { checkLossAndGradient, checkWeights } from './divergence.js';
 import { num, obj, oneOf, parseConfig, z, type ConfigKind } from '../config/schema.js';
+import type { Trainable } from './objective.js';
+import { OpticalObjective, type DistillPair } from './objectives/optical.js';
+import type { TrainingExample } from './ranking-model.js';
+import { Trainer, type LogRecord, type TrainResult } from './trainer.js';
+
+export type { DistillPair } from './objectives/optical.js';
 
 /**
  * Defaults of OPTICAL distillation — the one copy used by `distill()`, by `optical distill` and by
@@ -55,6 +50,8 @@ export const DISTILL_DEFAULTS = {
   maxLength: 64,
   seed: 0,
   englishWeight: 0,
+  englishTemperature: 0.05,
+  checkpointEvery: 100,
 } as const;
 
 const D = DISTILL_DEFAULTS;
@@ -78,8 +75,10 @@ export const distillSettingsSchema = obj({
     .describe('weight 0 on punctuation tokens (special tokens always get 0)'),
   maxLength: num({ min: 2, max: 65536, int: true }).default(D.maxLength).describe('tokens per sentence'),
   seed: num({ int: true, what: 'an integer' }).default(D.seed),
-  englishWeight: num({ min: 0 }).default(D.englishWeight).describe('weight of the English term (0 = off; needs englishLoss)'),
-  backend: oneOf(['auto', 'cuda', 'cpu', 'js']).optional().describe('OT backend (default: $OPTICAL_BACKEND, else auto)'),
+  englishWeight: num({ min: 0 }).default(D.englishWeight).describe('weight of the English InfoNCE term (0 = off; needs English pairs)'),
+  englishTemperature: num({ gt: 0 }).default(D.englishTemperature).describe('InfoNCE temperature of the English term'),
+  checkpointEvery: num({ min: 1, max: 1e9, int: true }).default(D.checkpointEvery).describe('steps between checkpoints (and at the end); a rerun resumes from the last one'),
+  backend: oneOf(['auto', 'cuda', 'cpu', 'js']).optional().describe('OT backend of the tfjs engine (default: $OPTICAL_BACKEND, else auto; the native engine runs the OT step itself)'),
 });
 
 export type DistillSettings = z.output<typeof distillSettingsSchema>;
@@ -92,38 +91,45 @@ export const DISTILL_CONFIG: ConfigKind<typeof distillSettingsSchema> = {
   rootName: 'options',
 };
 
-/** Keys of DistillOptions that are not settings (models, data, callbacks). */
-const OBJECT_KEYS = ['teacher', 'tokenizer', 'bitext', 'student', 'englishLoss', 'onStep'] as const;
-
-export interface DistillPair {
-  /** English side (teacher input). */
-  src: string;
-  /** Target-language or code-switched side (student input). */
-  tgt: string;
-}
+/** Keys of DistillOptions that are not settings (models, data, run control and callbacks). */
+const OBJECT_KEYS = ['teacher', 'tokenizer', 'bitext', 'student', 'english', 'outputDir', 'signal', 'maxStepsThisRun', 'onStep'] as const;
 
 /**
  * Options of `distill()`: the settings of `distillSettingsSchema` (all optional, DISTILL_DEFAULTS
- * fill them in) plus models, data and callbacks. Unknown keys are rejected with the list of known ones.
+ * fill them in) plus models, data and run control. Unknown keys are rejected with the list of known ones.
  */
 export type DistillOptions = z.input<typeof distillSettingsSchema> & {
-  teacher: BertModel;
+  /** The frozen teacher (never changed). */
+  teacher: Engine;
   tokenizer: TextTokenizer;
   bitext: readonly DistillPair[];
-  /** Student to train; default: a copy of the teacher. */
-  student?: BertModel;
-  /** Loss on the student that keeps English behaviour (called inside the gradient tape). */
-  englishLoss?: (student: BertModel, step: number) => tf.Scalar;
+  /** Student to train; default: a copy of the teacher (encoder and heads) on the same engine. */
+  student?: Engine;
+  /** English retrieval pairs of the English term (used when englishWeight > 0). */
+  english?: readonly TrainingExample[];
+  /**
+   * Run folder: checkpoint/ and distill-log.jsonl; a call with the same folder and settings resumes
+   * from its checkpoint. Default: a temporary folder, removed at the end (nothing to resume).
+   */
+  outputDir?: string;
+  /** Abort at the next step boundary, with a checkpoint (result.finished false). */
+  signal?: AbortSignal;
+  /** Stop (with a checkpoint) after this many steps in this call. */
+  maxStepsThisRun?: number;
   /** Called after every step. */
   onStep?: (record: DistillStepRecord) => void;
 };
 
 export interface DistillStepRecord {
   step: number;
-  /** Mean <P, C> over the batch's pairs. */
+  /** The loss optimised: OT + englishWeight × English. */
   loss: number;
+  /** Mean <P, C> over the batch's pairs. */
+  otLoss: number;
   englishLoss?: number;
   lr: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
   /** Mean Sinkhorn iterations per pair. */
   iterations: number;
   /** Share of pairs whose Sinkhorn converged. */
@@ -132,31 +138,23 @@ export interface DistillStepRecord {
   planEntropy: number;
   /** Student tokens per second (this step). */
   tokensPerSecond: number;
-  /** Milliseconds of the step spent in the OT step (cost + Sinkhorn + gradient). */
-  otMs: number;
   /** Milliseconds spent getting teacher tokens (0-ish once the cache holds the batch). */
   teacherMs: number;
   stepMs: number;
 }
 
-export interface DistillResult {
-  student: BertModel;
+export interface DistillResult extends TrainResult {
+  student: Engine;
+  /** Every step of the run (resumed runs included), from its log. */
   log: DistillStepRecord[];
   teacherCache: { entries: number; hits: number; misses: number };
 }
 
-function planEntropy(r: OtLossResult, rows: Int32Array, cols: Int32Array): number {
-  if (!r.plan) return NaN;
-  let off = 0;
-  let total = 0;
-  for (let k = 0; k < rows.length; k++) {
-    let h = 0;
-    const n = rows[k] * cols[k];
-    for (let i = 0; i < n; i++) { const p = r.plan[off + i]; if (p > 0) h -= p * Math.log(p); }
-    total += h;
-    off += n;
-  }
-  return total / rows.length;
+/** The log file of a distillation run folder. */
+export const DISTILL_LOG = 'distill-log.jsonl';
+
+function isEngine(e: unknown): e is Engine {
+  return !!e && typeof e === 'object' && typeof (e as Engine).step === 'function' && typeof (e as Engine).encode === 'function' && !!(e as Engine).config;
 }
 
 /** Checks the options before any work; returns the settings with every default filled in. */
@@ -168,7 +166,9 @@ export function checkDistillOptions(o: DistillOptions): DistillSettings & { laye
       throw new RangeError(`distill: unknown option '${k}' (known: ${[...OBJECT_KEYS, ...settingKeys].join(', ')})`);
     }
   }
-  if (!(o.teacher instanceof BertModel)) throw new TypeError('distill: teacher must be a BertModel');
+  if (!isEngine(o.teacher)) throw new TypeError('distill: teacher must be an engine (models.engine: loadEngine, randomEngine, or a ranking model\'s .engine)');
+  if (typeof o.tokenizer?.encodeBatch !== 'function') throw new TypeError('distill: tokenizer must be a TextTokenizer');
+  if (o.student !== undefined && !isEngine(o.student)) throw new TypeError('distill: student must be an engine');
   if (!Array.isArray(o.bitext) || o.bitext.length === 0) throw new RangeError('distill: bitext must be a non-empty array of {src, tgt} pairs');
   o.bitext.forEach((p, i) => {
     if (typeof p?.src !== 'string' || typeof p?.tgt !== 'string' || !p.src.trim() || !p.tgt.trim()) {
@@ -183,130 +183,55 @@ export function checkDistillOptions(o: DistillOptions): DistillSettings & { laye
     throw new RangeError(`distill: options.layer must be an integer in 0..${layers} (or -${layers + 1}..-1 counting from the end, -1 = last; the teacher has ${layers} layers), got ${s.layer}`);
   }
   if (s.warmupSteps !== undefined && s.warmupSteps > s.steps) throw new RangeError(`distill: options.warmupSteps must be in [0, steps=${s.steps}], got ${s.warmupSteps}`);
-  if (s.englishWeight > 0 && !o.englishLoss) throw new TypeError('distill: englishWeight > 0 needs englishLoss');
+  if (s.englishWeight > 0 && !(Array.isArray(o.english) && o.english.length >= 2)) throw new TypeError('distill: englishWeight > 0 needs english: at least 2 English {query, positive, negatives} pairs');
+  if (o.tokenizer.vocabSize > o.teacher.config.vocabSize) throw new RangeError(`distill: the tokenizer has ${o.tokenizer.vocabSize} tokens but the teacher's vocab_size is ${o.teacher.config.vocabSize}`);
   return { ...s, layer: s.layer === undefined ? layers : s.layer < 0 ? layers + 1 + s.layer : s.layer, warmupSteps: s.warmupSteps ?? Math.floor(s.steps * D.warmupFraction) };
 }
 
-/** Runs OPTICAL distillation and returns the trained student. */
+function stepRecord(r: LogRecord): DistillStepRecord {
+  const n = (k: string) => r[k] as number;
+  const record: DistillStepRecord = {
+    step: r.step, loss: r.loss!, otLoss: n('otLoss'), lr: r.lr!, gradNorm: r.gradNorm!, iterations: n('iterations'), converged: n('converged'),
+    planEntropy: n('planEntropy'), tokensPerSecond: (n('studentTokens') / r.stepMs!) * 1000, teacherMs: n('teacherMs'), stepMs: r.stepMs!,
+  };
+  if (typeof r.englishLoss === 'number') record.englishLoss = r.englishLoss;
+  return record;
+}
+
+/** The step records of a distillation log (one per step: a resume cuts the records it redoes). */
+export async function readDistillLog(dir: string): Promise<DistillStepRecord[]> {
+  const text = await readFile(join(dir, DISTILL_LOG), 'utf8');
+  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as LogRecord).filter((r) => r.type === 'step').map(stepRecord);
+}
+
+/** Runs OPTICAL distillation and returns the trained student (unless aborted: then `finished` is false and a checkpoint holds the state). */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
   const s = checkDistillOptions(o);
-  const { layer, batchSize, maxLength, steps } = s;
-  const student = o.student ?? BertModel.fromTensors(o.teacher.config, o.teacher.tensorMap());
-  const cache = new TeacherTokenCache(o.teacher, o.tokenizer, layer, maxLength, { maskPunctuation: s.maskPunctuation });
-  const rng = new Rng(s.seed);
-  const optimizer = new AdamW({ weightDecay: s.weightDecay });
-  const variables = student.trainableVariables();
-  const named = new Map(student.params);
-  const nothingSaved = () => 'distillation keeps no checkpoints yet, nothing was saved';
-  const schedule = linearWarmupDecay(s.lr, s.warmupSteps, steps);
-  const log: DistillStepRecord[] = [];
-  const srcTexts = o.bitext.map((p) => p.src);
-
-  // Epoch-wise shuffled order, drawn from the seeded generator.
-  let order: number[] = [];
-  let cursor = 0;
-  const nextBatch = (): number[] => {
-    const out: number[] = [];
-    while (out.length < batchSize) {
-      if (cursor >= order.length) {
-        order = o.bitext.map((_, i) => i);
-        for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-        cursor = 0;
-      }
-      out.push(order[cursor++]);
-      if (out.length >= o.bitext.length) break;
-    }
-    return out;
-  };
-
-  for (let step = 1; step <= steps; step++) {
-    const t0 = performance.now();
-    const keys = nextBatch();
-    const tTeacher = performance.now();
-    const teacherTokens = cache.get(keys, keys.map((k) => srcTexts[k]));
-    const teacherMs = performance.now() - tTeacher;
-    const enc = o.tokenizer.encodeBatch(keys.map((k) => o.bitext[k].tgt), null, { maxLength, padding: 'longest' });
-    const lengths = enc.attentionMask.map((m) => m.reduce((s, v) => s + v, 0));
-    const rows = Int32Array.from(teacherTokens.map((t) => t.count));
-    const cols = Int32Array.from(lengths);
-    const a = new Float32Array(rows.reduce((s, v) => s + v, 0));
-    const b = new Float32Array(cols.reduce((s, v) => s + v, 0));
-    const H = o.teacher.config.hiddenSize;
-    const tData = new Float32Array(a.length * H);
-    let ro = 0;
-    let co = 0;
-    teacherTokens.forEach((t, k) => {
-      a.set(t.weights, ro);
-      tData.set(t.vectors, ro * H);
-      const e = enc.encodings[k];
-      b.set(tokenWeights(e.tokens, e.sequenceIds.map((id) => id === null), 0, lengths[k], { maskPunctuation: s.maskPunctuation }), co);
-      ro += t.count;
-      co += lengths[k];
+  const teacher = o.teacher;
+  const student = o.student ?? await createEngine(teacher.config, await teacher.getParameters(), { engine: teacher.name, threads: teacher.threads });
+  const objective = new OpticalObjective({
+    teacher, tokenizer: o.tokenizer, bitext: o.bitext, layer: s.layer, maxLength: s.maxLength, cost: s.kind,
+    sinkhorn: { eps: s.eps, maxIter: s.maxIter, tol: s.tol, method: s.method, rho: s.rho, backend: s.backend },
+    maskPunctuation: s.maskPunctuation,
+    english: s.englishWeight > 0 ? { pairs: o.english!, weight: s.englishWeight, temperature: s.englishTemperature, batchSize: s.batchSize, seed: s.seed + 1 } : undefined,
+  });
+  const model: Trainable<DistillPair> = { engine: student, objective, save: (dir) => saveEngine(student, dir) };
+  const outputDir = o.outputDir ?? await mkdtemp(join(tmpdir(), 'optical-distill-'));
+  try {
+    const trainer = new Trainer({
+      model, examples: o.bitext, outputDir, steps: s.steps, batchSize: s.batchSize, lr: s.lr, warmupSteps: s.warmupSteps, weightDecay: s.weightDecay,
+      clipNorm: s.clipNorm, seed: s.seed, checkpointEvery: s.checkpointEvery, logEvery: 1, logFile: DISTILL_LOG, saveModels: false,
+      signal: o.signal, maxStepsThisRun: o.maxStepsThisRun,
+      onLog: o.onStep ? (r) => { if (r.type === 'step') o.onStep!(stepRecord(r)); } : undefined,
     });
-
-    let result: OtLossResult | undefined;
-    let otMs = 0;
-    let english: number | undefined;
-    const lr = schedule(step - 1);
-    const teacher = tf.tensor2d(tData, [a.length, H]);
-    const ids = tf.tensor2d(enc.inputIds, undefined, 'int32');
-    const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
-    const dropoutSeed = Math.floor(rng.next() * 2 ** 31);
-    const { value, grads } = tf.variableGrads(() => {
-      const out = student.apply(ids, mask, undefined, { training: true, seed: dropoutSeed });
-      const hidden = out.hiddenStates[layer];
-      const [B, L, D] = hidden.shape;
-      const parts: tf.Tensor2D[] = [];
-      for (let k = 0; k < B; k++) parts.push(tf.reshape(tf.slice(hidden, [k, 0, 0], [1, lengths[k], D]), [lengths[k], D]));
-      void L;
-      const studentTokens = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-      const o0 = performance.now();
-      let loss = otLoss(teacher, studentTokens as tf.Tensor2D, {
-        rows, cols, a, b, kind: s.kind, eps: s.eps, maxIter: s.maxIter, tol: s.tol,
-        method: s.method, rho: s.rho, backend: s.backend, returnPlan: true, onResult: (r) => { result = r; },
-      });
-      otMs = performance.now() - o0;
-      if (s.englishWeight > 0 && o.englishLoss) {
-        const el = o.englishLoss(student, step);
-        english = el.dataSync()[0];
-        loss = tf.add(loss, tf.mul(el, s.englishWeight));
-      }
-      return loss as tf.Scalar;
-    }, variables);
-    const total = value.dataSync()[0];
-    const norm = globalNorm(grads);
-    try {
-      checkLossAndGradient(step, total, norm, nothingSaved);
-    } catch (err) {
-      tf.dispose([value, teacher, ids, mask, ...Object.values(grads)]);
-      throw err;
-    }
-    const clipped = clipByGlobalNorm(grads, s.clipNorm);
-    optimizer.applyGradients(clipped, lr);
-    tf.dispose([value, teacher, ids, mask, ...Object.values(grads), ...Object.values(clipped)]);
-    checkWeights(step, total, named, nothingSaved);
-
-    const r = result!;
-    let its = 0;
-    let conv = 0;
-    let lossSum = 0;
-    for (let k = 0; k < rows.length; k++) { its += r.iterations[k]; conv += r.converged[k]; lossSum += r.cost[k]; }
-    const stepMs = performance.now() - t0;
-    const record: DistillStepRecord = {
-      step,
-      loss: lossSum / rows.length,
-      englishLoss: english,
-      lr,
-      iterations: its / rows.length,
-      converged: conv / rows.length,
-      planEntropy: planEntropy(r, rows, cols),
-      tokensPerSecond: (b.length / stepMs) * 1000,
-      otMs,
-      teacherMs,
-      stepMs,
-    };
-    log.push(record);
-    o.onStep?.(record);
+    const result = await trainer.run();
+    const log = await readDistillLog(outputDir);
+    const c = objective.cache;
+    return { ...result, student, log, teacherCache: { entries: c.size, hits: c.hits, misses: c.misses } };
+  } catch (err) {
+    if (!o.student) student.dispose();
+    throw err;
+  } finally {
+    if (o.outputDir === undefined) await rm(outputDir, { recursive: true, force: true });
   }
-  return { student, log, teacherCache: { entries: cache.size, hits: cache.hits, misses: cache.misses } };
 }

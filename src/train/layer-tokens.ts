@@ -1,9 +1,12 @@
 /**
- * Token vectors of one hidden layer for a batch of texts, unpadded and copied to the CPU: the form
- * OT distillation and alignment evaluation consume (one [count × hidden] block per sequence).
+ * Token vectors of one hidden state for texts, unpadded: the form OT distillation and alignment
+ * evaluation consume (one [count × hidden] block per sequence). Computed with Engine.encode in
+ * fixed batches of `batchSize` texts in the given order, each padded to its own longest text, so a
+ * text's vectors depend only on its position in the list (not on which other texts were asked for
+ * together) — the teacher cache relies on that for bit-identical resumes.
  */
-import { tf } from '../models/tf.js';
-import type { BertModel } from '../models/bert.js';
+import type { Engine } from '../models/engine/types.js';
+import { toEncodeInput } from '../models/engine/input.js';
 import type { Encoding, TextInput, TextTokenizer } from '../models/tokenizer.js';
 
 export interface LayerTokens {
@@ -14,21 +17,24 @@ export interface LayerTokens {
   vectors: Float32Array;
 }
 
-/** Runs the model without dropout and returns each sequence's tokens at `layer`. */
-export function layerTokens(model: BertModel, tokenizer: TextTokenizer, texts: TextInput[], layer: number, maxLength?: number): LayerTokens[] {
-  const enc = tokenizer.encodeBatch(texts, null, { maxLength, padding: 'longest' });
-  const hidden = tf.tidy(() => {
-    const ids = tf.tensor2d(enc.inputIds, undefined, 'int32');
-    const mask = tf.tensor2d(enc.attentionMask, undefined, 'int32');
-    return model.apply(ids, mask, undefined, { training: false }).hiddenStates[layer];
-  });
-  const data = hidden.dataSync() as Float32Array;
-  const [, L, H] = hidden.shape;
-  hidden.dispose();
-  return enc.encodings.map((encoding, r) => {
-    const count = encoding.attentionMask.reduce((s, v) => s + v, 0);
-    return { encoding, count, vectors: data.slice(r * L * H, r * L * H + count * H) };
-  });
+/** Texts encoded per batch (the collection-encoding batch of src/compare as well). */
+export const ENCODE_BATCH = 32;
+
+/** Runs the model without dropout and returns each text's tokens at hidden state `layer` (0 = embeddings … L = last). */
+export async function layerTokens(engine: Engine, tokenizer: TextTokenizer, texts: readonly TextInput[], layer: number, maxLength?: number, batchSize = ENCODE_BATCH): Promise<LayerTokens[]> {
+  const H = engine.config.hiddenSize;
+  const out: LayerTokens[] = [];
+  for (let s = 0; s < texts.length; s += batchSize) {
+    const enc = tokenizer.encodeBatch(texts.slice(s, s + batchSize) as TextInput[], null, { maxLength, padding: 'longest' });
+    const input = toEncodeInput(enc);
+    const { hidden } = await engine.encode(input, { layers: [layer] });
+    const L = input.length;
+    enc.encodings.forEach((encoding, r) => {
+      const count = encoding.attentionMask.reduce((a, v) => a + v, 0);
+      out.push({ encoding, count, vectors: hidden[0].slice(r * L * H, r * L * H + count * H) });
+    });
+  }
+  return out;
 }
 
 /** Marks special tokens ([CLS], [SEP], padding): those with no sequence id. */

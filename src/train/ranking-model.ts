@@ -1,7 +1,7 @@
-/** What the teacher trainer needs from a ranking model (cross-encoder or bi-encoder). */
-import type { tf } from '../models/tf.js';
-import type { BertModel } from '../models/bert.js';
+/** What the teacher trainer and the evaluations need from a ranking model (cross-encoder or bi-encoder). */
+import type { Engine } from '../models/engine/types.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
+import type { Objective, Trainable } from './objective.js';
 
 /** One training query: a relevant passage and zero or more (hard) negatives. */
 export interface TrainingExample {
@@ -10,33 +10,21 @@ export interface TrainingExample {
   negatives: string[];
 }
 
-export interface LossOptions {
-  training: boolean;
-  /** Dropout seed for this step. */
-  seed: number;
-}
-
-/** Token-level representations for distillation: hidden states of one layer plus alignment. */
-export interface TokenRepresentations {
-  /** [batch, length, hidden] of the requested layer (0 = embeddings, numHiddenLayers = last). */
-  hidden: tf.Tensor3D;
-  attentionMask: number[][];
-  /** Token → word index (null for special/padding tokens), as from TextTokenizer.encodeBatch. */
-  wordIds: (number | null)[][];
-  tokens: string[][];
-}
-
-export interface RankingModel {
+/**
+ * A ranker over an engine: its training objective (a StepSpec builder, src/train/objectives/),
+ * scoring through Engine.encode in batches, and saving in the Hugging Face layout its kind uses.
+ */
+export interface RankingModel extends Trainable<TrainingExample> {
   readonly kind: 'cross-encoder' | 'bi-encoder';
-  readonly encoder: BertModel;
+  readonly engine: Engine;
   readonly tokenizer: TextTokenizer;
-  /** Every trainable variable under a stable name (HF parameter names), for optimizer state. */
-  namedVariables(): Map<string, tf.Variable>;
-  /** Mean training loss of a batch; call inside tf.variableGrads. */
-  loss(batch: TrainingExample[], options: LossOptions): tf.Scalar;
+  /** Tokens per input (specials included). */
+  readonly maxLength: number;
+  readonly objective: Objective<TrainingExample>;
   /** Relevance of docs[i] to queries[i] for every i (higher = more relevant). */
   score(queries: string[], docs: string[], batchSize?: number): Promise<Float32Array>;
   /** Saves a Hugging Face–layout folder (config.json, model.safetensors, tokenizer.json). */
   save(dir: string): Promise<void>;
+  /** Frees the engine. */
   dispose(): void;
 }

@@ -1,12 +1,14 @@
 /**
- * Teacher token representations, computed once per bitext pair. The teacher is frozen, so its
- * hidden states for a given English sentence never change during distillation; caching them halves
- * the encoder work of every step after the first epoch.
+ * Teacher token states for OPTICAL distillation, computed once per sentence. The teacher is frozen,
+ * so its hidden states of a given English sentence never change; after the first epoch a step needs
+ * no teacher work at all. A missing sentence is computed with the whole fixed block of
+ * ENCODE_BATCH sentences it belongs to (by index), so its states never depend on which batch asked
+ * first — a resumed run gets the bits an uninterrupted one had.
  */
-import type { BertModel } from '../models/bert.js';
+import type { Engine } from '../models/engine/types.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 import { tokenWeights, type TokenWeightOptions } from './token-weights.js';
-import { layerTokens, specialMask } from './layer-tokens.js';
+import { ENCODE_BATCH, layerTokens, specialMask } from './layer-tokens.js';
 
 export interface CachedTokens {
   /** [count × hidden] row-major. */
@@ -23,8 +25,10 @@ export class TeacherTokenCache {
   misses = 0;
 
   constructor(
-    private readonly teacher: BertModel,
+    private readonly teacher: Engine,
     private readonly tokenizer: TextTokenizer,
+    /** The sentences, by key (e.g. the English sides of the bitext). */
+    private readonly texts: readonly string[],
     private readonly layer: number,
     private readonly maxLength: number,
     private readonly weightOptions: TokenWeightOptions,
@@ -34,16 +38,17 @@ export class TeacherTokenCache {
     return this.cache.size;
   }
 
-  /** Representations of texts[k] for the given keys (bitext indices), computing the missing ones in one batch. */
-  get(keys: readonly number[], texts: readonly string[]): CachedTokens[] {
-    const missing = keys.map((k, i) => [k, i] as const).filter(([k]) => !this.cache.has(k));
-    this.hits += keys.length - missing.length;
-    this.misses += missing.length;
-    if (missing.length > 0) {
-      const out = layerTokens(this.teacher, this.tokenizer, missing.map(([, i]) => texts[i]), this.layer, this.maxLength);
-      missing.forEach(([key], r) => {
-        const { encoding: e, count, vectors } = out[r];
-        this.cache.set(key, { vectors, weights: tokenWeights(e.tokens, specialMask(e), 0, count, this.weightOptions), tokens: e.tokens.slice(0, count), count });
+  /** Token states of texts[k] for each key k, computing the missing blocks. */
+  async get(keys: readonly number[]): Promise<CachedTokens[]> {
+    for (const k of keys) {
+      if (this.cache.has(k)) { this.hits++; continue; }
+      this.misses++;
+      const start = k - (k % ENCODE_BATCH);
+      const block = this.texts.slice(start, start + ENCODE_BATCH);
+      const out = await layerTokens(this.teacher, this.tokenizer, block, this.layer, this.maxLength);
+      out.forEach(({ encoding: e, count, vectors }, r) => {
+        if (this.cache.has(start + r)) return;
+        this.cache.set(start + r, { vectors, weights: tokenWeights(e.tokens, specialMask(e), 0, count, this.weightOptions), tokens: e.tokens.slice(0, count), count });
       });
     }
     return keys.map((k) => this.cache.get(k)!);

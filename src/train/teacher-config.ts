@@ -36,6 +36,9 @@ export interface TeacherConfig {
   patience: number | null;
   checkpointEvery: number;
   logEvery: number;
+  /** Engine that runs the model: 'native' (the CPU addon), 'tfjs' (reference), 'auto' (native when the addon loads; OPTICAL_ENGINE when absent). */
+  engine: 'auto' | 'native' | 'tfjs' | null;
+  /** tfjs backend when the tfjs engine runs (null = the automatic order). */
   backend: 'tensorflow' | 'wasm' | 'cpu' | null;
 }
 
@@ -89,7 +92,9 @@ const teacherFields = obj({
   patience: num({ min: 1, int: true }).nullable().optional().describe('stop after this many evaluations without improvement (needs dev)'),
   checkpointEvery: num({ min: 1, int: true }).optional().describe('steps between checkpoints (default evalEvery)'),
   logEvery: num({ min: 1, int: true }).default(10),
-  backend: oneOf(['tensorflow', 'wasm', 'cpu']).nullable().default(null),
+  engine: oneOf(['auto', 'native', 'tfjs']).nullable().default(null)
+    .describe("engine that runs the model: 'native' (C++ addon), 'tfjs' (reference), 'auto' (native when the addon loads); null = $OPTICAL_ENGINE, else auto"),
+  backend: oneOf(['tensorflow', 'wasm', 'cpu']).nullable().default(null).describe('tfjs backend, when the tfjs engine runs (null = the automatic order)'),
 });
 
 type TeacherFields = z.output<typeof teacherFields>;
@@ -150,6 +155,7 @@ export function parseTeacherConfig(raw: unknown, baseDir: string): TeacherConfig
     patience,
     checkpointEvery: o.checkpointEvery ?? evalEvery,
     logEvery: o.logEvery,
+    engine: o.engine,
     backend: o.backend,
   };
 }

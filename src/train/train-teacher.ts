@@ -1,13 +1,16 @@
 /**
  * End-to-end teacher training behind `optical train-teacher`: load data, get a tokenizer (from the
  * initial checkpoint, a given tokenizer.json, or a WordPiece vocabulary trained on the training text
- * only), build or load the encoder, train with the Trainer, and leave an HF-layout model.
+ * only), build or load the model on the chosen engine, train with the Trainer, and leave an
+ * HF-layout model.
  */
 import { access } from 'node:fs/promises';
 import { readTextFile, textLines } from '../ir/formats/lines.js';
 import { join } from 'node:path';
 import { initTf, type BackendName } from '../models/tf.js';
-import { BertModel } from '../models/bert.js';
+import { randomEngine } from '../models/engine/checkpoint.js';
+import { resolveEngine } from '../models/engine/choose.js';
+import type { EngineName } from '../models/engine/types.js';
 import { TextTokenizer } from '../models/tokenizer.js';
 import { saveTokenizerJson, trainWordPiece } from '../models/wordpiece-trainer.js';
 import { writeJsonAtomic } from '../models/bert.js';
@@ -27,7 +30,9 @@ export interface TrainTeacherHooks {
 }
 
 export interface TrainTeacherResult extends TrainResult {
-  backend: BackendName;
+  engine: EngineName;
+  /** The tfjs backend when the tfjs engine ran, else null. */
+  backend: BackendName | null;
   outputDir: string;
   trainExamples: number;
   devExamples: number;
@@ -86,17 +91,18 @@ async function getTokenizer(config: TeacherConfig, train: TrainingExample[], inf
   return new TextTokenizer(json);
 }
 
-async function buildModel(config: TeacherConfig, tokenizer: TextTokenizer): Promise<RankingModel> {
+async function buildModel(config: TeacherConfig, tokenizer: TextTokenizer, engine: EngineName): Promise<RankingModel> {
   if (config.init) {
     return config.kind === 'cross-encoder'
-      ? CrossEncoder.fromPretrained(config.init, { maxLength: config.maxLength }, config.seed)
-      : BiEncoder.fromPretrained(config.init, { maxLength: config.maxLength, temperature: config.temperature });
+      ? CrossEncoder.fromPretrained(config.init, { maxLength: config.maxLength, engine }, config.seed)
+      : BiEncoder.fromPretrained(config.init, { maxLength: config.maxLength, temperature: config.temperature, engine });
   }
   const bert = { ...config.model, vocabSize: tokenizer.vocabSize, padTokenId: tokenizer.padId };
-  const encoder = BertModel.random(bert, config.seed, config.kind === 'cross-encoder');
-  return config.kind === 'cross-encoder'
-    ? new CrossEncoder(encoder, tokenizer, { maxLength: config.maxLength }, undefined, config.seed)
-    : new BiEncoder(encoder, tokenizer, { maxLength: config.maxLength, temperature: config.temperature });
+  const cross = config.kind === 'cross-encoder';
+  const model = await randomEngine(bert, { engine, seed: config.seed, heads: { classifier: cross } });
+  return cross
+    ? new CrossEncoder(model, tokenizer, { maxLength: config.maxLength })
+    : new BiEncoder(model, tokenizer, { maxLength: config.maxLength, temperature: config.temperature });
 }
 
 /**
@@ -113,27 +119,34 @@ export function wasmMemoryEstimate(c: BertConfig, parameters: number, batchSize:
 
 export async function trainTeacher(config: TeacherConfig, hooks: TrainTeacherHooks = {}): Promise<TrainTeacherResult> {
   const info = hooks.onInfo ?? (() => {});
-  const backend = await initTf(config.backend ? { backend: config.backend } : {});
-  info(`tfjs backend: ${backend}`);
+  const engine = resolveEngine(config.engine ?? undefined);
+  const backend = engine === 'tfjs' ? await initTf(config.backend ? { backend: config.backend } : {}) : null;
+  info(`engine: ${engine}${backend ? `, tfjs backend: ${backend}` : ''}`);
   const train = await loadExamples(config.train);
   if (train.length === 0) throw new RangeError(`config.train: no examples in ${config.train.join(', ')}`);
   const dev = config.dev ? await readTrainingExamples(config.dev) : [];
   if (config.dev && dev.length === 0) throw new RangeError(`config.dev: no examples in ${config.dev}`);
   info(`${train.length} training examples${dev.length ? `, ${dev.length} dev queries` : ''}`);
   const tokenizer = await getTokenizer(config, train, info);
-  const model = await buildModel(config, tokenizer);
-  if (model.tokenizer.vocabSize > model.encoder.config.vocabSize) {
-    throw new RangeError(`tokenizer has ${model.tokenizer.vocabSize} tokens but the model's vocab_size is ${model.encoder.config.vocabSize}`);
+  const model = await buildModel(config, tokenizer, engine);
+  try {
+    return await trainModel(config, model, train, dev, hooks, engine, backend);
+  } finally {
+    model.dispose();
   }
+}
+
+async function trainModel(config: TeacherConfig, model: RankingModel, train: TrainingExample[], dev: TrainingExample[], hooks: TrainTeacherHooks, engine: EngineName, backend: BackendName | null): Promise<TrainTeacherResult> {
+  const info = hooks.onInfo ?? (() => {});
   if (backend === 'wasm') {
-    const parameters = [...model.namedVariables().values()].reduce((n, v) => n + v.size, 0);
-    const bytes = wasmMemoryEstimate(model.encoder.config, parameters, config.batchSize, config.maxLength);
+    const parameters = [...(await model.engine.getParameters()).values()].reduce((n, t) => n + t.data.length, 0);
+    const bytes = wasmMemoryEstimate(model.engine.config, parameters, config.batchSize, config.maxLength);
     if (bytes > 3.5e9) {
       info(`warning: this configuration needs roughly ${(bytes / 1e9).toFixed(1)} GB of tensor memory, more than the wasm heap (4 GB) holds; `
-        + `if the process stops with 'Aborted()', lower batchSize or maxLength (or install @tensorflow/tfjs-node)`);
+        + `if the process stops with 'Aborted()', lower batchSize or maxLength, or use the native engine`);
     }
   }
-  await writeJsonAtomic(join(config.output, 'run-config.json'), { ...config, backend, encoder: model.encoder.config });
+  await writeJsonAtomic(join(config.output, 'run-config.json'), { ...config, engine, backend, encoder: model.engine.config });
   const trainer = new Trainer({
     model,
     examples: train,
@@ -153,11 +166,6 @@ export async function trainTeacher(config: TeacherConfig, hooks: TrainTeacherHoo
     signal: hooks.signal,
     onLog: hooks.onLog,
   });
-  try {
-    const result = await trainer.run();
-    return { ...result, backend, outputDir: config.output, trainExamples: train.length, devExamples: dev.length, vocabSize: tokenizer.vocabSize };
-  } finally {
-    trainer.dispose();
-    model.dispose();
-  }
+  const result = await trainer.run();
+  return { ...result, engine, backend, outputDir: config.output, trainExamples: train.length, devExamples: dev.length, vocabSize: model.tokenizer.vocabSize };
 }

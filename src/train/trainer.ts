@@ -1,9 +1,14 @@
 /**
- * Teacher training loop: AdamW with decoupled weight decay, linear warm-up + decay, global-norm
- * clipping, seeded batch order and dropout, periodic evaluation with early stopping, and
- * checkpoint/resume. A run stopped at any checkpoint and resumed ends with the same weights as an
- * uninterrupted run: the checkpoint holds the weights, optimizer moments, step, sampler state and
- * early-stopping state; dropout seeds are a function of (seed, step).
+ * The training loop, for every objective (teachers, code-switched fine-tuning, hybrid batches,
+ * OPTICAL distillation, …; see objective.ts). It runs on either engine (native or tfjs) through the
+ * engine API and owns everything around the objective's loss terms: seeded batch order and dropout
+ * seeds, linear warm-up + decay, AdamW with global-norm clipping (Engine.optimizerStep), dev
+ * evaluation with early stopping, the log, atomic checkpoints and resume, abort, and divergence.
+ *
+ * A run stopped at any checkpoint (even killed) and resumed ends with the same weights as an
+ * uninterrupted one — bit for bit on the native engine: the checkpoint holds the weights, the AdamW
+ * moments and step, the sampler and objective state and the early-stopping state; dropout seeds are
+ * a function of (seed, step).
  *
  * A step whose loss or gradient norm is not finite, or whose update leaves a weight non-finite, stops
  * the run with TrainingDivergedError ("diverged at step N (loss …); last good checkpoint kept at …")
@@ -11,26 +16,28 @@
  * damaged checkpoint (unparsable state, truncated or non-finite tensors) is refused with its file.
  *
  * Output folder:
- *   checkpoint/  model.safetensors, optimizer.safetensors, trainer-state.json (replaced atomically)
- *   best/        HF-layout model with the best dev metric so far (when an evaluator is given)
- *   final/       HF-layout model at the end of the run
- *   train-log.jsonl  one JSON record per logged step / evaluation; the checkpoint records its length,
- *                    so a resume after a crash drops the records of the steps it will redo
+ *   checkpoint/  model.safetensors (engine parameter names), optimizer.safetensors (m.<name>, v.<name>),
+ *                trainer-state.json — written into a temporary folder and renamed over the old one
+ *   best/        the model with the best dev metric so far (when an evaluator is given)
+ *   final/       the model at the end of the run
+ *   train-log.jsonl (or `logFile`)  one JSON record per logged step / evaluation / event; the
+ *                checkpoint records its length, so a resume after a crash drops the records of the
+ *                steps it will redo (a run that starts without a checkpoint starts a new log)
  */
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tf } from '../models/tf.js';
 import { assertFiniteTensors, readSafetensors, writeSafetensors, type TensorMap } from '../models/safetensors.js';
-import { AdamW } from './adamw.js';
+import type { Engine } from '../models/engine/types.js';
+import { headParameterNames } from '../models/engine/checkpoint.js';
 import { BatchSampler, type SamplerState } from './batch-sampler.js';
-import { clipByGlobalNorm, globalNorm } from './clip.js';
-import { checkLossAndGradient, checkWeights } from './divergence.js';
+import { TrainingDivergedError } from './divergence.js';
+import { LogWriter } from './log-writer.js';
+import type { Trainable } from './objective.js';
 import { linearWarmupDecay } from './schedule.js';
-import type { RankingModel, TrainingExample } from './ranking-model.js';
 
-export interface TrainerOptions {
-  model: RankingModel;
-  examples: TrainingExample[];
+export interface TrainerOptions<E, M extends Trainable<E> = Trainable<E>> {
+  model: M;
+  examples: readonly E[];
   outputDir: string;
   steps: number;
   batchSize?: number;
@@ -43,7 +50,7 @@ export interface TrainerOptions {
   /** Evaluate every N steps (and at the end) when `evaluate` is given. Default 100. */
   evalEvery?: number;
   /** Dev-set metric, higher is better (e.g. MRR@10 of model.score on a dev set). */
-  evaluate?: (model: RankingModel, step: number) => Promise<number>;
+  evaluate?: (model: M, step: number) => Promise<number>;
   /** Stop after this many evaluations without improvement (default: never). */
   patience?: number;
   /** Write a checkpoint every N steps (default: evalEvery, or 100). */
@@ -56,24 +63,34 @@ export interface TrainerOptions {
   signal?: AbortSignal;
   /** Log every N steps (default 10). */
   logEvery?: number;
+  /** Name of the log file in outputDir (default train-log.jsonl). */
+  logFile?: string;
   onLog?: (record: LogRecord) => void;
   /** Write best/ and final/ model folders (default true). */
   saveModels?: boolean;
 }
 
-export interface LogRecord {
-  type: 'step' | 'eval' | 'checkpoint' | 'resume' | 'stop';
+/** What the loop logs: a record of train-log.jsonl without its `totalSteps` and `time`. */
+export interface LogFields {
+  type: 'start' | 'step' | 'eval' | 'checkpoint' | 'resume' | 'stop';
   step: number;
-  totalSteps: number;
   loss?: number;
   lr?: number;
   gradNorm?: number;
   metric?: number;
   best?: number;
   examplesPerSecond?: number;
+  /** Milliseconds of the logged step (batch preparation, engine step and optimizer step). */
+  stepMs?: number;
+  /** The engine that runs the model ('start' and 'resume' records). */
+  engine?: string;
   message?: string;
-  time: string;
+  /** The objective's own numbers of the logged step (e.g. OT iterations, accuracy). */
+  [extra: string]: unknown;
 }
+
+/** One line of the training log. */
+export type LogRecord = LogFields & { totalSteps: number; time: string };
 
 export interface TrainResult {
   step: number;
@@ -84,17 +101,20 @@ export interface TrainResult {
   lastLoss: number | null;
 }
 
+const STATE_VERSION = 2;
+
 interface TrainerState {
-  version: 1;
+  version: typeof STATE_VERSION;
   step: number;
   sampler: SamplerState;
+  objective: unknown;
   bestMetric: number | null;
   bestStep: number | null;
   badEvals: number;
   stoppedEarly: boolean;
   fingerprint: Record<string, unknown>;
-  /** Bytes of train-log.jsonl when the checkpoint was written (absent in checkpoints of older versions). */
-  logBytes?: number;
+  /** Bytes of the log when the checkpoint was written. */
+  logBytes: number;
 }
 
 /** trainer-state.json as written by saveCheckpoint; every field is checked on load. */
@@ -104,14 +124,16 @@ function stateProblem(s: unknown): string | null {
   if (s === null || typeof s !== 'object' || Array.isArray(s)) return 'it is not a JSON object';
   const o = s as Record<string, unknown>;
   const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-  if (o.version !== 1) return `"version" is ${JSON.stringify(o.version)}, expected 1`;
-  for (const k of ['step', 'optimizerStep', 'badEvals']) if (!count(o[k])) return `"${k}" is ${JSON.stringify(o[k])}, expected an integer >= 0`;
+  if (o.version !== STATE_VERSION) {
+    return `"version" is ${JSON.stringify(o.version)}, expected ${STATE_VERSION}${o.version === 1 ? ' (written by the tfjs-only trainer of optical < 0.2, whose parameter names differ)' : ''}`;
+  }
+  for (const k of ['step', 'optimizerStep', 'badEvals', 'logBytes']) if (!count(o[k])) return `"${k}" is ${JSON.stringify(o[k])}, expected an integer >= 0`;
   const sampler = o.sampler as Record<string, unknown> | null;
   if (!sampler || typeof sampler !== 'object' || !Number.isInteger(sampler.epoch) || !count(sampler.cursor) || !sampler.epochStart) return '"sampler" is missing or malformed';
   for (const k of ['bestMetric', 'bestStep']) if (o[k] !== null && !Number.isFinite(o[k])) return `"${k}" is ${JSON.stringify(o[k])}, expected a number or null`;
   if (typeof o.stoppedEarly !== 'boolean') return '"stoppedEarly" is missing';
   if (!o.fingerprint || typeof o.fingerprint !== 'object') return '"fingerprint" is missing';
-  if (o.logBytes !== undefined && !count(o.logBytes)) return `"logBytes" is ${JSON.stringify(o.logBytes)}, expected an integer >= 0`;
+  if (!('objective' in o)) return '"objective" is missing';
   return null;
 }
 
@@ -120,36 +142,38 @@ function positiveInt(name: string, v: number): void {
 }
 
 /** Mixes (seed, step) into a dropout seed, so resumed steps use the same masks. */
-function stepSeed(seed: number, step: number): number {
+export function stepSeed(seed: number, step: number): number {
   let h = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0;
   h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
-  return (h ^ (h >>> 12)) % 1_000_003;
+  return (h ^ (h >>> 12)) >>> 0;
 }
 
 async function exists(path: string): Promise<boolean> {
   try { await stat(path); return true; } catch { return false; }
 }
 
-export class Trainer {
-  readonly options: Required<Omit<TrainerOptions, 'evaluate' | 'patience' | 'maxStepsThisRun' | 'signal' | 'onLog'>> & TrainerOptions;
-  private readonly optimizer: AdamW;
+type Settings<E, M extends Trainable<E>> = Required<Omit<TrainerOptions<E, M>, 'evaluate' | 'patience' | 'maxStepsThisRun' | 'signal' | 'onLog'>> & TrainerOptions<E, M>;
+
+export class Trainer<E, M extends Trainable<E> = Trainable<E>> {
+  readonly options: Settings<E, M>;
   private readonly sampler: BatchSampler;
   private readonly schedule: (step: number) => number;
+  private readonly log: LogWriter;
   private state: TrainerState;
   /** The checkpoint on disk that holds good weights (for the divergence message). */
   private lastCheckpoint: { dir: string; step: number } | null = null;
 
-  constructor(options: TrainerOptions) {
+  constructor(options: TrainerOptions<E, M>) {
     const o = options;
-    if (!o.model) throw new TypeError('Trainer: model is required');
+    if (!o.model?.engine || !o.model.objective) throw new TypeError('Trainer: model must have an engine and an objective (a Trainable)');
     if (!Array.isArray(o.examples) || o.examples.length === 0) throw new RangeError('Trainer: examples must be a non-empty array');
     positiveInt('steps', o.steps);
     const evalEvery = o.evalEvery ?? 100;
     this.options = {
       batchSize: 16, lr: 5e-5, warmupSteps: Math.floor(o.steps / 10), weightDecay: 0.01, clipNorm: 1, seed: 0,
-      evalEvery, checkpointEvery: o.evaluate ? evalEvery : 100, resume: true, logEvery: 10, saveModels: true,
+      evalEvery, checkpointEvery: o.evaluate ? evalEvery : 100, resume: true, logEvery: 10, logFile: 'train-log.jsonl', saveModels: true,
       ...o,
-    } as Trainer['options'];
+    } as Settings<E, M>;
     const t = this.options;
     positiveInt('batchSize', t.batchSize);
     positiveInt('evalEvery', t.evalEvery);
@@ -158,26 +182,30 @@ export class Trainer {
     if (t.patience !== undefined) positiveInt('patience', t.patience);
     if (t.maxStepsThisRun !== undefined) positiveInt('maxStepsThisRun', t.maxStepsThisRun);
     if (!(t.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${t.clipNorm}`);
+    if (!(t.weightDecay >= 0) || !Number.isFinite(t.weightDecay)) throw new RangeError(`weightDecay must be a finite number >= 0, got ${t.weightDecay}`);
     if (!Number.isInteger(t.seed)) throw new RangeError(`seed must be an integer, got ${t.seed}`);
-    if (o.model.kind === 'bi-encoder' && Math.min(t.batchSize, o.examples.length) < 2 && o.examples.every((e) => e.negatives.length === 0)) {
-      throw new RangeError(`a bi-encoder learns from the other documents of its batch, but with ${o.examples.length} example(s), batchSize ${t.batchSize} and no hard negatives `
-        + 'every batch holds one document and the loss is always 0: use batchSize >= 2 and at least 2 examples, or give negatives');
-    }
+    if (!/^[\w.-]+$/.test(t.logFile)) throw new RangeError(`logFile must be a file name, got ${JSON.stringify(t.logFile)}`);
+    o.model.objective.check?.(o.examples, t.batchSize);
     this.schedule = linearWarmupDecay(t.lr, t.warmupSteps, t.steps);
-    this.optimizer = new AdamW({ weightDecay: t.weightDecay });
     this.sampler = new BatchSampler(o.examples.length, t.batchSize, t.seed);
+    this.log = new LogWriter(join(t.outputDir, t.logFile));
+    const objective = o.model.objective;
     this.state = {
-      version: 1, step: 0, sampler: this.sampler.getState(), bestMetric: null, bestStep: null, badEvals: 0, stoppedEarly: false,
-      fingerprint: { kind: o.model.kind, seed: t.seed, batchSize: t.batchSize, lr: t.lr, warmupSteps: t.warmupSteps, steps: t.steps, weightDecay: t.weightDecay, clipNorm: t.clipNorm, examples: o.examples.length },
+      version: STATE_VERSION, step: 0, sampler: this.sampler.getState(), objective: objective.getState?.() ?? null,
+      bestMetric: null, bestStep: null, badEvals: 0, stoppedEarly: false, logBytes: 0,
+      fingerprint: {
+        objective: objective.name, ...objective.settings, encoderOnly: objective.encoderOnly === true, seed: t.seed, batchSize: t.batchSize, lr: t.lr, warmupSteps: t.warmupSteps,
+        steps: t.steps, weightDecay: t.weightDecay, clipNorm: t.clipNorm, examples: o.examples.length,
+      },
     };
+  }
+
+  get engine(): Engine {
+    return this.options.model.engine;
   }
 
   get checkpointDir(): string {
     return join(this.options.outputDir, 'checkpoint');
-  }
-
-  private get logPath(): string {
-    return join(this.options.outputDir, 'train-log.jsonl');
   }
 
   private lastGood(): string {
@@ -186,9 +214,9 @@ export class Trainer {
       : `no checkpoint was written before it (checkpointEvery ${this.options.checkpointEvery}), nothing was saved`;
   }
 
-  private async log(record: Omit<LogRecord, 'time' | 'totalSteps'>): Promise<void> {
+  private async record(record: LogFields): Promise<void> {
     const full: LogRecord = { ...record, totalSteps: this.options.steps, time: new Date().toISOString() };
-    await appendFile(this.logPath, JSON.stringify(full) + '\n');
+    await this.log.write(full);
     this.options.onLog?.(full);
   }
 
@@ -197,72 +225,84 @@ export class Trainer {
     const dir = this.checkpointDir;
     const tmp = `${dir}.tmp-${process.pid}`;
     const old = `${dir}.old-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    const variables = this.options.model.namedVariables();
-    const weights: TensorMap = new Map();
-    for (const [name, v] of variables) weights.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
-    const moments = this.optimizer.exportState(variables);
+    const weights = await this.engine.getParameters();
+    const optimizer = await this.engine.getOptimizerState();
+    const moments: TensorMap = new Map();
+    for (const [name, t] of optimizer.m) moments.set(`m.${name}`, t);
+    for (const [name, t] of optimizer.v) moments.set(`v.${name}`, t);
     assertFiniteTensors(weights, join(dir, 'model.safetensors'), 'write');
     assertFiniteTensors(moments, join(dir, 'optimizer.safetensors'), 'write');
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
     await writeSafetensors(join(tmp, 'model.safetensors'), weights);
     await writeSafetensors(join(tmp, 'optimizer.safetensors'), moments);
     this.state.sampler = this.sampler.getState();
-    this.state.logBytes = (await stat(this.logPath).catch(() => null))?.size ?? 0;
-    await writeFile(join(tmp, 'trainer-state.json'), JSON.stringify({ ...this.state, optimizerStep: this.optimizer.step }, null, 2));
+    this.state.objective = this.options.model.objective.getState?.() ?? null;
+    this.state.logBytes = this.log.bytes;
+    const saved: SavedState = { ...this.state, optimizerStep: optimizer.step };
+    await writeFile(join(tmp, 'trainer-state.json'), JSON.stringify(saved, null, 2));
     if (await exists(dir)) await rename(dir, old);
     await rename(tmp, dir);
     await rm(old, { recursive: true, force: true });
     this.lastCheckpoint = { dir, step: this.state.step };
   }
 
-  /** Restores from checkpoint/ (or a leftover .old-* from a crash between the two renames). */
-  private async loadCheckpoint(): Promise<boolean> {
+  /** Restores from checkpoint/ (or a leftover .old-* from a crash between the two renames); returns the log length to keep. */
+  private async loadCheckpoint(): Promise<number | null> {
     let dir = this.checkpointDir;
     if (!(await exists(join(dir, 'trainer-state.json')))) {
       const leftovers = (await readdir(this.options.outputDir).catch(() => [] as string[])).filter((n) => n.startsWith('checkpoint.old-'));
-      if (leftovers.length === 0) return false;
+      if (leftovers.length === 0) return null;
       dir = join(this.options.outputDir, leftovers.sort().at(-1)!);
     }
     const statePath = join(dir, 'trainer-state.json');
+    const damaged = (path: string, problem: string) => new RangeError(`${path}: damaged checkpoint, ${problem}; delete ${dir} to start over`);
     let saved: SavedState;
     try {
       saved = JSON.parse(await readFile(statePath, 'utf8')) as SavedState;
     } catch (err) {
-      throw new RangeError(`${statePath}: damaged checkpoint, not valid JSON (${(err as Error).message}); delete ${dir} to start over`);
+      throw damaged(statePath, `not valid JSON (${(err as Error).message})`);
     }
     const problem = stateProblem(saved);
-    if (problem) throw new RangeError(`${statePath}: damaged checkpoint, ${problem}; delete ${dir} to start over`);
+    if (problem) throw damaged(statePath, problem);
     for (const [key, value] of Object.entries(this.state.fingerprint)) {
-      if (saved.fingerprint?.[key] !== value) {
-        throw new RangeError(`cannot resume from ${dir}: it was written with ${key}=${JSON.stringify(saved.fingerprint?.[key])}, this run has ${key}=${JSON.stringify(value)} (use a new output folder or the same settings)`);
+      if (JSON.stringify(saved.fingerprint[key]) !== JSON.stringify(value)) {
+        throw new RangeError(`cannot resume from ${dir}: it was written with ${key}=${JSON.stringify(saved.fingerprint[key])}, this run has ${key}=${JSON.stringify(value)} (use a new output folder or the same settings)`);
       }
     }
-    const variables = this.options.model.namedVariables();
     const weightsPath = join(dir, 'model.safetensors');
     const momentsPath = join(dir, 'optimizer.safetensors');
     const weights = await readSafetensors(weightsPath);
     const moments = await readSafetensors(momentsPath);
     assertFiniteTensors(weights, weightsPath, 'read');
     assertFiniteTensors(moments, momentsPath, 'read');
-    for (const [name, v] of variables) {
-      const t = weights.get(name);
-      if (!t || t.shape.join(',') !== v.shape.join(',')) throw new RangeError(`${weightsPath}: damaged checkpoint, it lacks '${name}' with shape [${v.shape}]`);
+    const current = await this.engine.getParameters();
+    const m: TensorMap = new Map();
+    const v: TensorMap = new Map();
+    for (const [name, p] of current) {
+      const shape = p.shape.join(',');
+      const w = weights.get(name);
+      if (!w || w.shape.join(',') !== shape) throw damaged(weightsPath, `it lacks '${name}' with shape [${p.shape}]`);
+      const mt = moments.get(`m.${name}`);
+      const vt = moments.get(`v.${name}`);
+      if (!mt || !vt || mt.shape.join(',') !== shape || vt.shape.join(',') !== shape) throw damaged(momentsPath, `it lacks the moments m.${name} / v.${name} with shape [${p.shape}]`);
+      m.set(name, mt);
+      v.set(name, vt);
     }
+    const objective = this.options.model.objective;
     try {
-      this.optimizer.importState(moments, variables, saved.optimizerStep);
+      this.sampler.setState(saved.sampler);
+      objective.setState?.(saved.objective);
     } catch (err) {
-      throw new RangeError(`${momentsPath}: damaged checkpoint, ${(err as Error).message}`);
+      throw damaged(statePath, (err as Error).message);
     }
-    for (const [name, v] of variables) tf.tidy(() => v.assign(tf.tensor(weights.get(name)!.data, v.shape)));
-    this.sampler.setState(saved.sampler);
+    await this.engine.setParameters(weights);
+    await this.engine.setOptimizerState({ step: saved.optimizerStep, m, v });
+    await this.engine.zeroGradients();
     const { optimizerStep: _unused, ...state } = saved;
     this.state = state;
     this.lastCheckpoint = { dir, step: state.step };
-    // Records written after this checkpoint belong to steps the resumed run redoes (or are torn).
-    const logSize = (await stat(this.logPath).catch(() => null))?.size;
-    if (state.logBytes !== undefined && logSize !== undefined && logSize > state.logBytes) await truncate(this.logPath, state.logBytes);
-    return true;
+    return state.logBytes;
   }
 
   private async evaluateNow(step: number): Promise<boolean> {
@@ -277,7 +317,7 @@ export class Trainer {
       this.state.badEvals = 0;
       if (t.saveModels) await this.saveModelAtomically(join(t.outputDir, 'best'));
     } else this.state.badEvals++;
-    await this.log({ type: 'eval', step, metric, best: this.state.bestMetric! });
+    await this.record({ type: 'eval', step, metric, best: this.state.bestMetric! });
     return t.patience !== undefined && this.state.badEvals >= t.patience;
   }
 
@@ -289,68 +329,80 @@ export class Trainer {
     await rename(tmp, dir);
   }
 
+  private async diverged(step: number, loss: number, what: string, gradNorm?: number): Promise<never> {
+    const err = new TrainingDivergedError(step, loss, what, this.lastGood());
+    await this.record({ type: 'stop', step, loss, gradNorm, message: err.message });
+    throw err;
+  }
+
   /** Trains until `steps`, early stopping, `maxStepsThisRun`, or the abort signal. */
   async run(): Promise<TrainResult> {
     const t = this.options;
     await mkdir(t.outputDir, { recursive: true });
-    if (t.resume && (await this.loadCheckpoint())) {
-      await this.log({ type: 'resume', step: this.state.step, message: `resumed from ${this.checkpointDir}` });
+    const keepLog = t.resume ? await this.loadCheckpoint() : null;
+    // Without a checkpoint the run starts over: earlier records describe steps it will redo.
+    await this.log.open(keepLog ?? 0);
+    try {
+      const engine = `${this.engine.name}${this.engine.name === 'native' ? ` (${this.engine.threads || 'all'} threads)` : ''}`;
+      if (keepLog !== null) await this.record({ type: 'resume', step: this.state.step, engine, message: `resumed from ${this.lastCheckpoint!.dir}` });
+      else await this.record({ type: 'start', step: 0, engine, message: `objective ${t.model.objective.name}, ${t.examples.length} examples` });
+      return await this.loop();
+    } finally {
+      await this.log.close();
     }
-    const named = t.model.namedVariables();
-    const variables = [...named.values()];
+  }
+
+  private async loop(): Promise<TrainResult> {
+    const t = this.options;
+    const objective = t.model.objective;
+    const frozen = objective.encoderOnly ? headParameterNames(this.engine.heads) : [];
     let lastLoss: number | null = null;
     let ranThisProcess = 0;
     let windowStart = performance.now();
     let windowExamples = 0;
     while (this.state.step < t.steps && !this.state.stoppedEarly) {
       if (t.signal?.aborted || (t.maxStepsThisRun !== undefined && ranThisProcess >= t.maxStepsThisRun)) {
-        await this.log({ type: 'stop', step: this.state.step, message: t.signal?.aborted ? 'aborted' : 'maxStepsThisRun reached' });
+        await this.record({ type: 'stop', step: this.state.step, message: t.signal?.aborted ? 'aborted' : 'maxStepsThisRun reached' });
         await this.saveCheckpoint();
         return this.result(false, lastLoss);
       }
+      const t0 = performance.now();
       const step = this.state.step;
       const batch = this.sampler.next().map((i) => t.examples[i]);
       const lr = this.schedule(step);
       const seed = stepSeed(t.seed, step);
-      const { value, grads } = tf.variableGrads(() => t.model.loss(batch, { training: true, seed }), variables);
-      lastLoss = value.dataSync()[0];
-      const norm = globalNorm(grads);
-      try {
-        checkLossAndGradient(step + 1, lastLoss, norm, () => this.lastGood());
-      } catch (err) {
-        tf.dispose([value, ...Object.values(grads)]);
-        await this.log({ type: 'stop', step: step + 1, loss: lastLoss, gradNorm: norm, message: (err as Error).message });
-        throw err;
+      const spec = await objective.spec(batch, { step, seed });
+      const result = await this.engine.step({ ...spec, training: true, seed });
+      lastLoss = result.loss;
+      if (!Number.isFinite(result.loss)) {
+        await this.engine.zeroGradients();
+        await this.diverged(step + 1, result.loss, '');
       }
-      const info: { norm?: number } = {};
-      const clipped = clipByGlobalNorm(grads, t.clipNorm, info);
-      this.optimizer.applyGradients(clipped, lr);
-      tf.dispose([value, ...Object.values(grads), ...Object.values(clipped)]);
-      try {
-        checkWeights(step + 1, lastLoss, named, () => this.lastGood());
-      } catch (err) {
-        await this.log({ type: 'stop', step: step + 1, loss: lastLoss, gradNorm: norm, message: (err as Error).message });
-        throw err;
-      }
+      const update = await this.engine.optimizerStep({ lr, weightDecay: t.weightDecay, clipNorm: t.clipNorm, frozen });
+      if (!update.finite) await this.diverged(step + 1, result.loss, `gradient norm ${update.gradNorm}`, update.gradNorm);
+      if (update.nonFinite !== undefined) await this.diverged(step + 1, result.loss, `the update made '${update.nonFinite}' non-finite`, update.gradNorm);
       this.state.step = step + 1;
       ranThisProcess++;
       windowExamples += batch.length;
       const done = this.state.step;
       if (done % t.logEvery === 0 || done === t.steps) {
         const seconds = (performance.now() - windowStart) / 1000;
-        await this.log({ type: 'step', step: done, loss: lastLoss, lr, gradNorm: info.norm, examplesPerSecond: windowExamples / Math.max(seconds, 1e-9) });
+        await this.record({
+          type: 'step', step: done, loss: result.loss, lr, gradNorm: update.gradNorm, examplesPerSecond: windowExamples / Math.max(seconds, 1e-9),
+          stepMs: performance.now() - t0, ...objective.summarize?.(result),
+        });
         windowStart = performance.now();
         windowExamples = 0;
       }
       if (t.evaluate && (done % t.evalEvery === 0 || done === t.steps)) {
         if (await this.evaluateNow(done)) {
           this.state.stoppedEarly = true;
-          await this.log({ type: 'stop', step: done, message: `early stopping: no improvement in ${t.patience} evaluations (best ${this.state.bestMetric} at step ${this.state.bestStep})` });
+          await this.record({ type: 'stop', step: done, message: `early stopping: no improvement in ${t.patience} evaluations (best ${this.state.bestMetric} at step ${this.state.bestStep})` });
         }
       }
       if (done % t.checkpointEvery === 0 || done === t.steps || this.state.stoppedEarly) {
         // Logged first: the checkpoint records the log length, its own record included.
-        await this.log({ type: 'checkpoint', step: done });
+        await this.record({ type: 'checkpoint', step: done });
         await this.saveCheckpoint();
       }
     }
@@ -360,9 +412,5 @@ export class Trainer {
 
   private result(finished: boolean, lastLoss: number | null): TrainResult {
     return { step: this.state.step, finished, stoppedEarly: this.state.stoppedEarly, bestMetric: this.state.bestMetric, bestStep: this.state.bestStep, lastLoss };
-  }
-
-  dispose(): void {
-    this.optimizer.dispose();
   }
 }

@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initTf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT } from '../../src/models/bert-config.js';
+import { randomEngine } from '../../src/models/engine/index.js';
 import { createTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { CrossEncoder } from '../../src/train/cross-encoder.js';
@@ -13,8 +12,7 @@ import { command } from '../../src/cli/commands/distill.js';
 import { UsageError } from '../../src/cli/command.js';
 
 describe('optical distill', () => {
-  it('distills a cross-encoder teacher into a student folder that loads as the same kind of ranker', async () => {
-    await initTf();
+  it.each(['native', 'tfjs'] as const)('distills a cross-encoder teacher into a student folder that loads as the same kind of ranker (%s engine)', async (engine) => {
     const dir = mkdtempSync(join(tmpdir(), 'optical-distill-'));
     const bitext = [
       ['All human beings are born free', 'Watu wote wamezaliwa huru'],
@@ -24,23 +22,25 @@ describe('optical distill', () => {
     ];
     writeFileSync(join(dir, 'bitext.tsv'), bitext.map((p) => p.join('\t')).join('\n') + '\n');
     const tokenizer = await createTokenizer(trainWordPiece(bitext.flat(), { vocabSize: 200, minFrequency: 1 }));
-    const encoder = BertModel.random({ ...TINY_BERT, hiddenSize: 32, intermediateSize: 64, vocabSize: tokenizer.vocabSize }, 3, true);
+    const encoder = await randomEngine({ ...TINY_BERT, hiddenSize: 32, intermediateSize: 64, vocabSize: tokenizer.vocabSize }, { seed: 3, heads: { classifier: true } });
     const teacher = new CrossEncoder(encoder, tokenizer, { maxLength: 32 });
     await teacher.save(join(dir, 'teacher'));
-    const code = await command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'bitext.tsv'), '--out', join(dir, 'student'), '--steps', '3', '--batch-size', '2']);
+    const code = await command.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'bitext.tsv'), '--out', join(dir, 'student'), '--steps', '3', '--batch-size', '2', '--engine', engine]);
     expect(code).toBe(0);
-    const log = readFileSync(join(dir, 'student', 'distill-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(JSON.parse(readFileSync(join(dir, 'student', 'distill-summary.json'), 'utf8')).engine).toBe(engine);
+    // The loop's log: one record per step, plus the start and checkpoint events.
+    const log = readFileSync(join(dir, 'student', 'distill-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
     expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
     expect(existsSync(join(dir, 'student', 'model.safetensors'))).toBe(true);
-    const student = await loadRankingModel(join(dir, 'student'));
+    const student = await loadRankingModel(join(dir, 'student'), { engine });
     expect(student.kind).toBe('cross-encoder');
     const scores = await student.score(['right to education'], ['haki ya kupata elimu']);
     expect(Number.isFinite(scores[0])).toBe(true);
     // The head is the teacher's; the encoder changed.
-    const t = teacher.namedVariables();
-    const s = student.namedVariables();
-    expect(Array.from(s.get('classifier.weight')!.dataSync())).toEqual(Array.from(t.get('classifier.weight')!.dataSync()));
-    expect(Array.from(s.get('bert.embeddings.word_embeddings.weight')!.dataSync())).not.toEqual(Array.from(t.get('bert.embeddings.word_embeddings.weight')!.dataSync()));
+    const t = await teacher.engine.getParameters();
+    const s = await student.engine.getParameters();
+    expect(Array.from(s.get('classifier.weight')!.data)).toEqual(Array.from(t.get('classifier.weight')!.data));
+    expect(Array.from(s.get('embeddings.word_embeddings.weight')!.data)).not.toEqual(Array.from(t.get('embeddings.word_embeddings.weight')!.data));
     student.dispose();
     teacher.dispose();
   });
@@ -65,6 +65,8 @@ describe('optical distill', () => {
       [['--layer=-5000'], /--layer must be in \[-4097, 4096\]/],
       [['--seed', 'abc'], /--seed must be a number, got 'abc'/],
       [['--ot-backend', 'gpu'], /--ot-backend must be one of auto, cuda, cpu, js/],
+      [['--engine', 'gpu'], /--engine must be one of auto, native, tfjs, got 'gpu'/],
+      [['--checkpoint-every', '0'], /--checkpoint-every must be in \[1, 1000000000\], got 0/],
     ];
     for (const [args, message] of cases) {
       const run = command.run([...base, ...args]);
@@ -74,10 +76,9 @@ describe('optical distill', () => {
   });
 
   it('checks --layer against the teacher before reading the bitext', async () => {
-    await initTf();
     const dir = mkdtempSync(join(tmpdir(), 'optical-distill-layer-'));
     const tokenizer = await createTokenizer(trainWordPiece(['all human beings are born free'], { vocabSize: 60, minFrequency: 1 }));
-    const encoder = BertModel.random({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, 3, true);
+    const encoder = await randomEngine({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, { seed: 3, heads: { classifier: true } });
     const teacher = new CrossEncoder(encoder, tokenizer, { maxLength: 16 });
     await teacher.save(join(dir, 'teacher'));
     teacher.dispose();

@@ -14,8 +14,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, default: { ...fs, createWriteStream }, createWriteStream };
 });
 
-const { initTf } = await import('../../src/models/tf.js');
-const { BertModel } = await import('../../src/models/bert.js');
+const { randomEngine } = await import('../../src/models/engine/index.js');
 const { TINY_BERT } = await import('../../src/models/bert-config.js');
 const { createTokenizer } = await import('../../src/models/tokenizer.js');
 const { trainWordPiece } = await import('../../src/models/wordpiece-trainer.js');
@@ -24,12 +23,11 @@ const { command } = await import('../../src/cli/commands/distill.js');
 
 describe('optical distill log', () => {
   it.runIf(process.platform === 'linux')('surfaces a write error of distill-log.jsonl instead of losing lines', async () => {
-    await initTf();
     const dir = mkdtempSync(join(tmpdir(), 'optical-distill-full-'));
     const bitext = [['All human beings are born free', 'Watu wote wamezaliwa huru'], ['Everyone has the right to life', 'Kila mtu ana haki ya kuishi']];
     writeFileSync(join(dir, 'bitext.tsv'), bitext.map((p) => p.join('\t')).join('\n') + '\n');
     const tokenizer = await createTokenizer(trainWordPiece(bitext.flat(), { vocabSize: 120, minFrequency: 1 }));
-    const encoder = BertModel.random({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, 3, true);
+    const encoder = await randomEngine({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, { seed: 3, heads: { classifier: true } });
     const teacher = new CrossEncoder(encoder, tokenizer, { maxLength: 16 });
     await teacher.save(join(dir, 'teacher'));
     teacher.dispose();

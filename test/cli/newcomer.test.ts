@@ -11,9 +11,8 @@ import { command as evalCommand } from '../../src/cli/commands/eval.js';
 import { command as bm25Command } from '../../src/cli/commands/bm25.js';
 import { command as codeswitchCommand } from '../../src/cli/commands/codeswitch.js';
 import { parseCommandArgs } from '../../src/cli/args.js';
-import { initTf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT } from '../../src/models/bert-config.js';
+import { randomEngine } from '../../src/models/engine/index.js';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { distill } from '../../src/train/distill.js';
@@ -114,10 +113,9 @@ describe('--layer -1 (README: -1 = last, as in compare configs)', () => {
   });
 
   it('distill: layer -1 is the last layer, -(L+1) the embeddings', async () => {
-    await initTf();
     const tokenizer = new TextTokenizer(trainWordPiece(['clean water', 'maji safi'], { vocabSize: 40, minFrequency: 1 }));
     const config = { ...TINY_BERT, vocabSize: tokenizer.vocabSize, hiddenSize: 16, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 16 };
-    const teacher = BertModel.random(config, 1);
+    const teacher = await randomEngine(config, { seed: 1 });
     const run = async (layer: number) => {
       const r = await distill({ teacher, tokenizer, bitext: [{ src: 'clean water', tgt: 'maji safi' }], layer, steps: 1, seed: 3, maxLength: 8 });
       r.student.dispose();

@@ -20,7 +20,7 @@ describe('queue command lines', () => {
     [worker, ['--queue', 'redis://h:1'], /--out is required/],
     [worker, ['--queue', 'http://h:1', '--out', dir], /--queue must start with redis:\/\/ or rediss:\/\//],
     [worker, ['--queue', 'redis://h:1/x', '--out', dir], /the path must be a database number/],
-    [worker, ['--queue', 'redis://h:1', '--out', dir, '--engine', 'cuda'], /--engine must be one of tensorflow, wasm, cpu, got 'cuda'/],
+    [worker, ['--queue', 'redis://h:1', '--out', dir, '--engine', 'cuda'], /--engine must be one of auto, native, tfjs, got 'cuda'/],
     [worker, ['--queue', 'redis://h:1', '--out', dir, '--concurrency', '0'], /--concurrency must be a positive integer/],
     [worker, ['--queue', 'redis://h:1', '--out', dir, '--queue-name', 'a:b'], /--queue-name may only contain/],
     [worker, ['--queue', 'redis://h:1', '--out', join(dir, 'missing')], /--out .*missing is not a folder/],

@@ -38,6 +38,12 @@ const cases: Array<[string, string[], RegExp]> = [
   ['compare-runs', ['--qrels', missing, '--baseline', missing, missing, '--permutations', '1e12'], /--permutations must be in \[1, 1000000\], got '1e12'/],
   ['compare-runs', ['--qrels', missing, '--baseline', missing, missing, '--bootstrap', '1e12'], /--bootstrap must be in \[1, 1000000\], got '1e12'/],
   ['bench', ['sinkhorn', '--sizes', '1x1000000x1000000'], /--sizes: size '1x1000000x1000000': B·N·M \(cost and plan entries\) = 1000000000000 floats/],
+  ['bench', ['train', '--geometries', 'huge'], /--geometries: unknown geometry 'huge'/],
+  ['bench', ['train', '--threads', '0'], /--threads must be in \[1, 1024\], got '0'/],
+  // --engine is checked before the config file is read (the config here is missing).
+  ...(['compare', 'domain-shift', 'cs-sweep', 'mix-sweep', 'demo'] as const).map((name): [string, string[], RegExp] => [name, ['--config', missing, '--engine', 'gpu'], /--engine must be one of auto, native, tfjs, got 'gpu'/]),
+  ['train-teacher', ['--config', badConfig, '--engine', 'cuda'], /--engine must be one of auto, native, tfjs, got 'cuda'/],
+  ['distill', ['--teacher', missing, '--bitext', missing, '--out', missing, '--engine', 'cuda'], /--engine must be one of auto, native, tfjs, got 'cuda'/],
 ];
 
 describe('usage errors: checked before work, named, exit code 2', () => {

@@ -86,7 +86,7 @@ describe('compare config validation', () => {
   });
 
   it('runCompare rejects an unknown option before any work, listing the known ones', async () => {
-    await expect(runCompare(validateCompareConfig(minimal()), { outDir: 'x' } as never)).rejects.toThrow(/runCompare: unknown option 'outDir' \(known: outRoot, progress, englishPairs, maxUnits, shardSize\)/);
+    await expect(runCompare(validateCompareConfig(minimal()), { outDir: 'x' } as never)).rejects.toThrow(/runCompare: unknown option 'outDir' \(known: outRoot, progress, englishPairs, maxUnits, shardSize, engine\)/);
   });
 
   it('names a missing config file and lists the shipped ones', () => {

@@ -8,8 +8,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initTf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
+import { randomEngine } from '../../src/models/engine/index.js';
 import { TINY_BERT } from '../../src/models/bert-config.js';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
@@ -31,14 +30,13 @@ let model: BiEncoder;
 let set: EvalSet;
 
 beforeAll(async () => {
-  await initTf();
   const rng = new Rng('dense-shards');
   const collection = Array.from({ length: 47 }, (_, i) => ({ docno: `d${String(i).padStart(2, '0')}`, text: text(rng, 3 + rng.int(9)), lang: 'sw' }));
   const topics = Array.from({ length: 6 }, (_, i) => ({ qid: `q${i}`, text: text(rng, 3), lang: 'en' }));
   set = { scenario: 'clir', topics, collection, qrels: [], exclude: new Map([['q1', new Set(['d03', 'd40'])]]) };
   const tokenizer = new TextTokenizer(trainWordPiece([...WORDS, ...collection.map((d) => d.text)], { vocabSize: 60, minFrequency: 1 }));
   const config = { ...TINY_BERT, vocabSize: tokenizer.vocabSize, hiddenSize: 32, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32, maxPositionEmbeddings: 32 };
-  model = new BiEncoder(BertModel.random(config, 3, false), tokenizer, { maxLength: 16 });
+  model = new BiEncoder(await randomEngine(config, { seed: 3 }), tokenizer, { maxLength: 16 });
 });
 
 function runsEqual(a: Run, b: Run): void {

@@ -1,20 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initTf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT } from '../../src/models/bert-config.js';
+import { randomEngine } from '../../src/models/engine/index.js';
+import type { Engine } from '../../src/models/engine/types.js';
 import { createTokenizer, type TextTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { checkDistillOptions, distill, DISTILL_DEFAULTS, type DistillOptions } from '../../src/train/distill.js';
 import { DEFAULTS as OT_DEFAULTS } from '../../src/ot/options.js';
 
-let teacher: BertModel;
+let teacher: Engine;
 let tokenizer: TextTokenizer;
 const bitext = [{ src: 'all human beings are born free', tgt: 'watu wote wamezaliwa huru' }];
 
 beforeAll(async () => {
-  await initTf();
   tokenizer = await createTokenizer(trainWordPiece([bitext[0].src, bitext[0].tgt], { vocabSize: 60, minFrequency: 1 }));
-  teacher = BertModel.random({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, 1, true);
+  teacher = await randomEngine({ ...TINY_BERT, hiddenSize: 16, intermediateSize: 32, vocabSize: tokenizer.vocabSize }, { seed: 1, heads: { pooler: true } });
 });
 
 describe('distill options', () => {

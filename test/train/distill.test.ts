@@ -5,9 +5,9 @@
  * OT plan between teacher and student recovers those links.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initTf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT } from '../../src/models/bert-config.js';
+import { randomEngine } from '../../src/models/engine/index.js';
+import type { Engine } from '../../src/models/engine/types.js';
 import { createTokenizer, type TextTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { buildSotu } from '../../src/data/sotu.js';
@@ -18,11 +18,10 @@ import { distill, type DistillStepRecord } from '../../src/train/distill.js';
 import { alignmentAccuracy, wordTranslationAccuracy, type AlignmentExample } from '../../src/train/alignment-eval.js';
 
 let tokenizer: TextTokenizer;
-let teacher: BertModel;
+let teacher: Engine;
 let examples: AlignmentExample[];
 
 beforeAll(async () => {
-  await initTf();
   const sotu = await buildSotu({ fromYear: 1990 });
   const cldr = await buildCldr({ lang: 'sw' });
   const lexicon = new Lexicon('en', 'sw', 'cldr');
@@ -41,14 +40,14 @@ beforeAll(async () => {
   }
   const vocab = trainWordPiece(examples.flatMap((e) => [e.src, e.tgt]), { vocabSize: 1500 });
   tokenizer = await createTokenizer(vocab);
-  teacher = BertModel.random({ ...TINY_BERT, hiddenSize: 64, intermediateSize: 128, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, vocabSize: tokenizer.vocabSize }, 7);
+  teacher = await randomEngine({ ...TINY_BERT, hiddenSize: 64, intermediateSize: 128, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0, vocabSize: tokenizer.vocabSize }, { seed: 7 });
 }, 120_000);
 
 describe('OPTICAL distillation', () => {
   it('lowers the OT loss and recovers code-switching links far above chance', async () => {
     expect(examples.length).toBeGreaterThanOrEqual(100);
     const train = examples.slice(0, 120);
-    const before = alignmentAccuracy({ teacher, student: teacher, tokenizer, examples: train });
+    const before = await alignmentAccuracy({ teacher, student: teacher, tokenizer, examples: train });
     const words = new Map<string, string>();
     for (const ex of train) {
       const s = ex.src.match(/[\p{L}\p{M}\p{N}]+(?:['\u2019-][\p{L}\p{M}\p{N}]+)*/gu)!;
@@ -56,14 +55,14 @@ describe('OPTICAL distillation', () => {
       for (const [i, j] of ex.links) if (s[i].toLowerCase() !== t[j].toLowerCase()) words.set(t[j].toLowerCase(), s[i].toLowerCase());
     }
     const wordPairs = [...words].map(([x, e]) => [e, x] as [string, string]);
-    const bliBefore = wordTranslationAccuracy({ teacher, student: teacher, tokenizer, pairs: wordPairs });
+    const bliBefore = await wordTranslationAccuracy({ teacher, student: teacher, tokenizer, pairs: wordPairs });
     const log: DistillStepRecord[] = [];
     const { student, teacherCache } = await distill({
       teacher, tokenizer, bitext: train, steps: 60, batchSize: 16, lr: 1e-3, seed: 1, eps: 0.05, maxIter: 300,
       onStep: (r) => log.push(r),
     });
-    const after = alignmentAccuracy({ teacher, student, tokenizer, examples: train });
-    const bliAfter = wordTranslationAccuracy({ teacher, student, tokenizer, pairs: wordPairs });
+    const after = await alignmentAccuracy({ teacher, student, tokenizer, examples: train });
+    const bliAfter = await wordTranslationAccuracy({ teacher, student, tokenizer, pairs: wordPairs });
     console.log(`word translation P@1 ${bliBefore.precisionAt1.toFixed(3)} → ${bliAfter.precisionAt1.toFixed(3)} (chance ${bliAfter.chance.toFixed(3)}, ${bliAfter.pairs} pairs)`);
     const first = log.slice(0, 5).reduce((s, r) => s + r.loss, 0) / 5;
     const last = log.slice(-5).reduce((s, r) => s + r.loss, 0) / 5;
@@ -85,9 +84,9 @@ describe('OPTICAL distillation', () => {
   }, 300_000);
 
   it('leaves the teacher untouched', async () => {
-    const snapshot = new Map([...teacher.tensorMap()].map(([k, v]) => [k, Float32Array.from(v.data)]));
+    const snapshot = new Map([...(await teacher.getParameters())].map(([k, v]) => [k, Float32Array.from(v.data)]));
     const { student } = await distill({ teacher, tokenizer, bitext: examples.slice(0, 8), steps: 2, batchSize: 4, seed: 2 });
-    for (const [k, v] of teacher.tensorMap()) expect(Array.from(v.data)).toEqual(Array.from(snapshot.get(k)!));
+    for (const [k, v] of await teacher.getParameters()) expect(Array.from(v.data)).toEqual(Array.from(snapshot.get(k)!));
     student.dispose();
   });
 

@@ -1,7 +1,7 @@
 /**
  * No silent NaN, no lost work: divergence stops training before anything non-finite is saved, a
  * damaged checkpoint is refused with its file and the problem, and a resume after SIGKILL leaves one
- * log record per step. Contracts for every training loop, present and future.
+ * log record per step. Contracts of the one training loop, whatever the objective.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -9,9 +9,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { initTf, tf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT, type BertConfig } from '../../src/models/bert-config.js';
+import { randomEngine } from '../../src/models/engine/index.js';
+import type { Engine, OptimizerResult, StepResult, StepSpec } from '../../src/models/engine/types.js';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { readSafetensors } from '../../src/models/safetensors.js';
@@ -19,7 +19,8 @@ import { BiEncoder } from '../../src/train/bi-encoder.js';
 import { Trainer, type LogRecord } from '../../src/train/trainer.js';
 import { distill } from '../../src/train/distill.js';
 import { TrainingDivergedError } from '../../src/train/divergence.js';
-import type { LossOptions, RankingModel, TrainingExample } from '../../src/train/ranking-model.js';
+import type { RankingModel, TrainingExample } from '../../src/train/ranking-model.js';
+import type { Trainable } from '../../src/train/objective.js';
 import { command as distillCommand } from '../../src/cli/commands/distill.js';
 import { CHECKPOINT_EVERY, STEPS } from './fixtures/train-child.js';
 
@@ -28,29 +29,49 @@ let tokenizer: TextTokenizer;
 let config: BertConfig;
 
 beforeAll(async () => {
-  await initTf();
   tokenizer = new TextTokenizer(trainWordPiece(WORDS, { vocabSize: 48, minFrequency: 1 }));
   config = { ...TINY_BERT, vocabSize: tokenizer.vocabSize, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 32 };
 });
 
 const examples: TrainingExample[] = Array.from({ length: 12 }, (_, i) => ({ query: `${WORDS[i % 6]} ${WORDS[(i + 1) % 6]}`, positive: `${WORDS[6 + (i % 5)]} ${WORDS[i % 6]}`, negatives: [] }));
-const biEncoder = (seed = 1) => new BiEncoder(BertModel.random(config, seed, false), tokenizer, { maxLength: 8 });
+const biEncoder = async (seed = 1, engine?: 'native' | 'tfjs') => new BiEncoder(await randomEngine(config, { seed, engine }), tokenizer, { maxLength: 8 });
 
-/** Wraps a model so that from step `from` on its loss is replaced by `broken(loss, model)`. */
-class BreaksAt implements RankingModel {
-  readonly kind;
-  calls = 0;
-  constructor(readonly inner: RankingModel, readonly from: number, readonly broken: (loss: tf.Scalar, inner: RankingModel) => tf.Scalar) { this.kind = inner.kind; }
-  get encoder() { return this.inner.encoder; }
-  get tokenizer() { return this.inner.tokenizer; }
-  namedVariables() { return this.inner.namedVariables(); }
-  loss(batch: TrainingExample[], o: LossOptions): tf.Scalar {
-    const loss = this.inner.loss(batch, o);
-    return ++this.calls >= this.from ? this.broken(loss, this.inner) : loss;
+interface Breakage {
+  /** Runs before the engine step (e.g. makes a weight overflow the forward pass). */
+  beforeStep?: (engine: Engine) => Promise<void>;
+  /** Replaces the optimizer step. */
+  optimizerStep?: (engine: Engine) => Promise<OptimizerResult>;
+}
+
+/** Wraps a model so that from its `from`-th step on its engine misbehaves as `broken` says. */
+class BreaksAt implements Trainable<TrainingExample> {
+  steps = 0;
+  readonly engine: Engine;
+  constructor(readonly inner: RankingModel, readonly from: number, broken: Breakage) {
+    const e = inner.engine;
+    this.engine = new Proxy(e, {
+      get: (target, key) => {
+        if (key === 'step') {
+          return async (spec: StepSpec): Promise<StepResult> => {
+            if (++this.steps >= from) await broken.beforeStep?.(e);
+            return e.step(spec);
+          };
+        }
+        if (key === 'optimizerStep' && broken.optimizerStep) return (o: Parameters<Engine['optimizerStep']>[0]) => (this.steps >= from ? broken.optimizerStep!(e) : e.optimizerStep(o));
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
   }
-  score(q: string[], d: string[]) { return this.inner.score(q, d); }
+  get objective() { return this.inner.objective; }
   save(dir: string) { return this.inner.save(dir); }
   dispose() { this.inner.dispose(); }
+}
+
+/** LayerNorm gains of 3e38 overflow the forward pass: the loss is NaN (a real divergence). */
+async function overflowLayerNorm(engine: Engine): Promise<void> {
+  const g = (await engine.getParameters()).get('embeddings.LayerNorm.weight')!;
+  await engine.setParameters(new Map([['embeddings.LayerNorm.weight', { shape: g.shape, data: new Float32Array(g.data.length).fill(3e38) }]]));
 }
 
 function log(dir: string): LogRecord[] {
@@ -65,7 +86,7 @@ async function allFinite(path: string): Promise<boolean> {
 describe('divergence in the Trainer', () => {
   test('a NaN loss stops the run, names the step and the last good checkpoint, and saves nothing new', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'optical-div-'));
-    const model = new BreaksAt(biEncoder(), 3, (loss) => tf.mul(loss, NaN) as tf.Scalar);
+    const model = new BreaksAt(await biEncoder(), 3, { beforeStep: overflowLayerNorm });
     const trainer = new Trainer({ model, examples, outputDir: dir, steps: 10, batchSize: 4, lr: 1e-3, checkpointEvery: 2, logEvery: 1 });
     const err = await trainer.run().then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(TrainingDivergedError);
@@ -79,25 +100,28 @@ describe('divergence in the Trainer', () => {
 
   test('a finite loss with an infinite gradient is caught before the update', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'optical-div-grad-'));
-    // sqrt at 0: value 0, derivative +Infinity.
-    const model = new BreaksAt(biEncoder(), 2, (loss, inner) => {
-      const w = [...inner.namedVariables().values()][0];
-      return tf.add(loss, tf.sqrt(tf.sum(tf.sub(w, tf.tensor(w.dataSync(), w.shape))))) as tf.Scalar;
+    // The engine's contract for a non-finite gradient norm: nothing applied, gradients cleared, finite false.
+    const model = new BreaksAt(await biEncoder(), 2, {
+      optimizerStep: async (e) => {
+        await e.zeroGradients();
+        return { gradNorm: Infinity, finite: false, clipScale: 1, step: (await e.getOptimizerState()).step };
+      },
     });
-    const before = [...model.namedVariables().values()].map((v) => [...v.dataSync()]);
+    const weights = async () => [...(await model.engine.getParameters()).values()].map((t) => [...t.data]);
+    const before = await weights();
     const trainer = new Trainer({ model, examples, outputDir: dir, steps: 10, batchSize: 4, lr: 1e-3, checkpointEvery: 5 });
     await expect(trainer.run()).rejects.toThrow(/^diverged at step 2 \(loss [\d.]+; gradient norm Infinity\); no checkpoint was written before it \(checkpointEvery 5\), nothing was saved/);
     // Step 1 was applied, step 2 was not: the weights are finite.
-    const after = [...model.namedVariables().values()].map((v) => [...v.dataSync()]);
+    const after = await weights();
     expect(after.flat().every(Number.isFinite)).toBe(true);
     expect(after).not.toEqual(before);
     expect(existsSync(join(dir, 'checkpoint'))).toBe(false);
     model.dispose();
   });
 
-  test('a learning rate that overflows float32 (1e300) is caught after the update, nothing is saved', async () => {
+  test.each(['native', 'tfjs'] as const)('a learning rate that overflows float32 (1e300) is caught after the update, nothing is saved (%s engine)', async (engine) => {
     const dir = await mkdtemp(join(tmpdir(), 'optical-div-lr-'));
-    const model = biEncoder();
+    const model = await biEncoder(1, engine);
     const trainer = new Trainer({ model, examples, outputDir: dir, steps: 1, batchSize: 4, lr: 1e300, warmupSteps: 0 });
     await expect(trainer.run()).rejects.toThrow(/^diverged at step 1 \(loss [\d.]+; the update made '[\w.]+' non-finite\)/);
     expect(existsSync(join(dir, 'final'))).toBe(false);
@@ -107,9 +131,10 @@ describe('divergence in the Trainer', () => {
 
   test('models and checkpoints with non-finite weights are never written', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'optical-nan-save-'));
-    const model = biEncoder();
-    const [name, v] = [...model.namedVariables()][2];
-    v.assign(tf.fill(v.shape, NaN));
+    // The tfjs engine takes NaN weights from setParameters (the native engine refuses them).
+    const model = await biEncoder(1, 'tfjs');
+    const [name, v] = [...(await model.engine.getParameters())][2];
+    await model.engine.setParameters(new Map([[name, { shape: v.shape, data: new Float32Array(v.data.length).fill(NaN) }]]));
     await expect(model.save(join(dir, 'm'))).rejects.toThrow(`refusing to write ${join(dir, 'm', 'model.safetensors')}: tensor '${name}' holds NaN at index 0`);
     const trainer = new Trainer({ model, examples, outputDir: dir, steps: 1 });
     await expect(trainer.saveCheckpoint()).rejects.toThrow(/refusing to write .*checkpoint\/model.safetensors/);
@@ -120,16 +145,16 @@ describe('divergence in the Trainer', () => {
 
 describe('divergence in distillation', () => {
   test('lr 1e300 for one step throws the divergence error instead of returning a NaN student', async () => {
-    const teacher = BertModel.random(config, 2);
+    const teacher = await randomEngine(config, { seed: 2 });
     await expect(distill({ teacher, tokenizer, bitext: [{ src: 'clean water', tgt: 'maji safi' }, { src: 'good health', tgt: 'afya njema' }], steps: 1, lr: 1e300, warmupSteps: 0, maxLength: 8 }))
-      .rejects.toThrow(/^diverged at step 1 \(loss [\d.]+; the update made '[\w.]+' non-finite\); distillation keeps no checkpoints yet, nothing was saved/);
+      .rejects.toThrow(/^diverged at step 1 \(loss [\d.]+; the update made '[\w.]+' non-finite\); no checkpoint was written before it \(checkpointEvery 100\), nothing was saved/);
     teacher.dispose();
   });
 
   test('optical distill --lr 1e300 --steps 1 fails and writes no model', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'optical-div-cli-'));
     writeFileSync(join(dir, 'bitext.tsv'), 'clean water\tmaji safi\ngood health\tafya njema\n');
-    const teacher = biEncoder(3);
+    const teacher = await biEncoder(3);
     await teacher.save(join(dir, 'teacher'));
     const run = distillCommand.run(['--teacher', join(dir, 'teacher'), '--bitext', join(dir, 'bitext.tsv'), '--out', join(dir, 'student'), '--steps', '1', '--lr', '1e300', '--max-length', '8']);
     await expect(run).rejects.toBeInstanceOf(TrainingDivergedError);
@@ -141,13 +166,13 @@ describe('divergence in distillation', () => {
 describe('damaged checkpoints', () => {
   async function checkpointed(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'optical-damaged-'));
-    const model = biEncoder(4);
+    const model = await biEncoder(4);
     await new Trainer({ model, examples, outputDir: dir, steps: 4, batchSize: 4, maxStepsThisRun: 2, saveModels: false }).run();
     model.dispose();
     return dir;
   }
   async function resume(dir: string): Promise<unknown> {
-    const model = biEncoder(4);
+    const model = await biEncoder(4);
     try {
       return await new Trainer({ model, examples, outputDir: dir, steps: 4, batchSize: 4, saveModels: false }).run().then(() => null, (e: unknown) => e);
     } finally {

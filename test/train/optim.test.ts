@@ -1,13 +1,15 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { initTf, tf } from '../../src/models/tf.js';
-import { AdamW } from '../../src/train/adamw.js';
+import { AdamW } from '../../src/models/engine/tfjs-adamw.js';
+import { randomEngine } from '../../src/models/engine/index.js';
+import type { Engine, StepSpec } from '../../src/models/engine/types.js';
+import { TINY_BERT } from '../../src/models/bert-config.js';
 import { linearWarmupDecay } from '../../src/train/schedule.js';
-import { clipByGlobalNorm, globalNorm } from '../../src/train/clip.js';
 import { BatchSampler } from '../../src/train/batch-sampler.js';
 
 beforeAll(async () => { await initTf(); });
 
-describe('AdamW', () => {
+describe('AdamW of the tfjs engine', () => {
   test('matches torch.optim.AdamW (decay on the matrix, none on the bias) over three steps', () => {
     const w = tf.variable(tf.tensor2d([[0.5, -1.0], [2.0, 0.25]]));
     const b = tf.variable(tf.tensor1d([0.1, -0.2]));
@@ -58,19 +60,6 @@ describe('schedule, clipping, sampling', () => {
     expect(() => linearWarmupDecay(0, 1, 12)).toThrow(/learning rate/);
   });
 
-  test('global-norm clipping scales all gradients together', () => {
-    const grads = { a: tf.tensor1d([3, 0]), b: tf.tensor1d([0, 4]) };
-    expect(globalNorm(grads)).toBeCloseTo(5);
-    const info: { norm?: number } = {};
-    const c = clipByGlobalNorm(grads, 1, info);
-    expect(info.norm).toBeCloseTo(5);
-    expect(Array.from(c.a.dataSync())).toEqual([expect.closeTo(0.6, 6), 0]);
-    expect(Array.from(c.b.dataSync())).toEqual([0, expect.closeTo(0.8, 6)]);
-    const unchanged = clipByGlobalNorm(grads, 10);
-    expect(Array.from(unchanged.a.dataSync())).toEqual([3, 0]);
-    expect(() => clipByGlobalNorm({ a: tf.tensor1d([NaN]) }, 1)).toThrow(/diverged/);
-  });
-
   test('sampler: every example once per epoch; state restores the exact continuation', () => {
     const s = new BatchSampler(10, 3, 42);
     // 10 = 3 + 3 + 4: the example that would be left alone joins the last batch.
@@ -85,5 +74,78 @@ describe('schedule, clipping, sampling', () => {
     expect([r.next(), r.next(), r.next(), r.next()]).toEqual(expected);
     const other = new BatchSampler(10, 3, 43);
     expect(other.next()).not.toEqual(first[0]);
+  });
+});
+
+/** The optimizer step as the training loop uses it, on both engines (native/nn/adamw.cpp, tfjs-adamw.ts). */
+describe.each(['native', 'tfjs'] as const)('Engine.optimizerStep: clipping, divergence, frozen parameters (%s engine)', (name) => {
+  const config = { ...TINY_BERT, vocabSize: 40, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 16 };
+  const input = { ids: Int32Array.from([2, 5, 6, 3, 2, 7, 3, 0]), mask: Uint8Array.from([1, 1, 1, 1, 1, 1, 1, 0]), batch: 2, length: 4 };
+  const spec: StepSpec = {
+    inputs: [input], training: true, seed: 1,
+    terms: [{ kind: 'bce', input: 0, labels: Float32Array.from([1, 0]) }, { kind: 'mse', input: 0, pooling: 'mean', target: new Float32Array(32).fill(0.5) }],
+  };
+  const engine = () => randomEngine(config, { engine: name, seed: 3, heads: { classifier: true } });
+  const params = async (e: Engine) => new Map([...(await e.getParameters())].map(([k, t]) => [k, Float32Array.from(t.data)]));
+
+  test('global-norm clipping scales all gradients together (clipScale = clipNorm / (norm + 1e-6)), and not below the clip', async () => {
+    const e = await engine();
+    await e.step(spec);
+    const grads = await e.getGradients();
+    let sum = 0;
+    for (const t of grads.values()) for (const g of t.data) sum += g * g;
+    const r = await e.optimizerStep({ lr: 1e-3, clipNorm: 1e-3 });
+    expect(r.gradNorm).toBeCloseTo(Math.sqrt(sum), 4);
+    expect(r.clipScale).toBeCloseTo(1e-3 / (r.gradNorm + 1e-6), 6);
+    await e.step(spec);
+    expect((await e.optimizerStep({ lr: 1e-3, clipNorm: 1e6 })).clipScale).toBe(1);
+    e.dispose();
+  });
+
+  test('a NaN loss gives a non-finite gradient norm: nothing is applied', async () => {
+    const e = await engine();
+    const g = (await e.getParameters()).get('embeddings.LayerNorm.weight')!;
+    await e.setParameters(new Map([['embeddings.LayerNorm.weight', { shape: g.shape, data: new Float32Array(g.data.length).fill(3e38) }]]));
+    const before = await params(e);
+    expect(Number.isNaN((await e.step(spec)).loss)).toBe(true);
+    const r = await e.optimizerStep({ lr: 1e-3, clipNorm: 1 });
+    expect(r.finite).toBe(false);
+    expect(Number.isFinite(r.gradNorm)).toBe(false);
+    expect(await params(e)).toEqual(before);
+    e.dispose();
+  });
+
+  test('an update that overflows float32 names the first non-finite parameter', async () => {
+    const e = await engine();
+    await e.step(spec);
+    const r = await e.optimizerStep({ lr: 1e300 });
+    expect(r.finite).toBe(true);
+    const first = [...(await e.getParameters())].find(([, t]) => !t.data.every(Number.isFinite))?.[0];
+    expect(first).toBeDefined();
+    expect(r.nonFinite).toBe(first);
+    e.dispose();
+  });
+
+  test('frozen parameters stay bit-identical (no update, no decay) and their gradients count nowhere', async () => {
+    const e = await engine();
+    const f = await engine();
+    const frozen = ['pooler.dense.weight', 'pooler.dense.bias', 'classifier.weight', 'classifier.bias'];
+    const before = await params(e);
+    await e.step(spec);
+    const grads = await e.getGradients();
+    let sum = 0;
+    for (const [k, t] of grads) if (!frozen.includes(k)) for (const g of t.data) sum += g * g;
+    const r = await e.optimizerStep({ lr: 1e-2, weightDecay: 0.1, clipNorm: 1, frozen });
+    expect(r.gradNorm).toBeCloseTo(Math.sqrt(sum), 4);
+    const after = await params(e);
+    for (const k of frozen) expect(after.get(k)).toEqual(before.get(k));
+    expect(after.get('embeddings.word_embeddings.weight')).not.toEqual(before.get('embeddings.word_embeddings.weight'));
+    // Without `frozen` the head moves.
+    await f.step(spec);
+    await f.optimizerStep({ lr: 1e-2, weightDecay: 0.1, clipNorm: 1 });
+    expect((await params(f)).get('classifier.weight')).not.toEqual(before.get('classifier.weight'));
+    await expect(e.optimizerStep({ lr: 1e-3, frozen: ['no.such.weight'] })).rejects.toThrow(/options\.frozen\[0\] 'no\.such\.weight' is not a parameter of this model/);
+    e.dispose();
+    f.dispose();
   });
 });

@@ -37,14 +37,14 @@ async function setup(extra: Record<string, unknown> = {}) {
 }
 
 describe('optical train-teacher', () => {
-  test('trains from scratch: own vocabulary, HF-layout model, log, checkpoint; resumes when rerun', async () => {
-    const dir = await setup();
+  test.each(['native', 'tfjs'] as const)('trains from scratch: own vocabulary, HF-layout model, log, checkpoint; resumes when rerun (%s engine)', async (engine) => {
+    const dir = await setup({ engine });
     const out = vi.spyOn(console, 'log').mockImplementation(() => {});
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect(await command.run(['--config', join(dir, 'cfg.json')])).toBe(0);
       const summary = JSON.parse(out.mock.calls.at(-1)![0] as string);
-      expect(summary).toMatchObject({ steps: 4, finished: true, trainExamples: 6, devExamples: 2, backend: 'wasm' });
+      expect(summary).toMatchObject({ steps: 4, finished: true, trainExamples: 6, devExamples: 2, engine, backend: engine === 'tfjs' ? 'wasm' : null });
       expect(summary.bestDevMrr10).toBeGreaterThan(0);
       const run = join(dir, 'run');
       expect(await readdir(run)).toEqual(expect.arrayContaining(['final', 'best', 'checkpoint', 'train-log.jsonl', 'tokenizer.json', 'run-config.json']));
@@ -56,7 +56,7 @@ describe('optical train-teacher', () => {
       expect(log.filter((r) => r.type === 'step')).toHaveLength(4);
       expect(log.filter((r) => r.type === 'eval')).toHaveLength(2);
       // Plain progress lines when stderr is not a TTY.
-      expect(err.mock.calls.some((c) => String(c[0]).includes('tfjs backend: wasm'))).toBe(true);
+      expect(err.mock.calls.some((c) => String(c[0]).includes(engine === 'tfjs' ? 'engine: tfjs, tfjs backend: wasm' : 'engine: native'))).toBe(true);
 
       // Rerunning the same command resumes from the checkpoint (here: already complete, no new steps).
       expect(await command.run(['--config', join(dir, 'cfg.json')])).toBe(0);
@@ -85,6 +85,8 @@ describe('optical train-teacher', () => {
     expect(() => parseTeacherConfig({ ...base, patience: 2 }, '/')).toThrow(/needs a dev set/);
     expect(() => parseTeacherConfig({ ...base, maxLength: 600 }, '/')).toThrow(/maxPositionEmbeddings/);
     expect(() => parseTeacherConfig({ ...base, vocab: { lowercase: 'yes' } }, '/')).toThrow(/vocab.lowercase/);
+    expect(() => parseTeacherConfig({ ...base, engine: 'gpu' }, '/')).toThrow(/config\.engine must be one of auto, native, tfjs/);
+    await expect(command.run(['--config', join(dir, 'cfg.json'), '--engine', 'gpu'])).rejects.toThrow(/--engine must be one of auto, native, tfjs, got 'gpu'/);
     // Sizes that cannot fit name the field instead of failing inside a typed array.
     expect(() => parseTeacherConfig({ ...base, model: { hiddenSize: 1e8 } }, '/')).toThrow(/config\.model\.hiddenSize must be in \[1, 8192\], got 100000000/);
     expect(() => parseTeacherConfig({ ...base, model: { hiddenSize: 8192, numAttentionHeads: 8 }, vocab: { size: 1_000_000 } }, '/')).toThrow(/more than one float32 tensor holds/);

@@ -3,8 +3,9 @@ import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initTf, tf } from '../../src/models/tf.js';
-import { BertModel } from '../../src/models/bert.js';
 import { TINY_BERT, type BertConfig } from '../../src/models/bert-config.js';
+import { randomEngine } from '../../src/models/engine/index.js';
+import type { EngineName } from '../../src/models/engine/types.js';
 import { TextTokenizer } from '../../src/models/tokenizer.js';
 import { trainWordPiece } from '../../src/models/wordpiece-trainer.js';
 import { CrossEncoder } from '../../src/train/cross-encoder.js';
@@ -52,12 +53,12 @@ async function accuracyOn(set: TrainingExample[], model: RankingModel): Promise<
 const pairwiseAccuracy = (model: RankingModel) => accuracyOn(dev, model);
 const trainAccuracy = (model: RankingModel) => accuracyOn(train.slice(0, 32), model);
 
-function crossEncoder(seed = 0) {
-  return new CrossEncoder(BertModel.random(config, seed), tokenizer, { maxLength: 24 }, undefined, seed);
+async function crossEncoder(seed = 0, engine?: EngineName) {
+  return new CrossEncoder(await randomEngine(config, { seed, engine, heads: { classifier: true } }), tokenizer, { maxLength: 24 });
 }
 
-function weightsOf(model: RankingModel): Map<string, Float32Array> {
-  return new Map([...model.namedVariables()].map(([n, v]) => [n, v.dataSync() as Float32Array]));
+async function weightsOf(model: RankingModel): Promise<Map<string, Float32Array>> {
+  return new Map([...(await model.engine.getParameters())].map(([n, t]) => [n, t.data]));
 }
 
 describe('Trainer with ranking heads', () => {
@@ -67,7 +68,7 @@ describe('Trainer with ranking heads', () => {
   // generalisation to held-out pairs.
   test('cross-encoder fits its training pairs (BCE), logs JSONL and saves an HF-layout model that reloads', async () => {
     const out = await mkdtemp(join(tmpdir(), 'optical-ce-'));
-    const model = crossEncoder(3);
+    const model = await crossEncoder(3);
     const before = await trainAccuracy(model);
     const logs: LogRecord[] = [];
     const trainer = new Trainer({ model, examples: train, outputDir: out, steps: 80, batchSize: 8, lr: 3e-3, warmupSteps: 5, seed: 1, evalEvery: 40, evaluate: trainAccuracy, onLog: (r) => logs.push(r), logEvery: 10 });
@@ -88,56 +89,58 @@ describe('Trainer with ranking heads', () => {
     const b = await reloaded.score(['maji'], ['kila mtu maji']);
     expect(b[0]).toBeCloseTo(a[0], 5);
     expect(await readdir(join(out, 'best'))).toContain('tokenizer.json');
-    reloaded.dispose(); model.dispose(); trainer.dispose();
+    reloaded.dispose(); model.dispose();
   });
 
-  test('bi-encoder learns the task (InfoNCE with in-batch + hard negatives) and reloads', async () => {
+  test.each(['native', 'tfjs'] as const)('bi-encoder learns the task (InfoNCE with in-batch + hard negatives) and reloads (%s engine)', async (engine) => {
     const out = await mkdtemp(join(tmpdir(), 'optical-bi-'));
-    const model = new BiEncoder(BertModel.random(config, 5, false), tokenizer, { maxLength: 16, temperature: 0.1 });
+    const model = new BiEncoder(await randomEngine(config, { seed: 5, engine }), tokenizer, { maxLength: 16, temperature: 0.1 });
     const trainer = new Trainer({ model, examples: train, outputDir: out, steps: 60, batchSize: 8, lr: 3e-3, warmupSteps: 5, seed: 2, evalEvery: 60, evaluate: pairwiseAccuracy });
     const result = await trainer.run();
     expect(result.bestMetric).toBeGreaterThanOrEqual(0.8);
-    const reloaded = await BiEncoder.fromPretrained(join(out, 'final'), { maxLength: 16 });
+    const reloaded = await BiEncoder.fromPretrained(join(out, 'final'), { maxLength: 16, engine });
     expect((await reloaded.score(['maji'], ['maji na']))[0]).toBeCloseTo((await model.score(['maji'], ['maji na']))[0], 5);
     expect(await readdir(join(out, 'final'))).toEqual(expect.arrayContaining(['modules.json', '1_Pooling', 'config.json', 'model.safetensors']));
-    const reps = model.tokenRepresentations(['maji na elimu'], 1);
-    expect(reps.hidden.shape[2]).toBe(32);
-    expect(reps.wordIds[0][0]).toBeNull();
-    reloaded.dispose(); model.dispose(); trainer.dispose();
+    const reps = await model.tokenStates(['maji na elimu'], 1);
+    expect(reps[0].vectors.length / reps[0].count).toBe(32);
+    expect(reps[0].encoding.wordIds[0]).toBeNull();
+    reloaded.dispose(); model.dispose();
   });
 
-  test('a run stopped at a checkpoint and resumed ends with bitwise the same weights', async () => {
+  test.each(['native', 'tfjs'] as const)('a run stopped at a checkpoint and resumed ends with bitwise the same weights (%s engine)', async (engine) => {
     const common = { examples: train, steps: 8, batchSize: 5, lr: 2e-3, warmupSteps: 2, seed: 9, evalEvery: 4, checkpointEvery: 4, evaluate: pairwiseAccuracy, saveModels: false };
-    const full = crossEncoder(1);
+    const full = await crossEncoder(1, engine);
     const fullResult = await new Trainer({ ...common, model: full, outputDir: await mkdtemp(join(tmpdir(), 'optical-full-')) }).run();
 
     const dir = await mkdtemp(join(tmpdir(), 'optical-resume-'));
-    const first = crossEncoder(1);
+    const first = await crossEncoder(1, engine);
     const part = await new Trainer({ ...common, model: first, outputDir: dir, maxStepsThisRun: 4 }).run();
     expect(part).toMatchObject({ step: 4, finished: false });
     first.dispose();
-    // A fresh process: new variables (new tf names), a different init seed even; the checkpoint decides.
-    const second = crossEncoder(77);
+    // A fresh process: a new engine, a different init seed even; the checkpoint decides.
+    const second = await crossEncoder(77, engine);
     const resumed = await new Trainer({ ...common, model: second, outputDir: dir }).run();
     expect(resumed.step).toBe(8);
     expect(resumed.bestMetric).toBe(fullResult.bestMetric);
-    const a = weightsOf(full);
-    const b = weightsOf(second);
+    const a = await weightsOf(full);
+    const b = await weightsOf(second);
     let maxDiff = 0;
     for (const [name, w] of a) for (let i = 0; i < w.length; i++) maxDiff = Math.max(maxDiff, Math.abs(w[i] - b.get(name)![i]));
-    expect(maxDiff).toBeLessThanOrEqual(1e-6);
+    expect(maxDiff).toBeLessThanOrEqual(engine === 'native' ? 0 : 1e-6);
     // And training actually moved the weights (the comparison is not between two untouched models).
-    const untouched = weightsOf(crossEncoder(1));
+    const untouchedModel = await crossEncoder(1, engine);
+    const untouched = await weightsOf(untouchedModel);
     expect(untouched.get('classifier.weight')).not.toEqual(a.get('classifier.weight'));
     const log = (await readFile(join(dir, 'train-log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(log.some((r) => r.type === 'resume' && r.step === 4)).toBe(true);
 
-    await expect(new Trainer({ ...common, lr: 1e-3, model: crossEncoder(1), outputDir: dir }).run()).rejects.toThrow(/lr=0.002/);
+    await expect(new Trainer({ ...common, lr: 1e-3, model: untouchedModel, outputDir: dir }).run()).rejects.toThrow(/lr=0.002/);
+    for (const m of [full, second, untouchedModel]) m.dispose();
   });
 
   test('early stopping after `patience` evaluations without improvement', async () => {
     let calls = 0;
-    const model = crossEncoder(2);
+    const model = await crossEncoder(2);
     const trainer = new Trainer({ model, examples: train, outputDir: await mkdtemp(join(tmpdir(), 'optical-es-')), steps: 50, batchSize: 4, evalEvery: 2, patience: 2, saveModels: false, evaluate: async () => 1 / ++calls });
     const r = await trainer.run();
     expect(r.stoppedEarly).toBe(true);
@@ -146,20 +149,19 @@ describe('Trainer with ranking heads', () => {
     model.dispose();
   });
 
-  test('no tensors leak: training, evaluation, checkpointing and dispose leave the tensor count unchanged', async () => {
+  test('no tensors leak on the tfjs engine: training, evaluation, checkpointing and dispose leave the tensor count unchanged', async () => {
     const before = tf.memory().numTensors;
-    for (const make of [() => crossEncoder(4), () => new BiEncoder(BertModel.random(config, 4, false), tokenizer, { maxLength: 16 })]) {
-      const model = make();
+    for (const make of [() => crossEncoder(4, 'tfjs'), async () => new BiEncoder(await randomEngine(config, { seed: 4, engine: 'tfjs' }), tokenizer, { maxLength: 16 })]) {
+      const model = await make();
       const trainer = new Trainer({ model, examples: train.slice(0, 12), outputDir: await mkdtemp(join(tmpdir(), 'optical-leak-')), steps: 3, batchSize: 4, evalEvery: 2, evaluate: pairwiseAccuracy });
       await trainer.run();
-      trainer.dispose();
       model.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  test('rejects bad settings with named errors', () => {
-    const model = crossEncoder(0);
+  test('rejects bad settings with named errors', async () => {
+    const model = await crossEncoder(0);
     const o = { model, examples: train, outputDir: '/tmp/x', steps: 10 };
     expect(() => new Trainer({ ...o, steps: 0 })).toThrow(/steps/);
     expect(() => new Trainer({ ...o, batchSize: 1.5 })).toThrow(/batchSize/);

@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { SINKHORN_USAGE } from '../../../bench/sinkhorn/usage.js';
 import { GEMM_USAGE } from '../../../bench/nn/gemm-usage.js';
+import { TRAIN_BENCH_USAGE } from '../../../bench/nn/step-usage.js';
 
 const SUITES: Record<string, { summary: string; usage: string; run: (argv: string[]) => Promise<number> }> = {
   sinkhorn: {
@@ -18,6 +19,11 @@ const SUITES: Record<string, { summary: string; usage: string; run: (argv: strin
     summary: 'the engine GEMM: own kernels per ISA level, OpenBLAS and PyTorch on BERT shapes, % of measured peak',
     usage: GEMM_USAGE,
     run: async (argv) => (await import('../../../bench/nn/gemm-cli.js')).runGemmBenchCli(argv),
+  },
+  train: {
+    summary: 'one distillation training step (fwd + bwd + OT loss + AdamW): native engine, tfjs-wasm and PyTorch',
+    usage: TRAIN_BENCH_USAGE,
+    run: async (argv) => (await import('../../../bench/nn/step.js')).runTrainBench(argv),
   },
 };
 
@@ -32,7 +38,7 @@ const usage = [
 
 export const command: Command = {
   name: 'bench',
-  summary: 'micro-benchmarks: optical bench sinkhorn|gemm [options]',
+  summary: 'micro-benchmarks: optical bench sinkhorn|gemm|train [options]',
   usage,
   async run(argv: string[]): Promise<number> {
     const [suite, ...rest] = argv;

@@ -12,7 +12,7 @@ import { stderrProgress } from '../../data/progress.js';
 import { enqueueCompare } from '../../compare/queue/enqueue.js';
 import { parseQueueValues, queueOptionSpec, queueOptionUsage, reportFailures, runCompareMode } from '../compare-mode.js';
 
-const usage = `usage: optical compare --config <exp.json | shipped name> [--out runs] [--max-units N]
+const usage = `usage: optical compare --config <exp.json | shipped name> [--out runs] [--max-units N] [--engine native|tfjs|auto]
                        [--queue redis://HOST:PORT [--detach] [--queue-name optical] [--attempts 3]] [--shard-size 10240]
 
 Runs every method of the config (BM25, zero-shot, translate-test, code-switched fine-tuning,
@@ -54,7 +54,7 @@ export const command: Command = {
     }
     const result = maxUnits === undefined
       ? await runCompareMode(config, q, { outRoot: values.out!, progress })
-      : { ...(await runCompare(config, { outRoot: values.out, progress, maxUnits, shardSize: q.shardSize })), failed: [] };
+      : { ...(await runCompare(config, { outRoot: values.out, progress, maxUnits, shardSize: q.shardSize, engine: q.engine })), failed: [] };
     printTables(config, result);
     printFooter(result);
     return reportFailures(result.failed);

@@ -14,7 +14,7 @@ import { parseQueueValues, queueOptionSpec, queueOptionUsage, reportFailures, ru
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const usage = `usage: optical cs-sweep --config <base.json | domain-shift-om> [--p 0.1,0.3,0.5,0.7,0.9] [--scheme bl|ml] [--metric nDCG@10] [--out runs] [--queue redis://HOST:PORT]
+const usage = `usage: optical cs-sweep --config <base.json | domain-shift-om> [--p 0.1,0.3,0.5,0.7,0.9] [--scheme bl|ml] [--metric nDCG@10] [--out runs] [--queue redis://HOST:PORT] [--engine native|tfjs|auto]
 
 Derives a compare from the base config (same data, teacher, budget, seeds; its methods replaced by
 zero-shot + code-switched fine-tuning at each p) and relates the CS frequency of each model's

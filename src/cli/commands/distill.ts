@@ -3,20 +3,22 @@
  * into a student for a new language. The student starts as a copy of the teacher (encoder and
  * ranking head); only its encoder learns, from the OT loss between teacher tokens of the English
  * side and student tokens of the other side. The output folder is a ranking model in the same HF
- * layout as the teacher (the teacher's head ranks target-language documents), plus distill-log.jsonl.
+ * layout as the teacher (the teacher's head ranks target-language documents), plus
+ * distill-log.jsonl, distill-summary.json and checkpoint/: Ctrl-C writes a checkpoint, and running
+ * the same command again resumes from it.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import { initTf } from '../../models/tf.js';
 import { readBitext } from '../../data/readers.js';
-import { distill, DISTILL_CONFIG, DISTILL_DEFAULTS as D, type DistillSettings, type DistillStepRecord } from '../../train/distill.js';
+import { distill, DISTILL_CONFIG, DISTILL_DEFAULTS as D, DISTILL_LOG, type DistillSettings, type DistillStepRecord } from '../../train/distill.js';
 import { loadRankingModel } from '../../train/load-ranking-model.js';
 import { backendInfo } from '../../ot/backend.js';
 import { parseConfig } from '../../config/schema.js';
+import { engineOption, engineUsage } from '../engine-option.js';
 
 const usage = `usage: optical distill --teacher DIR --bitext FILE --out DIR [options]
 
@@ -29,6 +31,7 @@ loss <P, C> between their token representations (C = 1 − cosine, P = Sinkhorn 
   --out DIR           student model folder (HF layout) + distill-log.jsonl
   --config FILE       settings as JSON (the keys of 'optical config schema --kind distill');
                       the options below override it
+${engineUsage('  --engine E          ', '                      ')}
   --steps N           optimisation steps (default ${D.steps})
   --batch-size N      pairs per step (default ${D.batchSize})
   --lr X              peak learning rate, linear warm-up ${D.warmupFraction * 100}% then decay (default ${D.lr})
@@ -42,12 +45,18 @@ loss <P, C> between their token representations (C = 1 − cosine, P = Sinkhorn 
   --keep-punctuation  give punctuation tokens transport mass (default: weight 0)
   --max-length N      tokens per sentence (default ${D.maxLength})
   --seed N            (default ${D.seed})
-  --ot-backend B      auto | cuda | cpu | js (default: $OPTICAL_BACKEND, else auto)`;
+  --checkpoint-every N  steps between checkpoints (default ${D.checkpointEvery}; one is always written at the end)
+  --ot-backend B      OT backend of the tfjs engine: auto | cuda | cpu | js (default: $OPTICAL_BACKEND,
+                      else auto; the native engine runs the OT step itself)
+
+Ctrl-C writes a checkpoint into --out; the same command again resumes from it (the log then has one
+record per step, as if never interrupted).`;
 
 /** Command-line flag of each setting (for error messages). */
 const FLAGS: Partial<Record<keyof DistillSettings, string>> = {
   steps: '--steps', batchSize: '--batch-size', lr: '--lr', layer: '--layer', kind: '--cost', eps: '--eps', maxIter: '--max-iter',
   tol: '--tol', rho: '--rho', maskPunctuation: '--keep-punctuation', maxLength: '--max-length', seed: '--seed', backend: '--ot-backend',
+  checkpointEvery: '--checkpoint-every',
 };
 
 /** The settings from --config and the flags, checked before any work; errors name the flag (usage errors, exit 2). */
@@ -70,6 +79,7 @@ async function readSettings(values: Record<string, string | boolean | undefined>
     steps: flag('steps'), batchSize: flag('batch-size'), lr: flag('lr'), layer: flag('layer'), kind: values.cost,
     eps: flag('eps'), maxIter: flag('max-iter'), tol: flag('tol'), rho: flag('rho'),
     maskPunctuation: values['keep-punctuation'] ? false : undefined, maxLength: flag('max-length'), seed: flag('seed'), backend: values['ot-backend'],
+    checkpointEvery: flag('checkpoint-every'),
   };
   const merged = { ...fromFile };
   for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) merged[k] = v;
@@ -87,7 +97,8 @@ async function readSettings(values: Record<string, string | boolean | undefined>
 }
 
 function line(r: DistillStepRecord, total: number): string {
-  return `step ${r.step}/${total}  loss ${r.loss.toFixed(4)}  lr ${r.lr.toExponential(2)}  sinkhorn ${r.iterations.toFixed(0)} it, ${(r.converged * 100).toFixed(0)}% converged  H(P) ${r.planEntropy.toFixed(2)}  ${r.tokensPerSecond.toFixed(0)} tok/s  OT ${r.otMs.toFixed(0)}/${r.stepMs.toFixed(0)} ms`;
+  const english = r.englishLoss === undefined ? '' : ` (OT ${r.otLoss.toFixed(4)}, English ${r.englishLoss.toFixed(4)})`;
+  return `step ${r.step}/${total}  loss ${r.loss.toFixed(4)}${english}  lr ${r.lr.toExponential(2)}  sinkhorn ${r.iterations.toFixed(0)} it, ${(r.converged * 100).toFixed(0)}% converged  H(P) ${r.planEntropy.toFixed(2)}  ${r.tokensPerSecond.toFixed(0)} tok/s  ${r.stepMs.toFixed(0)} ms`;
 }
 
 export const command: Command = {
@@ -100,63 +111,66 @@ export const command: Command = {
       steps: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, layer: { type: 'string' },
       cost: { type: 'string' }, eps: { type: 'string' }, 'max-iter': { type: 'string' }, tol: { type: 'string' },
       rho: { type: 'string' }, 'keep-punctuation': { type: 'boolean' }, 'max-length': { type: 'string' },
-      seed: { type: 'string' }, 'ot-backend': { type: 'string' },
+      seed: { type: 'string' }, 'ot-backend': { type: 'string' }, 'checkpoint-every': { type: 'string' }, engine: { type: 'string' },
     });
     for (const req of ['teacher', 'bitext', 'out'] as const) if (!values[req]) throw new UsageError(`--${req} is required`);
     const settings = await readSettings(values);
+    const engine = engineOption(values.engine);
     const steps = settings.steps;
     const out = resolve(values.out!);
-    const tfBackend = await initTf();
-    const teacher = await loadRankingModel(resolve(values.teacher!));
-    const layers = teacher.encoder.config.numHiddenLayers;
-    if (settings.layer !== undefined && (settings.layer > layers || settings.layer < -(layers + 1))) {
-      teacher.dispose();
-      throw new UsageError(`--layer must be in 0..${layers} or -${layers + 1}..-1 (the teacher has ${layers} layers), got ${settings.layer}`);
-    }
-    const bitext = readBitext(resolve(values.bitext!));
-    if (bitext.length === 0) throw new UsageError(`${values.bitext}: no bitext pairs`);
-    const student = await loadRankingModel(resolve(values.teacher!));
-    const ot = backendInfo(settings.backend);
-    const tty = process.stderr.isTTY === true;
-    console.error(`optical distill: ${bitext.length} pairs, ${teacher.kind} teacher, tfjs ${tfBackend}, OT backend ${ot.active}`);
-    await mkdir(out, { recursive: true });
-    const logPath = join(out, 'distill-log.jsonl');
-    await rm(logPath, { force: true });
-    // One stream for the whole log: lines stay in step order, and a write error stops the run.
-    const log = createWriteStream(logPath, { flags: 'w' });
-    let logError: Error | undefined;
-    log.on('error', (err) => { logError ??= err; });
-    let result;
+    const tfBackend = engine === 'tfjs' ? await initTf() : null;
+    const teacher = await loadRankingModel(resolve(values.teacher!), { engine });
+    let student: Awaited<ReturnType<typeof loadRankingModel>> | undefined;
+    const controller = new AbortController();
+    const onSigint = () => {
+      process.stderr.write('\ninterrupted: writing a checkpoint (run the same command again to resume)\n');
+      controller.abort();
+    };
     try {
-      result = await distill({
+      const layers = teacher.engine.config.numHiddenLayers;
+      if (settings.layer !== undefined && (settings.layer > layers || settings.layer < -(layers + 1))) {
+        throw new UsageError(`--layer must be in 0..${layers} or -${layers + 1}..-1 (the teacher has ${layers} layers), got ${settings.layer}`);
+      }
+      const bitext = readBitext(resolve(values.bitext!));
+      if (bitext.length === 0) throw new UsageError(`${values.bitext}: no bitext pairs`);
+      student = await loadRankingModel(resolve(values.teacher!), { engine });
+      const ot = backendInfo(settings.backend);
+      const tty = process.stderr.isTTY === true;
+      console.error(`optical distill: ${bitext.length} pairs, ${teacher.kind} teacher, engine ${engine}${tfBackend ? ` (tfjs ${tfBackend}, OT backend ${ot.active})` : ''}`);
+      await mkdir(out, { recursive: true });
+      process.once('SIGINT', onSigint);
+      const result = await distill({
         ...settings,
-        teacher: teacher.encoder,
-        student: student.encoder,
+        teacher: teacher.engine,
+        student: student.engine,
         tokenizer: teacher.tokenizer,
         bitext: bitext.map((p) => ({ src: p.src, tgt: p.tgt })),
+        outputDir: out,
+        signal: controller.signal,
         onStep: (r) => {
-          if (logError) throw new Error(`cannot write ${logPath}: ${logError.message}`);
-          log.write(JSON.stringify(r) + '\n');
           if (tty) process.stderr.write(`\r\x1b[K${line(r, steps)}`);
           else if (r.step === 1 || r.step % 10 === 0 || r.step === steps) process.stderr.write(line(r, steps) + '\n');
         },
       });
+      if (tty) process.stderr.write('\n');
+      if (!result.finished) {
+        console.error(`stopped at step ${result.step}/${steps}; checkpoint in ${join(out, 'checkpoint')}: run the same command to resume`);
+        return 130;
+      }
+      await student.save(out);
+      const last = result.log.slice(-10);
+      const summary = {
+        pairs: bitext.length, steps, engine, otBackend: tfBackend ? ot.active : 'native (in the engine)', tfBackend,
+        firstLoss: result.log[0].loss, finalLoss: last.reduce((s, r) => s + r.loss, 0) / last.length,
+        teacherCache: result.teacherCache,
+      };
+      await writeFile(join(out, 'distill-summary.json'), JSON.stringify(summary, null, 2) + '\n');
+      console.log(`student written to ${out}: loss ${summary.firstLoss.toFixed(4)} → ${summary.finalLoss.toFixed(4)} (mean of the last ${last.length} steps); log ${join(out, DISTILL_LOG)}`);
+      return 0;
     } finally {
-      await new Promise<void>((res) => log.end((err?: Error | null) => { if (err) logError ??= err; res(); }));
+      process.removeListener('SIGINT', onSigint);
+      teacher.dispose();
+      student?.dispose();
     }
-    if (logError) throw new Error(`cannot write ${logPath}: ${(logError as Error).message}`);
-    if (tty) process.stderr.write('\n');
-    await student.save(out);
-    const last = result.log.slice(-10);
-    const summary = {
-      pairs: bitext.length, steps, otBackend: ot.active, tfBackend,
-      firstLoss: result.log[0].loss, finalLoss: last.reduce((s, r) => s + r.loss, 0) / last.length,
-      teacherCache: result.teacherCache,
-    };
-    await writeFile(join(out, 'distill-summary.json'), JSON.stringify(summary, null, 2) + '\n');
-    console.log(`student written to ${out}: OT loss ${summary.firstLoss.toFixed(4)} → ${summary.finalLoss.toFixed(4)} (mean of the last ${last.length} steps)`);
-    teacher.dispose();
-    student.dispose();
-    return 0;
   },
 };

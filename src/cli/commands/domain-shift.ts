@@ -13,7 +13,7 @@ import { printFooter, printTables } from '../../compare/print.js';
 import { stderrProgress } from '../../data/progress.js';
 import { parseQueueValues, queueOptionSpec, queueOptionUsage, reportFailures, runCompareMode } from '../compare-mode.js';
 
-const usage = `usage: optical domain-shift --config <exp.json | domain-shift-om> [--shift udhr|libreoffice] [--out runs] [--queue redis://HOST:PORT]
+const usage = `usage: optical domain-shift --config <exp.json | domain-shift-om> [--shift udhr|libreoffice] [--out runs] [--queue redis://HOST:PORT] [--engine native|tfjs|auto]
 
 Trains every method of the config on its main test recipe's training data and evaluates it both
 in domain and on a different recipe (data.shiftTest, or --shift). Prints both CLIR tables and the

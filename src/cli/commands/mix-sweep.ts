@@ -14,7 +14,7 @@ import { parseQueueValues, queueOptionSpec, queueOptionUsage, reportFailures, ru
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const usage = `usage: optical mix-sweep --config <base.json | shipped name> [--ratios 0,0.25,0.5,0.75] [--p 0.5] [--scheme bl|ml] [--metric nDCG@10] [--out runs] [--queue redis://HOST:PORT]
+const usage = `usage: optical mix-sweep --config <base.json | shipped name> [--ratios 0,0.25,0.5,0.75] [--p 0.5] [--scheme bl|ml] [--metric nDCG@10] [--out runs] [--queue redis://HOST:PORT] [--engine native|tfjs|auto]
 
 --ratios are shares of training pairs kept monolingual English (0 = all code-switched).
 Writes runs/<base>-mix-sweep/mix-sweep.{md,json} and plots/mix-ratio.svg.

@@ -12,8 +12,9 @@ import { stderrProgress } from '../../data/progress.js';
 import { parseTeacherConfig } from '../../train/teacher-config.js';
 import { trainTeacher } from '../../train/train-teacher.js';
 import type { LogRecord } from '../../train/trainer.js';
+import { engineChoice, engineUsage } from '../engine-option.js';
 
-const usage = `usage: optical train-teacher --config cfg.json [--steps N] [--output DIR]
+const usage = `usage: optical train-teacher --config cfg.json [--steps N] [--output DIR] [--engine native|tfjs|auto]
 
 Trains a ranking teacher. Config (JSON; relative paths are relative to the config file):
   kind          "cross-encoder" (default; [CLS] q [SEP] d [SEP] → linear head, BCE) or
@@ -29,12 +30,14 @@ Trains a ranking teacher. Config (JSON; relative paths are relative to the confi
   model         {size: "tiny"|"base", hiddenSize, numHiddenLayers, numAttentionHeads, intermediateSize, ...}
   steps 1000, batchSize 16, lr 5e-5, warmupSteps steps/10, weightDecay 0.01, clipNorm 1, seed 0,
   maxLength 256 (cross) / 128 (bi), temperature 0.05, evalEvery steps/10, patience (evals),
-  checkpointEvery evalEvery, logEvery 10, backend "wasm"|"cpu"|"tensorflow"
+  checkpointEvery evalEvery, logEvery 10, engine "native"|"tfjs"|"auto",
+  backend "wasm"|"cpu"|"tensorflow" (the tfjs engine's backend)
 
 Options:
   --config FILE   the config (required)
   --steps N       override config.steps
-  --output DIR    override config.output`;
+  --output DIR    override config.output
+${engineUsage('  --engine E      ', '                  ')}; overrides config.engine`;
 
 function describe(r: LogRecord): string {
   const parts = [`step ${r.step}/${r.totalSteps}`];
@@ -56,6 +59,7 @@ export const command: Command = {
       config: { type: 'string' },
       steps: { type: 'string' },
       output: { type: 'string' },
+      engine: { type: 'string' },
     });
     if (!values.config) throw new UsageError('--config is required');
     const configPath = resolve(values.config);
@@ -71,6 +75,8 @@ export const command: Command = {
       raw.steps = n;
     }
     if (values.output !== undefined) raw.output = resolve(values.output);
+    const engine = engineChoice(values.engine);
+    if (engine !== undefined) raw.engine = engine;
     let config;
     try {
       config = parseTeacherConfig(raw, dirname(configPath));
@@ -95,7 +101,7 @@ export const command: Command = {
       });
       progress.done();
       console.log(JSON.stringify({
-        output: result.outputDir, backend: result.backend, steps: result.step, finished: result.finished,
+        output: result.outputDir, engine: result.engine, backend: result.backend, steps: result.step, finished: result.finished,
         stoppedEarly: result.stoppedEarly, bestDevMrr10: result.bestMetric, bestStep: result.bestStep,
         lastLoss: result.lastLoss, trainExamples: result.trainExamples, devExamples: result.devExamples, vocabSize: result.vocabSize,
       }, null, 2));

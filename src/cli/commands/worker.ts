@@ -5,13 +5,13 @@
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { numberOption, parseCommandArgs } from '../args.js';
-import { TF_BACKENDS, type BackendName } from '../../models/tf.js';
+import { engineChoice, engineUsage } from '../engine-option.js';
 import { startWorker } from '../../compare/queue/worker.js';
 import { checkQueueName, checkQueueUrl, QueueUrlError } from '../../compare/queue/connection.js';
 import { RunViewError } from '../../compare/run-folder.js';
 
 const usage = `usage: optical worker --queue redis://HOST:PORT[/DB] --out <shared folder> [--concurrency 1]
-                      [--engine ${TF_BACKENDS.join('|')}] [--queue-name optical] [--lock-seconds 60] [--idle-exit S]
+                      [--engine native|tfjs|auto] [--queue-name optical] [--lock-seconds 60] [--idle-exit S]
 
 Takes units of queued compares (teacher, method × seed × fold, encoding shards, the report) and
 writes them into the run folders under --out, which must be the same storage the compare writes to
@@ -22,7 +22,7 @@ stops with exit code 2. Start one worker per GPU (or per machine on CPUs).
   --queue         Redis URL (the same as the compare's --queue)
   --out           the shared folder that holds the run folders
   --concurrency   jobs this process runs at once (default 1)
-  --engine        training/encoding engine: ${TF_BACKENDS.join(', ')} (default: the automatic choice)
+${engineUsage('  --engine        ', '                  ')}
   --queue-name    BullMQ queue name (default optical)
   --lock-seconds  BullMQ job lock; a killed worker's unit moves to another worker after about this
                   long (default 60)
@@ -56,7 +56,7 @@ export const command: Command = {
       if (err instanceof QueueUrlError) throw new UsageError(err.message);
       throw err;
     }
-    if (values.engine !== undefined && !TF_BACKENDS.includes(values.engine as BackendName)) throw new UsageError(`--engine must be one of ${TF_BACKENDS.join(', ')}, got '${values.engine}'`);
+    const engine = engineChoice(values.engine);
     const concurrency = positive('concurrency', values.concurrency, 1, true)!;
     const lockSeconds = positive('lock-seconds', values['lock-seconds'], 60, false)!;
     const idleExitSeconds = positive('idle-exit', values['idle-exit'], undefined, false);
@@ -64,7 +64,7 @@ export const command: Command = {
     try {
       handle = await startWorker({
         queueUrl: values.queue, queueName: values['queue-name'], outRoot: values.out, concurrency, lockSeconds, idleExitSeconds,
-        engine: values.engine as BackendName | undefined,
+        engine,
       });
     } catch (err) {
       if (err instanceof RunViewError) throw new UsageError(err.message);

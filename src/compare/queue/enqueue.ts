@@ -19,6 +19,7 @@ import { DEFAULT_SHARD_SIZE } from '../dense-shards.js';
 import { compareUnits, needsTeacher, unitKey } from '../units.js';
 import type { UnitKey } from '../result-store.js';
 import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors, redactUrl } from './connection.js';
+import { resolveEngine } from '../../models/engine/choose.js';
 import { childJobOptions, jobIds, jobLabel, type QueueJob, type ReportJob, type RunRef, type TeacherJob, type UnitJob } from './jobs.js';
 
 export interface QueueCompareOptions {
@@ -80,7 +81,7 @@ export async function enqueueCompare(config: CompareConfig, options: QueueCompar
     }, async () => {
       if (openRunFolder(config, outRoot).resumed) progress.log(`resuming ${dir}`);
       if (config.data.test === 'udhr' || config.data.shiftTest === 'udhr') await checkLanguages(config.languages);
-      const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress });
+      const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress, engine: resolveEngine(undefined) });
       const ref: RunRef = { run: config.name, configHash: ctx.configHash, dataHash: ctx.dataHash, software: softwareVersions(), shardSize };
       const units = compareUnits(config);
       const pending = units.filter((u) => !ctx.store.has(unitKey(u)));
@@ -141,6 +142,7 @@ export async function followQueuedRun(queued: QueuedRun, progress: Progress, pol
   try {
     const seen = new Map<string, string>();
     const reportId = jobIds.report(queued.ref);
+    let emptyReads = 0;
     for (;;) {
       const report = await Job.fromId(queue, reportId);
       if (!report) {
@@ -148,7 +150,12 @@ export async function followQueuedRun(queued: QueuedRun, progress: Progress, pol
       }
       await reportTransitions(queue, queued.jobs, seen, progress);
       const state = await report.getState();
-      if (state === 'completed') return report.returnvalue as ReportJobResult;
+      // A completed job's return value can be read back empty right after a Redis restart (seen once in
+      // the crash test): read the job again on the next poll instead of returning nothing.
+      if (state === 'completed') {
+        if ((report.returnvalue as ReportJobResult | null)?.report) return report.returnvalue as ReportJobResult;
+        if (++emptyReads > 30) throw new Error(`the report job ${reportId} finished but its result is gone from the queue; the report is in ${queued.dir}`);
+      }
       if (state === 'failed' && report.attemptsMade >= (report.opts.attempts ?? 1)) {
         throw new Error(`the report job of ${queued.ref.run} failed: ${report.failedReason}`);
       }

@@ -18,6 +18,7 @@ import { join, relative, resolve } from 'node:path';
 import { Job, Queue, WaitingError, type SandboxedJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { initTf } from '../../models/tf.js';
+import { resolveEngine } from '../../models/engine/choose.js';
 import { BiEncoder } from '../../train/bi-encoder.js';
 import { stderrProgress, silentProgress, type Progress } from '../../data/progress.js';
 import { methodBudget, type MethodConfig } from '../config.js';
@@ -77,7 +78,7 @@ function contextFor(ref: RunRef): Promise<RunContext> {
         throw new RunViewError(`run '${ref.run}' was queued by ${ref.software}; this worker runs ${softwareVersions()}: install the same versions on every machine`);
       }
       const config = readRunConfig(outRoot, ref.run, ref.configHash);
-      const prepared = await prepareRunContext(config, { outRoot, englishPairs: sotuEnglishPairs, progress: silentProgress });
+      const prepared = await prepareRunContext(config, { outRoot, englishPairs: sotuEnglishPairs, progress: silentProgress, engine: resolveEngine(settings().engine) });
       if (prepared.dataHash !== ref.dataHash) {
         throw new RunViewError(`the data of run '${ref.run}' built on this machine (fingerprint ${prepared.dataHash}) differs from the compare's (${ref.dataHash}): install the same data sources (the same FreeDict Debian packages, the same npm package versions) on every machine; notes here: ${prepared.data.notes.join(' ') || 'none'}`);
       }
@@ -167,7 +168,7 @@ async function shardJob(data: ShardJob, progress: Progress): Promise<unknown> {
   const modelDir = join(outRoot, data.modelDir);
   if (!existsSync(join(modelDir, 'model.safetensors'))) throw new RunViewError(`${modelDir} does not exist here, but its unit saved the model there on the shared folder: this worker's --out is not that folder`);
   if (modelFolderId(modelDir) !== data.modelId) throw new Error(`${modelDir} holds another model than the one its unit asked to encode with (it was replaced meanwhile)`);
-  const model = await BiEncoder.fromPretrained(modelDir, { maxLength: methodBudget(ctx.config, m).maxLength });
+  const model = await BiEncoder.fromPretrained(modelDir, { maxLength: methodBudget(ctx.config, m).maxLength, engine: ctx.engine });
   try {
     await encodeShard(model, set, texts, range, { dir: join(outRoot, data.shardDir), modelId: data.modelId }, { progress });
   } finally {
@@ -210,7 +211,7 @@ export default async function processJob(job: SandboxedJob, token?: string): Pro
   const progress = stderrProgress(`worker ${s.name}: ${tag}`, s.progressIntervalMs);
   const t0 = performance.now();
   try {
-    await initTf(s.engine ? { backend: s.engine } : {});
+    if (resolveEngine(s.engine) === 'tfjs') await initTf();
     let result: unknown;
     if (data.kind === 'teacher') result = await teacherJob(job, data, progress);
     else if (data.kind === 'unit') result = await unitJob(job, data, progress);

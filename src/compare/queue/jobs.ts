@@ -12,7 +12,7 @@
  * the shared folder (each machine may mount it elsewhere, given by its --out).
  */
 import type { JobsOptions } from 'bullmq';
-import type { BackendName } from '../../models/tf.js';
+import type { EngineChoice } from '../../models/engine/types.js';
 import type { Scenario } from '../eval-sets.js';
 import type { UnitKey } from '../result-store.js';
 
@@ -92,7 +92,8 @@ export interface JobProcessSettings {
   queueUrl: string;
   queueName: string;
   outRoot: string;
-  engine?: BackendName;
+  /** --engine of the worker (native, tfjs or auto); default: OPTICAL_ENGINE, else auto. */
+  engine?: EngineChoice;
   /** The worker's name (host:pid of the worker process), shown in logs, locks and results. */
   name: string;
   progressIntervalMs: number;

@@ -14,7 +14,8 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { initTf, type BackendName } from '../../models/tf.js';
+import { resolveEngine } from '../../models/engine/choose.js';
+import type { EngineChoice } from '../../models/engine/types.js';
 import { RunViewError } from '../run-folder.js';
 import { processName } from '../run-unit.js';
 import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors } from './connection.js';
@@ -27,8 +28,8 @@ export interface WorkerOptions {
   outRoot: string;
   /** Jobs this worker runs at once (default 1: one worker per device). */
   concurrency?: number;
-  /** tfjs backend (today's engine choice), passed to the job processes; default: the automatic order. */
-  engine?: BackendName;
+  /** The engine of the job processes (native, tfjs or auto); default: OPTICAL_ENGINE, else auto. */
+  engine?: EngineChoice;
   /** BullMQ lock of a job: renewed every half of it; a dead worker's job is handed on after about this long. */
   lockSeconds?: number;
   /** Stop after this many seconds without a job (batch schedulers); default: run until stopped. */
@@ -62,7 +63,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const queueName = checkQueueName(options.queueName ?? DEFAULT_QUEUE_NAME);
   const names = queueNames(queueName);
   // The job processes initialise the engine; checking it here first fails fast with a clear message.
-  if (options.engine) await initTf({ backend: options.engine });
+  const engine = resolveEngine(options.engine);
   const connection: Redis = await connectRedis(options.queueUrl);
   const settings: JobProcessSettings = { queueUrl: options.queueUrl, queueName, outRoot, engine: options.engine, name, progressIntervalMs: options.progressIntervalMs ?? 5000 };
   // The compiled module beside this one (dist/): BullMQ forks a Node process that imports it.
@@ -107,7 +108,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     void stop(false);
   };
   process.on('SIGUSR2', onRefusal);
-  log(`serving queue '${names.units}' (+ '${names.shards}') with concurrency ${concurrency}${options.engine ? `, engine ${options.engine}` : ''}, run folders under ${outRoot}`);
+  log(`serving queue '${names.units}' (+ '${names.shards}') with concurrency ${concurrency}, engine ${engine}, run folders under ${outRoot}`);
 
   const queues = { [names.units]: new Queue(names.units, { connection }), [names.shards]: new Queue(names.shards, { connection }) };
   for (const q of Object.values(queues)) quietErrors(q, log);

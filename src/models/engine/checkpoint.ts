@@ -46,6 +46,15 @@ const ROBERTA_MLM: Record<string, string> = {
   'lm_head.bias': MLM_NAMES.bias,
 };
 
+/** Names of the head parameters an engine with `heads` has (pooler, classifier, MLM head; the tied decoder is no parameter). */
+export function headParameterNames(heads: Heads): string[] {
+  return [
+    ...(heads.pooler ? ['pooler.dense.weight', 'pooler.dense.bias'] : []),
+    ...(heads.classifier ? ['classifier.weight', 'classifier.bias'] : []),
+    ...(heads.mlm ? [`${MLM_NAMES.dense}.weight`, `${MLM_NAMES.dense}.bias`, `${MLM_NAMES.norm}.weight`, `${MLM_NAMES.norm}.bias`, MLM_NAMES.bias] : []),
+  ];
+}
+
 function headShapes(config: BertConfig): Record<string, number[]> {
   const H = config.hiddenSize;
   return {

@@ -10,7 +10,7 @@ import type { BertConfig } from '../bert-config.js';
 import type { TensorMap } from '../safetensors.js';
 import { otLoss } from '../../ot/tfjs-loss.js';
 import type { OtLossResult } from '../../ot/types.js';
-import { AdamW } from '../../train/adamw.js';
+import { AdamW } from './tfjs-adamw.js';
 import { dropoutMultipliers, dropoutStream } from './philox.js';
 import { rowLengths } from './input.js';
 import { checkEncodeInput, checkStepSpec } from './validate.js';
@@ -141,7 +141,12 @@ export class TfjsEngine implements Engine {
         const d = normalize(t.kind === 'infonce' ? pooledOf(t.docs) : tf.tensor2d(t.targets, [t.targets.length / this.config.hiddenSize, this.config.hiddenSize]));
         const logits = tf.matMul(q, d, false, true).div(t.temperature) as tf.Tensor2D;
         extras.accuracy = argmaxHits(logits, t.positive) / t.positive.length;
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(t.positive, 'int32'), d.shape[0]), logits) as tf.Scalar;
+        // Labels built directly, not with tf.oneHot: that refuses depth 1, and one document (a batch of
+        // one example without negatives) is a valid batch whose loss is 0.
+        const m = d.shape[0];
+        const labels = new Float32Array(t.positive.length * m);
+        t.positive.forEach((p, i) => { labels[i * m + p] = 1; });
+        return tf.losses.softmaxCrossEntropy(tf.tensor2d(labels, [t.positive.length, m]), logits) as tf.Scalar;
       }
       case 'mse':
       case 'cosine': {
@@ -267,9 +272,13 @@ export class TfjsEngine implements Engine {
       this.optimizer = next;
       this.optimizerKey = key;
     }
-    // Every parameter takes a step (a missing gradient is zero), as in the native engine.
+    const frozen = new Set(o.frozen ?? []);
+    (o.frozen ?? []).forEach((name, i) => {
+      if (!this.vars.has(name)) throw new RangeError(`options.frozen[${i}] '${name}' is not a parameter of this model`);
+    });
+    // Every parameter but the frozen ones takes a step (a missing gradient is zero), as in the native engine.
     let sum = 0;
-    for (const g of this.grads.values()) sum += tf.tidy(() => g.square().sum().dataSync()[0]);
+    for (const [name, g] of this.grads) if (!frozen.has(name)) sum += tf.tidy(() => g.square().sum().dataSync()[0]);
     const gradNorm = Math.sqrt(sum);
     if (!Number.isFinite(gradNorm)) {
       await this.zeroGradients();
@@ -279,13 +288,19 @@ export class TfjsEngine implements Engine {
     const clipScale = coef < 1 ? coef : 1;
     const named: tf.NamedTensorMap = {};
     for (const [name, v] of this.vars) {
+      if (frozen.has(name)) continue;
       const g = this.grads.get(name);
       named[v.name] = g ? (clipScale === 1 ? g : tf.mul(g, clipScale)) : tf.zerosLike(v);
     }
     this.optimizer.applyGradients(named, o.lr);
     for (const [name, t] of Object.entries(named)) if (t !== this.grads.get(this.nameOf.get(name)!)) t.dispose();
     await this.zeroGradients();
-    return { gradNorm, finite: true, clipScale, step: this.optimizer.step };
+    const names = [...this.vars.keys()];
+    const bad = tf.tidy(() => tf.stack(names.map((n) => tf.any(tf.logicalNot(tf.isFinite(this.vars.get(n)!))).toInt())).dataSync());
+    const at = bad.findIndex((b) => b !== 0);
+    const result: OptimizerResult = { gradNorm, finite: true, clipScale, step: this.optimizer.step };
+    if (at >= 0) result.nonFinite = names[at];
+    return result;
   }
 
   async encode(input: EncodeInput, options: EncodeOptions = { pooling: 'mean' }): Promise<EncodeResult> {

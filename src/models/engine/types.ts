@@ -167,6 +167,12 @@ export interface OptimizerOptions {
   epsilon?: number;
   /** Clip the global gradient norm to this (factor clipNorm / (norm + 1e-6) when below 1); 0 = off (default). */
   clipNorm?: number;
+  /**
+   * Parameters (by name) this step leaves as they are: no update, no decay, moments unchanged, and
+   * their gradients count neither in the norm (e.g. the ranking head while distillation trains the
+   * encoder only). Default none.
+   */
+  frozen?: string[];
 }
 
 export interface OptimizerResult {
@@ -177,6 +183,8 @@ export interface OptimizerResult {
   clipScale: number;
   /** Optimizer steps applied so far. */
   step: number;
+  /** The first parameter (by name) the update left holding NaN/Inf, e.g. after a learning rate that overflows float32; absent when every weight is finite. */
+  nonFinite?: string;
 }
 
 export interface EncodeOptions {

@@ -1,5 +1,6 @@
 /**
- * AdamW (Loshchilov & Hutter 2019): Adam with weight decay decoupled from the gradient,
+ * The tfjs engine's AdamW (the native engine's is native/nn/adamw.cpp). AdamW (Loshchilov & Hutter
+ * 2019): Adam with weight decay decoupled from the gradient,
  *   m ← β1 m + (1−β1) g,  v ← β2 v + (1−β2) g²,
  *   θ ← θ − lr · ( m̂ / (√v̂ + ε) + λ θ )      (m̂, v̂ bias-corrected),
  * as torch.optim.AdamW. No decay on biases and LayerNorm parameters: by default every 1-D variable
@@ -8,8 +9,8 @@
  * State is keyed by tf variable name; exportState/importState translate to stable parameter names so
  * a resumed process (whose variables get new auto-generated names) continues bit-for-bit.
  */
-import { tf } from '../models/tf.js';
-import type { TensorMap } from '../models/safetensors.js';
+import { tf } from '../tf.js';
+import type { TensorMap } from '../safetensors.js';
 
 export interface AdamWOptions {
   beta1?: number;
