@@ -267,7 +267,7 @@ describe('optical bench command', () => {
   });
   it('rejects a missing or unknown suite with a UsageError', async () => {
     await expect(benchCommand.run([])).rejects.toThrow(UsageError);
-    await expect(benchCommand.run(['nope'])).rejects.toThrow(/unknown suite 'nope' \(known: sinkhorn, gemm\)/);
+    await expect(benchCommand.run(['nope'])).rejects.toThrow(/unknown suite 'nope' \(known: sinkhorn, gemm, train\)/);
   });
 });
 
