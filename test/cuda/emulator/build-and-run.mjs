@@ -20,21 +20,32 @@ if (probe.status !== 0) {
 const dir = mkdtempSync(join(tmpdir(), 'optical-cuda-emulator-'));
 const exe = join(dir, 'emulate');
 const core = readdirSync(join(root, 'native', 'core')).filter((f) => f.endsWith('.cpp')).map((f) => join(root, 'native', 'core', f));
-const args = [
-  '-std=c++20', '-O2', '-pthread', '-Wall', '-Wno-unknown-pragmas',
-  // native/core's flags (binding.gyp): reassociation for its vector loops, never finite-math.
-  '-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math',
-  '-I', join(root, 'native'), '-I', join(root, 'test', 'cuda', 'emulator'),
-  ...core,
-  join(root, 'native', 'cuda', 'marginals.cc'),
-  join(root, 'test', 'cuda', 'emulator', 'emulate_kernels.cc'),
-  '-o', exe,
+// native/core (the reference) with its own flags (binding.gyp: reassociation for its vector loops,
+// never finite-math); the kernels with strict IEEE evaluation, as nvcc compiles device code (no
+// reassociation: a refactoring that keeps the operations keeps the bits).
+const coreFlags = ['-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math'];
+const common = ['-std=c++20', '-O2', '-pthread', '-Wall', '-Wno-unknown-pragmas', '-I', join(root, 'native'), '-I', join(root, 'test', 'cuda', 'emulator')];
+const units = [
+  ...core.map((src) => ({ src, flags: coreFlags })),
+  { src: join(root, 'native', 'cuda', 'marginals.cc'), flags: coreFlags },
+  { src: join(root, 'test', 'cuda', 'emulator', 'emulate_kernels.cc'), flags: ['-fno-math-errno'] },
 ];
 const started = Date.now();
-const build = spawnSync(gxx, args, { cwd: root, stdio: 'inherit' });
+const objects = [];
+for (const [i, u] of units.entries()) {
+  const obj = join(dir, `${i}.o`);
+  const c = spawnSync(gxx, [...common, ...u.flags, '-c', u.src, '-o', obj], { cwd: root, stdio: 'inherit' });
+  if (c.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`emulator: build of ${u.src} failed (exit ${c.status})\n`);
+    process.exit(1);
+  }
+  objects.push(obj);
+}
+const build = spawnSync(gxx, ['-pthread', ...objects, '-o', exe], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
   rmSync(dir, { recursive: true, force: true });
-  process.stderr.write(`emulator: build failed (exit ${build.status})\n`);
+  process.stderr.write(`emulator: link failed (exit ${build.status})\n`);
   process.exit(1);
 }
 process.stdout.write(`emulator: built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

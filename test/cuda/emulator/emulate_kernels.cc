@@ -168,6 +168,18 @@ bool same_bits(const std::vector<T>& x, const std::vector<T>& y) {
   return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(T)) == 0;
 }
 
+/** FNV-1a over the bytes of every output: printed per scenario, so a refactoring of a kernel can be
+ *  checked to leave its results bit-identical (compare the "bits" of two runs). */
+struct BitHash {
+  uint64_t h = 1469598103934665603ull;
+  template <class T>
+  BitHash& add(const std::vector<T>& v) {
+    const auto* p = reinterpret_cast<const unsigned char*>(v.data());
+    for (std::size_t i = 0; i < v.size() * sizeof(T); ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return *this;
+  }
+};
+
 double rel(double x, double y) { return std::fabs(x - y) / std::max(1e-12, std::max(std::fabs(x), std::fabs(y))); }
 
 int failures = 0, passes = 0;
@@ -234,11 +246,21 @@ void check_sinkhorn(const std::string& name, const Batch& batch, const ot::Sinkh
   const bool ok = orderIndependent && !d.nonFinite && d.plan <= 2e-4 && d.fg <= 2e-4 && d.cost <= 2e-4 && d.value <= 2e-4 &&
                   d.error <= std::max(1e-5, 10 * o.tol) && d.iterations <= iterSlack &&
                   (d.converged == 0 || !expectSameIterations);
+  const uint64_t bits = BitHash()
+                            .add(got.plan)
+                            .add(got.f)
+                            .add(got.g)
+                            .add(got.cost)
+                            .add(got.value)
+                            .add(got.error)
+                            .add(got.iterations)
+                            .add(got.converged)
+                            .h;
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "plan %.2e  f/g %.2e  cost %.2e  value %.2e  |Δerror| %.2e  |Δiter| %d  Δconverged %d  (iters ref %d got %d)%s",
+                "plan %.2e  f/g %.2e  cost %.2e  value %.2e  |Δerror| %.2e  |Δiter| %d  Δconverged %d  (iters ref %d got %d)  bits %016llx%s",
                 d.plan, d.fg, d.cost, d.value, d.error, d.iterations, d.converged, ref.iterations.back(),
-                got.iterations.back(), d.nonFinite ? "  NON-FINITE OUTPUT" : "");
+                got.iterations.back(), static_cast<unsigned long long>(bits), d.nonFinite ? "  NON-FINITE OUTPUT" : "");
   report(name, ok, std::string(buf) + (orderIndependent ? "" : "  RACE: output depends on the thread schedule"));
 }
 
@@ -350,8 +372,9 @@ void check_costs(const std::string& name, const Pairs& p, ot::CostKind kind) {
     worst = std::max(worst, std::fabs(static_cast<double>(ref[i]) - got[i]) / (1.0 + std::fabs(ref[i])));
   }
   const bool orderIndependent = same_bits(got, rev);
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "max |ΔC|/(1+|C|) %.2e%s%s", worst, finite ? "" : "  NON-FINITE",
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "max |ΔC|/(1+|C|) %.2e  bits %016llx%s%s", worst,
+                static_cast<unsigned long long>(BitHash().add(got).h), finite ? "" : "  NON-FINITE",
                 orderIndependent ? "" : "  RACE: output depends on the thread schedule");
   report(name, orderIndependent && finite && worst <= 1e-5, buf);
 }
@@ -418,9 +441,11 @@ void check_loss(const std::string& name, const Pairs& p, ot::CostKind kind, cons
     vworst = std::max(vworst, std::fabs(rv[k] - got.value[k]) / std::max(1e-3, std::fabs(rv[k])));
   }
   const bool orderIndependent = same_bits(grad, gradReverse);
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "grad %.2e (of max |grad|)  cost %.2e  value %.2e%s%s", gworst, cworst, vworst,
-                finite ? "" : "  NON-FINITE", orderIndependent ? "" : "  RACE: output depends on the thread schedule");
+  const uint64_t bits = BitHash().add(grad).add(got.plan).add(got.cost).add(got.value).add(got.iterations).h;
+  char buf[240];
+  std::snprintf(buf, sizeof buf, "grad %.2e (of max |grad|)  cost %.2e  value %.2e  bits %016llx%s%s", gworst, cworst,
+                vworst, static_cast<unsigned long long>(bits), finite ? "" : "  NON-FINITE",
+                orderIndependent ? "" : "  RACE: output depends on the thread schedule");
   report(name, orderIndependent && finite && gworst <= 5e-4 && cworst <= 2e-4 && vworst <= 2e-4, buf);
 }
 
