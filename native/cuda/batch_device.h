@@ -44,6 +44,13 @@ void launch_clamped_norms(DeviceJob& job, const float* v, int64_t count, int64_t
 void launch_cost(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim, const float* x,
                  const float* y, ot::CostKind kind, const float* xNorms, const float* yNorms, float* out);
 
+/** Refuses (ot::ArgumentError naming options.eps and the problem) an eps below the float32
+ *  resolution of costs built on the device, like ot::sinkhorn's first pass: skipped without a
+ *  device round trip when the cost kind bounds |C| (cosine: |C| ≤ 2), else the maxima of the
+ *  problems' blocks come back (4 bytes per problem; the stream is synchronised). */
+void check_eps_resolution(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, ot::CostKind kind,
+                          const float* cost, double eps);
+
 /** grad = ∂<P, C(T, S)>/∂S with P fixed (src/ot/reference/loss.ts), same layout as S. */
 void launch_loss_grad(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim,
                       const float* teacher, const float* student, ot::CostKind kind, const float* tNorms,

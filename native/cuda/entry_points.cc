@@ -58,6 +58,7 @@ void ot_loss(const ot::RaggedLayout& L, const ot::OtLossInputs& in, ot::CostKind
     }
     float* cost = job.alloc<float>(cells);
     launch_cost(job, L, dL, dim, teacher, student, kind, tNorms, sNorms, cost);
+    check_eps_resolution(job, L, dL, kind, cost, o.eps);  // as ot::sinkhorn's first pass on the CPU
 
     DeviceSinkhornOutputs d{};
     d.plan = job.alloc<float>(cells);  // the gradient needs P even when the caller does not want it

@@ -27,6 +27,11 @@ enum class Holds { Nothing, Cost, Gibbs };
  *  genuine float overflow/underflow (FLT_MAX). */
 constexpr float kAutoBound = 1e15f;
 
+/** The float32 error floor (native/core's Solver::at_float_floor): a check whose error is no new
+ *  minimum for this many checks in a row, and within twice the floor, stops the problem. */
+constexpr int kFloorChecks = 3;
+constexpr double kUnitRoundoff = 5.9604644775390625e-08;  // 2^-24
+
 /** eps at iteration t, computed exactly as ot::eps_at / epsAt (double). */
 __device__ double eps_at(const SinkhornParams& p, int t) {
   if (p.epsDecay >= 1.0 || p.epsInit <= p.eps) return p.eps;
@@ -163,6 +168,9 @@ struct BlockState {
   float err;
   bool converged;
   int iters;
+  float bestErr;    // smallest error of a check at the target eps so far
+  int sinceBest;    // checks since it
+  float maxAbsC;    // max |C| (−1 until the floor first needs it)
 };
 
 /** Storage, marginals and the initial (zero) potentials of problem `problems[blockIdx.x]`. */
@@ -241,6 +249,9 @@ __device__ __forceinline__ void setup(const SinkhornParams& p, BlockState& st, d
   st.err = INFINITY;
   st.converged = false;
   st.iters = 0;
+  st.bestErr = INFINITY;
+  st.sinceBest = 0;
+  st.maxAbsC = -1.f;
 }
 
 /** The log domain reads C: on chip for shared launches (copied once), in place when streaming. */
@@ -490,6 +501,51 @@ __device__ __forceinline__ float check_error(BlockState& st, double ed, float dF
   return l2 ? sqrtf(eR) + sqrtf(eC) : eR + eC;
 }
 
+/** The float32 error floor of the current iterate (native/core's Solver::error_floor): balanced,
+ *  2^-24·(Σ a|f| + Σ b|g| + Σa·max|C|)/eps for the marginal error; unbalanced, 2·2^-24·(max|f| +
+ *  max|g| + max|C|) for the potential change. f and g are the potentials (converted from x, y in
+ *  the scaling form). Block-uniform; max |C| is measured the first time it is needed. */
+__device__ __forceinline__ double error_floor(const SinkhornParams& p, BlockState& st, double ed) {
+  const int n = st.n, m = st.m, tid = st.tid, T = st.T;
+  if (st.maxAbsC < 0.f) {
+    float mx = 0.f;
+    for (int64_t x = tid; x < st.nm; x += T) mx = fmaxf(mx, fabsf(st.Cg[x]));
+    st.maxAbsC = block_max(mx, st.redF);
+  }
+  const bool scaling = st.mode == Mode::Scaling;
+  auto potentialF = [&](int i) -> double {
+    return scaling ? ed * log(static_cast<double>(st.f[i])) + st.cmin + st.delta : static_cast<double>(st.f[i]);
+  };
+  auto potentialG = [&](int j) -> double {
+    return scaling ? ed * log(static_cast<double>(st.g[j])) - st.delta : static_cast<double>(st.g[j]);
+  };
+  if (!st.balanced) {
+    float mf = 0.f, mg = 0.f;
+    for (int i = tid; i < n; i += T) mf = fmaxf(mf, static_cast<float>(fabs(potentialF(i))));
+    for (int j = tid; j < m; j += T) mg = fmaxf(mg, static_cast<float>(fabs(potentialG(j))));
+    mf = block_max(mf, st.redF);
+    mg = block_max(mg, st.redF);
+    return 2 * kUnitRoundoff * (static_cast<double>(mf) + mg + st.maxAbsC);
+  }
+  double s = 0;
+  for (int i = tid; i < n; i += T) s += st.av[i] * fabs(potentialF(i));
+  for (int j = tid; j < m; j += T) s += st.bv[j] * fabs(potentialG(j));
+  s = block_sum(s, st.redD);
+  return kUnitRoundoff * (s + st.sa * st.maxAbsC) / p.eps;
+}
+
+/** Whether a check at the target eps whose error did not meet tol stops at the float32 floor: the
+ *  error has not reached a new minimum for kFloorChecks checks in a row and lies within twice the
+ *  floor (a problem that still improves, however slowly, keeps iterating). Block-uniform. */
+__device__ __forceinline__ bool at_float_floor(const SinkhornParams& p, BlockState& st, double ed) {
+  if (st.err < st.bestErr) {
+    st.bestErr = st.err;
+    st.sinceBest = 0;
+    return false;
+  }
+  return ++st.sinceBest >= kFloorChecks && st.err <= 2 * error_floor(p, st, ed);
+}
+
 /** The final plan, potentials and reported values (double sums), like native/core:
  *    value = Σ f_i r_i + Σ g_j c_j − e·(ΣP − Σa·Σb) [+ rho·(KL(r‖a) + KL(c‖b))]
  *  which equals <P,C> + e·KL(P‖a⊗b) [+ …] because ln(P_ij/(a_i b_j)) = (f_i + g_j − C_ij)/e.
@@ -628,7 +684,8 @@ __global__ void __launch_bounds__(kShared ? kMaxOnChipThreads : kMaxThreads, kSh
     if (st.iters % p.checkEvery != 0 && st.iters != p.maxIter) continue;
     // ---- convergence check (block-uniform decision).
     st.err = check_error(st, ed, dF, dG);
-    if (p.tol > 0 && atTarget && st.err <= p.tol) {
+    // Converged: within tol, or stopped at the float32 floor (then error > tol), like native/core.
+    if (p.tol > 0 && atTarget && (st.err <= p.tol || at_float_floor(p, st, ed))) {
       st.converged = true;
       break;
     }
