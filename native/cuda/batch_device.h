@@ -37,6 +37,23 @@ struct DeviceSinkhornOutputs {
 void launch_sinkhorn(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, const float* cost,
                      const float* a, const float* b, const ot::SinkhornOptions& o, const DeviceSinkhornOutputs& out);
 
+/** The fused OT-loss chain on device-resident tokens — cost blocks, the eps resolution check,
+ *  Sinkhorn, the envelope gradient ∂<P, C(T, S)>/∂S — with every output on the device. a and b are
+ *  the materialised marginals (marginals.h) on the device. Used by otLoss (which uploads and
+ *  downloads around it) and by the CUDA engine's OT term (whose tokens never leave the device). */
+struct DeviceOtLossOutputs {
+  float* plan;
+  float* grad;
+  double* cost;
+  double* value;
+  int32_t* iterations;
+  double* error;
+  uint8_t* converged;
+};
+void ot_loss_on_device(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim,
+                       const float* teacher, const float* student, const float* a, const float* b, ot::CostKind kind,
+                       const ot::SinkhornOptions& o, const DeviceOtLossOutputs& out);
+
 /** max(‖v‖, 1e-8) of `count` vectors of length dim (torch's cosine clamp). */
 void launch_clamped_norms(DeviceJob& job, const float* v, int64_t count, int64_t dim, float* out);
 
