@@ -131,6 +131,7 @@ class NnModel : public Napi::ObjectWrap<NnModel> {
     sync_or_throw(
         env,
         [&] {
+          if (backend_->before) backend_->before();  // e.g. the CUDA addon without a usable device
           const nn::Config config = read_nn_config(info[0]);
           std::vector<NamedTensor> tensors = read_tensor_map(info[1], "tensors");
           nn::Heads heads;
