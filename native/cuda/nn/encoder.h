@@ -13,6 +13,7 @@
 #include "cuda/nn/ops.h"
 #include "nn/encoder.h"
 #include "nn/model.h"
+#include "nn/step.h"  // EncodeInput
 
 namespace optical::cuda::nn {
 

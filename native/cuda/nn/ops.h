@@ -19,6 +19,7 @@
 #include "cuda/nn/losses.cuh"
 #include "cuda/nn/pooling.cuh"
 #include "nn/common.h"
+#include "nn/ops.h"  // Pooling
 #include "nn/philox.h"
 
 namespace optical::cuda::nn {
