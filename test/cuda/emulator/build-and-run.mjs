@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-// Builds test/cuda/emulator/emulate_kernels.cc (the CUDA kernels of native/cuda run by the host fiber
-// emulator, compared with native/core) with g++ into a temporary directory and runs it. Used by
-// test/cuda/emulator.test.ts; also handy by hand: node test/cuda/emulator/build-and-run.mjs
-// Exit code: the emulator's (0 = every scenario matched the CPU core), 2 when g++ is missing.
-import { spawnSync } from 'node:child_process';
+// Builds one emulator program with g++ into a temporary directory and runs it:
+//   kernels (default): test/cuda/emulator/emulate_kernels.cc, the OT kernels of native/cuda run by
+//                      the host fiber emulator, compared with native/core;
+//   nn:                test/cuda/emulator/emulate_nn.cc, the CUDA encoder engine (native/cuda/nn)
+//                      run by the emulator, compared with the CPU engine (native/nn).
+// Used by test/cuda/emulator.test.ts and test/cuda/nn-emulator.test.ts; also handy by hand:
+//   node test/cuda/emulator/build-and-run.mjs [kernels|nn]
+// Exit code: the emulator's (0 = every scenario matched the CPU reference), 2 when g++ is missing.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const program = process.argv[2] ?? 'kernels';
+if (program !== 'kernels' && program !== 'nn') {
+  process.stderr.write(`emulator: unknown program '${program}' (kernels | nn)\n`);
+  process.exit(1);
+}
 const gxx = process.env.CXX ?? 'g++';
 const probe = spawnSync(gxx, ['--version'], { encoding: 'utf8' });
 if (probe.status !== 0) {
@@ -19,30 +28,41 @@ if (probe.status !== 0) {
 
 const dir = mkdtempSync(join(tmpdir(), 'optical-cuda-emulator-'));
 const exe = join(dir, 'emulate');
-const core = readdirSync(join(root, 'native', 'core')).filter((f) => f.endsWith('.cpp')).map((f) => join(root, 'native', 'core', f));
+const sources = (dir) => readdirSync(join(root, 'native', dir)).filter((f) => f.endsWith('.cpp')).map((f) => join(root, 'native', dir, f));
+const core = sources('core');
+// The nn program also links the CPU engine (its reference), with the same flags as native/core.
+const reference = program === 'nn' ? [...core, ...sources('nn')] : core;
 // native/core (the reference) with its own flags (binding.gyp: reassociation for its vector loops,
 // never finite-math); the kernels with strict IEEE evaluation, as nvcc compiles device code (no
 // reassociation: a refactoring that keeps the operations keeps the bits).
 const coreFlags = ['-fno-math-errno', '-fno-trapping-math', '-fno-signed-zeros', '-fassociative-math'];
 const common = ['-std=c++20', '-O2', '-pthread', '-Wall', '-Wno-unknown-pragmas', '-I', join(root, 'native'), '-I', join(root, 'test', 'cuda', 'emulator')];
 const units = [
-  ...core.map((src) => ({ src, flags: coreFlags })),
+  ...reference.map((src) => ({ src, flags: coreFlags })),
   { src: join(root, 'native', 'cuda', 'marginals.cc'), flags: coreFlags },
-  { src: join(root, 'test', 'cuda', 'emulator', 'emulate_kernels.cc'), flags: ['-fno-math-errno'] },
+  { src: join(root, 'test', 'cuda', 'emulator', program === 'nn' ? 'emulate_nn.cc' : 'emulate_kernels.cc'), flags: ['-fno-math-errno'] },
 ];
 const started = Date.now();
-const objects = [];
-for (const [i, u] of units.entries()) {
-  const obj = join(dir, `${i}.o`);
-  const c = spawnSync(gxx, [...common, ...u.flags, '-c', u.src, '-o', obj], { cwd: root, stdio: 'inherit' });
-  if (c.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`emulator: build of ${u.src} failed (exit ${c.status})\n`);
-    process.exit(1);
+// Compiled side by side, one g++ per core.
+const jobs = Math.max(1, availableParallelism());
+const objects = units.map((_, i) => join(dir, `${i}.o`));
+let next = 0;
+async function worker() {
+  while (next < units.length) {
+    const i = next++;
+    const u = units[i];
+    const status = await new Promise((done) => {
+      spawn(gxx, [...common, ...u.flags, '-c', u.src, '-o', objects[i]], { cwd: root, stdio: 'inherit' }).on('close', done);
+    });
+    if (status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      process.stderr.write(`emulator: build of ${u.src} failed (exit ${status})\n`);
+      process.exit(1);
+    }
   }
-  objects.push(obj);
 }
-const build = spawnSync(gxx, ['-pthread', ...objects, '-o', exe], { cwd: root, stdio: 'inherit' });
+await Promise.all(Array.from({ length: jobs }, worker));
+const build = spawnSync(gxx, ['-pthread', ...objects, '-ldl', '-o', exe], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) {
   rmSync(dir, { recursive: true, force: true });
   process.stderr.write(`emulator: link failed (exit ${build.status})\n`);
