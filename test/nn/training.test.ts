@@ -154,7 +154,7 @@ describe.skipIf(!native.ok)('native determinism', () => {
     const one = await weights(1);
     const two = await weights(2);
     const { NnModel } = await import('../../src/models/engine/choose.js').then((m) => m.nativeEngineClass());
-    const pool = NnModel ? new NnModel(MEDIUM, Object.fromEntries(randomBertTensors(MEDIUM, 0, false))).info().poolThreads : 0;
+    const pool = NnModel ? new NnModel(MEDIUM, Object.fromEntries(randomBertTensors(MEDIUM, 0, false))).info().poolThreads ?? 0 : 0;
     if (pool < 2) {
       const why = `the thread pool has ${pool} thread(s); the 1-vs-2-thread comparison needs 2`;
       if (process.env.CI) throw new Error(why);
