@@ -15,6 +15,7 @@
 // which runs whole steps on the CPU and compares them with native/nn.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -213,7 +214,20 @@ class EngineCore {
 
   ::nn::AdamWResult adamw(const Stream& s, const ::nn::AdamWOptions& o) {
     ::nn::validate_adamw(o);
+    // Frozen parameters (native/nn/adamw.cpp): named as the CPU engine names them, their gradients
+    // cleared first so they count neither in the norm nor in the update.
+    std::vector<bool> frozen(host_.tensors.size(), false);
+    for (std::size_t i = 0; i < o.frozen.size(); ++i) {
+      std::size_t k = 0;
+      while (k < host_.tensors.size() && host_.tensors[k].name != o.frozen[i]) ++k;
+      if (k == host_.tensors.size())
+        ::nn::range_error("options.frozen[" + std::to_string(i) + "] '" + o.frozen[i] + "' is not a parameter of this model");
+      frozen[k] = true;
+    }
     ensure_grads(s);
+    for (std::size_t k = 0; k < host_.tensors.size(); ++k)
+      if (frozen[k])
+        zero_on_device(s, dm_.grads.data() + host_.tensors[k].offset, static_cast<std::size_t>(host_.tensors[k].size) * sizeof(float));
     const auto n = static_cast<int64_t>(host_.params.size());
     ::nn::AdamWResult r;
     const int64_t chunks = static_cast<int64_t>(blocks_for(n, kNormChunk));
@@ -254,10 +268,33 @@ class EngineCore {
     a.stepSize = static_cast<float>(o.lr / bc1);
     a.invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
     a.eps = static_cast<float>(o.epsilon);
-    const AdamChunk* chunkTable = adamChunks(s, o.weightDecay > 0.0);
-    launch(s, "adamw_kernel", adamw_kernel, adamChunkCount_, kThreads, 0, chunkTable, dm_.params.data(), dm_.grads.data(),
+    std::size_t chunkCount = 0;
+    const AdamChunk* chunkTable = adamChunks(s, o.weightDecay > 0.0, frozen, chunkCount);
+    launch(s, "adamw_kernel", adamw_kernel, chunkCount, kThreads, 0, chunkTable, dm_.params.data(), dm_.grads.data(),
            dm_.m.data(), dm_.v.data(), a);
+    // Frozen tensors are skipped by the table; their gradients were cleared above (the kernel
+    // clears the others), so every gradient is zero afterwards, as on the CPU.
+    // The weights the update left non-finite (e.g. an lr that overflows float32): one flag back,
+    // and only then the parameters, to name the first such tensor (native/nn's nonFinite).
+    int32_t* flag = nonFiniteFlag_.ensure(1);
+    zero_on_device(s, flag, sizeof(int32_t));
+    launch(s, "any_non_finite_kernel", any_non_finite_kernel, blocks_for(n, kThreads), kThreads, 0,
+           static_cast<const float*>(dm_.params.data()), n, flag);
+    int32_t nonFinite = 0;
+    download(s, &nonFinite, static_cast<const int32_t*>(flag), 1);
     device_sync(s, "optimizer step");
+    if (nonFinite) {
+      std::vector<float> params(host_.params.size());
+      download(s, params.data(), static_cast<const float*>(dm_.params.data()), params.size());
+      device_sync(s, "optimizer step: finding the non-finite parameter");
+      for (const ::nn::TensorInfo& t : host_.tensors) {
+        const float* p = params.data() + t.offset;
+        if (!std::all_of(p, p + t.size, [](float x) { return std::isfinite(x); })) {
+          r.nonFinite = t.name;
+          break;
+        }
+      }
+    }
     return r;
   }
 
@@ -341,14 +378,28 @@ class EngineCore {
                                       t.decay ? 1 : 0});
     adamChunkCount_ = adamHost_.size();
   }
-  const AdamChunk* adamChunks(const Stream& s, bool decayOn) {
-    DeviceArray<AdamChunk>& table = decayOn ? adamDecay_ : adamNoDecay_;
-    if (table.empty()) {
-      std::vector<AdamChunk> t = adamHost_;
-      if (!decayOn)
-        for (AdamChunk& c : t) c.decay = 0;
+  /** The chunk table of one optimizer step: cached for the two decay settings without frozen
+   *  tensors; with frozen ones (rare: a table per call) their chunks are left out. */
+  const AdamChunk* adamChunks(const Stream& s, bool decayOn, const std::vector<bool>& frozen, std::size_t& count) {
+    const bool anyFrozen = std::find(frozen.begin(), frozen.end(), true) != frozen.end();
+    DeviceArray<AdamChunk>& table = anyFrozen ? adamFrozen_ : decayOn ? adamDecay_ : adamNoDecay_;
+    if (!anyFrozen && !table.empty()) {
+      count = adamChunkCount_;
+      return table.data();
+    }
+    std::vector<AdamChunk> t;
+    t.reserve(adamHost_.size());
+    std::size_t k = 0;  // adamHost_ lists the tensors' chunks in tensor order
+    for (const AdamChunk& c : adamHost_) {
+      while (c.offset >= host_.tensors[k].offset + host_.tensors[k].size) ++k;
+      if (frozen[k]) continue;
+      t.push_back(c);
+      if (!decayOn) t.back().decay = 0;
+    }
+    count = t.size();
+    if (!t.empty()) {
       upload(s, table.ensure(t.size()), t.data(), t.size());
-      device_sync(s, "optimizer chunk table");
+      device_sync(s, "optimizer chunk table");  // (t is a local)
     }
     return table.data();
   }
@@ -364,7 +415,8 @@ class EngineCore {
   DeviceArray<double> normParts_;
   std::vector<AdamChunk> adamHost_;
   std::size_t adamChunkCount_ = 0;
-  DeviceArray<AdamChunk> adamDecay_, adamNoDecay_;
+  DeviceArray<AdamChunk> adamDecay_, adamNoDecay_, adamFrozen_;
+  DeviceArray<int32_t> nonFiniteFlag_;
 
  public:
   const DeviceModel& device_model() const { return dm_; }
