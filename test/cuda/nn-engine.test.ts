@@ -12,7 +12,7 @@
  * (determinism); info() reports the device and its memory; a bad device index is a RangeError; a
  * batch too large for the device is a RangeError naming batch and length and the model stays usable.
  * Without one these are skipped with the reason (in CI too: no CI machine has a GPU; the kernels are
- * covered there by the emulator, test/cuda/nn-emulator.test.ts).
+ * covered there by the emulator, test/cuda/emulator.test.ts).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
