@@ -104,6 +104,9 @@ export interface CreateEngineOptions {
   engine?: EngineChoice;
   /** Native worker-thread cap (0 = all cores). */
   threads?: number;
+  /** Where the native engine runs: as the OT backend's choice (default OPTICAL_BACKEND, else auto:
+   *  the GPU when usable); `cpu` pins native/nn, `cuda` requires the GPU. */
+  backend?: BackendChoice;
   /** Native engine on the GPU: the CUDA device index (default OPTICAL_CUDA_DEVICE, else the first
    *  device with compute capability ≥ 8.0). */
   cudaDevice?: number;
@@ -119,7 +122,8 @@ export interface CreateEngineOptions {
 export async function createEngine(config: BertConfig, tensors: TensorMap, options: CreateEngineOptions = {}): Promise<Engine> {
   const name = resolveEngine(options.engine);
   if (name === 'native') {
-    const native = nativeEngineClass();
+    const native = nativeEngineClass(options.backend);
+    if (!native.NnModel) throw new Error(`optical: the native engine is not available: ${native.reason}`);
     const env = process.env.OPTICAL_CUDA_DEVICE;
     const cudaDevice = options.cudaDevice ?? (env !== undefined && env !== '' ? Number(env) : undefined);
     if (native.device !== 'cuda' && options.precision !== undefined && options.precision !== 'fp32') {
