@@ -1,8 +1,9 @@
 /**
  * `npm run bench:train` / `optical bench train`: one OPTICAL distillation training step — student
  * forward + backward, the OT loss against precomputed teacher token states at the last layer, and
- * AdamW with clipping — on the native engine, the tfjs engine and PyTorch, in one run (usage and
- * geometries: step-usage.ts). The native and tfjs rows run the same StepSpec through the engine API
+ * AdamW with clipping — on the native engine (CPU), the tfjs engine, PyTorch and the native engine
+ * on a GPU (cuda rows, where a device is usable), in one run (usage and geometries:
+ * step-usage.ts), with a roofline line per geometry (bench/cuda/train-roofline.ts). The native and tfjs rows run the same StepSpec through the engine API
  * (Engine.step + Engine.optimizerStep); the PyTorch row runs bench/nn/step_torch.py (an eager
  * implementation of the same step) on the same shapes and thread count. Every row is its own child
  * process, so peak RSS and caches are per row.
@@ -23,12 +24,14 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../src/cli/command.js';
 import { listOption, parseCommandArgs, rangeOption } from '../../src/cli/args.js';
 import { BASE_BERT, TINY_BERT, type BertConfig } from '../../src/models/bert-config.js';
-import { randomEngine } from '../../src/models/engine/index.js';
+import { nativeEngineClass, randomEngine } from '../../src/models/engine/index.js';
+import type { CudaPrecision } from '../../src/models/engine/native-engine.js';
 import type { NativeEngine } from '../../src/models/engine/native-engine.js';
 import type { Engine, OpFamily, StepSpec } from '../../src/models/engine/types.js';
 import { packageRoot } from '../../src/ot/backend.js';
 import { Rng } from '../../src/random/rng.js';
 import { machineInfo, type MachineInfo } from '../sinkhorn/machine.js';
+import { encoderParameters, trainRoofline, trainRooflineLine } from '../cuda/train-roofline.js';
 import { TRAIN_BENCH_DEFAULTS as D, TRAIN_BENCH_ENGINES, TRAIN_BENCH_USAGE, type TrainBenchEngine } from './step-usage.js';
 
 interface Geometry {
@@ -55,8 +58,11 @@ export interface TrainBenchRow {
   geometry: string;
   batch: number;
   tokens: number;
+  /** CPU threads (0 for the GPU rows). */
   threads: number;
   engine: TrainBenchEngine;
+  /** GPU rows: the GEMMs' precision. */
+  precision?: CudaPrecision;
   msPerStep?: number;
   msPerStepMin?: number;
   tokensPerSecond?: number;
@@ -83,6 +89,8 @@ export interface TrainBenchReport {
   vocab: number;
   rows: TrainBenchRow[];
   targets: string[];
+  /** One line per geometry: the step's roofline on an H100 (and the GPU row against it). */
+  rooflines: string[];
 }
 
 /** FLOPs of the encoder's matrix products in one training step (3 × forward). */
@@ -136,21 +144,26 @@ function tfjsFamily(kernel: string): Family {
   return 'other';
 }
 
-/** One native or tfjs row, in this (child) process. */
-async function engineRow(engineName: 'native' | 'tfjs', geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batchOverride?: number, lengthOverride?: number): Promise<TrainBenchRow> {
+/** Engines that run in a child process of this module (native on the CPU, tfjs, native on a GPU). */
+type ChildEngine = 'native' | 'tfjs' | 'cuda';
+
+/** One native, tfjs or cuda row, in this (child) process (the parent pins the native engine's
+ *  device through OPTICAL_BACKEND: cpu for native, cuda for cuda). */
+async function engineRow(engineName: ChildEngine, geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batchOverride?: number, lengthOverride?: number, precision?: CudaPrecision): Promise<TrainBenchRow> {
   const g = GEOMETRIES[geometry];
   const batch = batchOverride ?? g.batch;
   const length = lengthOverride ?? g.length;
   const config: BertConfig = { ...g.config, vocabSize: vocab, maxPositionEmbeddings: Math.max(512, length) };
-  const engine: Engine = await randomEngine(config, { engine: engineName, threads, seed: 1 });
-  const base: TrainBenchRow = { geometry, batch, tokens: length, threads, engine: engineName };
+  const gpu = engineName === 'cuda';
+  const engine: Engine = await randomEngine(config, { engine: gpu ? 'native' : engineName, threads, seed: 1, ...(gpu ? { precision } : {}) });
+  const base: TrainBenchRow = { geometry, batch, tokens: length, threads, engine: engineName, ...(gpu ? { precision } : {}) };
   const totals: Partial<Record<Family, number>> = {};
   const add = (f: Family, ms: number) => { totals[f] = (totals[f] ?? 0) + ms; };
   const times: number[] = [];
   let iterations = 0;
   const start = performance.now();
   for (let s = 0; s <= steps; s++) {
-    const spec = stepSpec(config, batch, length, s, engineName === 'native');
+    const spec = stepSpec(config, batch, length, s, engineName !== 'tfjs');
     const t0 = performance.now();
     const r = await engine.step(spec);
     const t1 = performance.now();
@@ -164,9 +177,11 @@ async function engineRow(engineName: 'native' | 'tfjs', geometry: string, thread
     if ((performance.now() - start) / 1000 > budgetSec) break;
   }
   let detail: string;
-  if (engineName === 'native') {
+  if (engineName !== 'tfjs') {
     const info = (engine as NativeEngine).info();
-    detail = `gemm ${info.gemm}, ${info.isa}`;
+    if (gpu && info.engine !== 'cuda') throw new Error(`the cuda row ran on the ${info.engine}`);
+    // (GPU rows profile with a device sync around every op family: their times include that.)
+    detail = gpu ? `${info.deviceName}, gemm ${info.gemm}, profiled` : `gemm ${info.gemm}, ${info.isa}`;
     base.parameters = info.parameters;
     base.share = shares(totals);
   } else {
@@ -229,17 +244,19 @@ function torchRow(python: string, geometry: string, threads: number, steps: numb
 }
 
 /** Runs one row in a child process (this module with --child), so peak RSS and caches are per row. */
-function childRow(engine: 'native' | 'tfjs', geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batch?: number, length?: number): TrainBenchRow {
+function childRow(engine: ChildEngine, geometry: string, threads: number, steps: number, budgetSec: number, vocab: number, batch?: number, length?: number, precision?: CudaPrecision): TrainBenchRow {
   const self = fileURLToPath(import.meta.url);
   // From dist/ the module runs as is; from the TypeScript sources (tests) through the repository's TS runner.
   const entry = self.endsWith('.ts') ? [join(packageRoot(), 'test', 'helpers', 'run-ts.mjs'), self] : [self];
   const args = [...entry, '--child', `${engine}:${geometry}:${threads}`, '--steps', String(steps), '--budget', String(budgetSec), '--vocab', String(vocab)];
   if (batch !== undefined) args.push('--batch', String(batch));
   if (length !== undefined) args.push('--length', String(length));
+  if (precision !== undefined) args.push('--precision', precision);
   const g = GEOMETRIES[geometry];
   const base: TrainBenchRow = { geometry, batch: batch ?? g.batch, tokens: length ?? g.length, threads, engine };
+  const backend = engine === 'cuda' ? { OPTICAL_BACKEND: 'cuda' } : engine === 'native' ? { OPTICAL_BACKEND: 'cpu' } : {};
   try {
-    const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 22, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPTICAL_QUIET: '1' } });
+    const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 22, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPTICAL_QUIET: '1', ...backend } });
     return JSON.parse(out.trim().split('\n').pop()!) as TrainBenchRow;
   } catch (err) {
     const e = err as { status?: number; signal?: string; stderr?: string; message: string };
@@ -258,6 +275,7 @@ export interface TrainBenchConfig {
   vocab: number;
   batch?: number;
   length?: number;
+  precision: CudaPrecision;
   python: string;
   json?: string;
   log: (line: string) => void;
@@ -268,7 +286,10 @@ export function parseTrainBenchArgs(argv: string[]): Omit<TrainBenchConfig, 'log
   const { values: v } = parseCommandArgs(argv, {
     geometries: { type: 'string' }, threads: { type: 'string' }, engines: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' },
     vocab: { type: 'string' }, batch: { type: 'string' }, length: { type: 'string' }, python: { type: 'string' }, json: { type: 'string' },
+    precision: { type: 'string' },
   });
+  const precision = v.precision ?? D.precision;
+  if (!['fp32', 'tf32', 'bf16'].includes(precision)) throw new UsageError(`--precision must be fp32, tf32 or bf16, got '${precision}'`);
   const geometries = listOption(v.geometries, D.geometries.split(','));
   for (const g of geometries) if (!GEOMETRIES[g]) throw new UsageError(`--geometries: unknown geometry '${g}' (known: ${Object.keys(GEOMETRIES).join(', ')})`);
   const engines = listOption(v.engines, D.engines.split(','));
@@ -279,7 +300,7 @@ export function parseTrainBenchArgs(argv: string[]): Omit<TrainBenchConfig, 'log
   return {
     geometries, engines: engines as TrainBenchEngine[], threads,
     steps: opt('steps', v.steps, 1e6), budgetSec: rangeOption('budget', v.budget, D.budget, { gt: 0 }), vocab: rangeOption('vocab', v.vocab, D.vocab, { min: 2, max: 1e7, int: true }),
-    batch: opt('batch', v.batch, 65536), length: opt('length', v.length, 65536), python: v.python ?? D.python, json: v.json,
+    batch: opt('batch', v.batch, 65536), length: opt('length', v.length, 65536), precision: precision as CudaPrecision, python: v.python ?? D.python, json: v.json,
   };
 }
 
@@ -317,19 +338,29 @@ export async function runTrainBench(argv: string[], log: (line: string) => void 
   log(`training step (student fwd + bwd + OT loss + AdamW), vocab ${cfg.vocab}; ${cpus().length} cores (${machine.cpuModel}), node ${process.version}, load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   log(`${'geometry'.padEnd(9)}${'batch×len'.padStart(10)}  thr  ${'engine'.padEnd(7)}${'ms/step'.padStart(10)} ${'(min)'.padStart(9)} ${'tok/s'.padStart(8)} ${'GFLOP/s'.padStart(8)} ${'×torch'.padStart(7)}  RSS MiB  share: ${FAMILIES.join(' / ')}`);
   const rows: TrainBenchRow[] = [];
+  const rooflines: string[] = [];
+  // The GPU rows need a usable device (asked once, here; the row says why not).
+  const gpu = cfg.engines.includes('cuda') ? nativeEngineClass('cuda') : undefined;
   for (const geometry of cfg.geometries) {
     const g = GEOMETRIES[geometry];
-    for (const threads of cfg.threads) {
+    for (const [ti, threadCount] of cfg.threads.entries()) {
       // PyTorch first, so the other rows can print their speed-up over it.
       for (const engine of [...cfg.engines].sort((a, b) => Number(b === 'torch') - Number(a === 'torch'))) {
+        if (engine === 'cuda' && ti > 0) continue; // one GPU row per geometry
+        const threads = engine === 'cuda' ? 0 : threadCount;
         let row: TrainBenchRow;
         if (engine === 'torch') row = torchRow(cfg.python, geometry, threads, cfg.steps ?? g.steps, cfg.budgetSec, cfg.vocab, cfg.batch, cfg.length);
-        else if (engine === 'tfjs' && threads !== 1) {
+        else if (engine === 'cuda' && !gpu?.NnModel) {
+          row = { geometry, batch: cfg.batch ?? g.batch, tokens: cfg.length ?? g.length, threads, engine, precision: cfg.precision, error: `no GPU row: ${gpu?.reason}` };
+        } else if (engine === 'cuda') {
+          row = childRow(engine, geometry, 1, cfg.steps ?? g.steps, cfg.budgetSec, cfg.vocab, cfg.batch, cfg.length, cfg.precision);
+          row.threads = 0;
+        } else if (engine === 'tfjs' && threads !== 1) {
           row = { geometry, batch: cfg.batch ?? g.batch, tokens: cfg.length ?? g.length, threads, engine, error: 'tfjs-wasm runs one thread in Node (no worker threads): see its 1-thread row' };
         } else row = childRow(engine, geometry, threads, cfg.steps ?? (engine === 'tfjs' ? g.tfjsSteps : g.steps), cfg.budgetSec, cfg.vocab, cfg.batch, cfg.length);
         rows.push(row);
         const torch = rows.find((r) => r.geometry === geometry && r.threads === threads && r.engine === 'torch' && r.msPerStep !== undefined);
-        const lead = `${geometry.padEnd(9)}${`${row.batch}×${row.tokens}`.padStart(10)}  ${String(threads).padStart(3)}  ${engine.padEnd(7)}`;
+        const lead = `${geometry.padEnd(9)}${`${row.batch}×${row.tokens}`.padStart(10)}  ${(engine === 'cuda' ? 'gpu' : String(threads)).padStart(3)}  ${engine.padEnd(7)}`;
         if (row.error) {
           log(`${lead}${' '.repeat(10)} ${row.error}`);
           continue;
@@ -339,12 +370,27 @@ export async function runTrainBench(argv: string[], log: (line: string) => void 
         log(`${lead}${fmt(row.msPerStep).padStart(10)} ${`(${fmt(row.msPerStepMin)})`.padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(8)} ${fmt(row.gflops).padStart(8)} ${vsTorch.padStart(7)}  ${fmt(row.peakRssMiB, 0).padStart(7)}  ${share}   ${row.detail ?? ''}`);
       }
     }
+    // The step's bound on an H100, with the measured Sinkhorn iterations (GPU row, else a CPU row
+    // of the same problem, else the maxIter bound).
+    const mine = rows.filter((r) => r.geometry === geometry && r.msPerStep !== undefined);
+    const gpuRow = mine.find((r) => r.engine === 'cuda');
+    const batch = cfg.batch ?? g.batch;
+    const length = cfg.length ?? g.length;
+    const config = { ...g.config, maxPositionEmbeddings: Math.max(512, length) };
+    const est = trainRoofline({
+      config, batch, length, precision: cfg.precision,
+      parameters: encoderParameters(config, cfg.vocab),
+      sinkhornIterations: (gpuRow ?? mine.find((r) => r.sinkhornIterations !== undefined))?.sinkhornIterations ?? SINKHORN.maxIter,
+    });
+    const line = trainRooflineLine(geometry, est, gpuRow?.msPerStep);
+    rooflines.push(line);
+    log(`  ${line}`);
   }
   const targets = evaluateTargets(rows);
   log('');
   log('targets (benchmark, not tests):');
   for (const t of targets) log(`  ${t}`);
-  const report: TrainBenchReport = { date: new Date().toISOString(), machine, loadBefore, loadAfter: loadavg(), vocab: cfg.vocab, rows, targets };
+  const report: TrainBenchReport = { date: new Date().toISOString(), machine, loadBefore, loadAfter: loadavg(), vocab: cfg.vocab, rows, targets, rooflines };
   if (cfg.json) writeFileSync(cfg.json, JSON.stringify(report, null, 2) + '\n');
   return 0;
 }
@@ -353,10 +399,11 @@ export async function runTrainBench(argv: string[], log: (line: string) => void 
 async function child(argv: string[]): Promise<void> {
   const { values: v } = parseCommandArgs(argv, {
     child: { type: 'string' }, steps: { type: 'string' }, budget: { type: 'string' }, vocab: { type: 'string' }, batch: { type: 'string' }, length: { type: 'string' },
+    precision: { type: 'string' },
   });
   const [engine, geometry, threads] = v.child!.split(':');
   const num = (s: string | undefined) => (s === undefined ? undefined : Number(s));
-  const row = await engineRow(engine as 'native' | 'tfjs', geometry, Number(threads), Number(v.steps), Number(v.budget), Number(v.vocab), num(v.batch), num(v.length));
+  const row = await engineRow(engine as ChildEngine, geometry, Number(threads), Number(v.steps), Number(v.budget), Number(v.vocab), num(v.batch), num(v.length), v.precision as CudaPrecision | undefined);
   process.stdout.write(JSON.stringify(row) + '\n');
 }
 

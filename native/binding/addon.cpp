@@ -10,7 +10,7 @@
 #include "jobs.h"
 #include "nn_gemm.h"
 #include "runner.h"
-#include "nn_binding.h"
+#include "nn_runtime.h"
 
 namespace optical {
 
@@ -70,7 +70,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isa", Napi::Function::New(env, Isa, "isa"));
   exports.Set("workFloor", Napi::Function::New(env, WorkFloor, "workFloor"));
   export_jobs(env, exports, kCpu);
-  init_nn(env, exports);
+  init_nn(env, exports, kCpu, make_cpu_runtime);
   init_gemm(env, exports);
   return exports;
 }

@@ -16,9 +16,6 @@
 
 namespace optical {
 
-// Adds `NnModel` to the addon's exports.
-void init_nn(Napi::Env env, Napi::Object exports);
-
 // ---- nn_args.cpp: JS → C++ (throws ot::ArgumentError naming the argument) --------------------
 nn::Config read_nn_config(const Napi::Value& v);
 struct NamedTensor {

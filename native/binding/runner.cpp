@@ -9,41 +9,6 @@ namespace optical {
 
 namespace {
 
-Napi::Error to_js_error(Napi::Env env, const Captured& c) {
-  Napi::Error err;
-  switch (c.kind) {
-    case Failure::Type: err = Napi::TypeError::New(env, c.message); break;
-    case Failure::Range: err = Napi::RangeError::New(env, c.message); break;
-    default: err = Napi::Error::New(env, c.message); break;
-  }
-  if (!c.code.empty()) err.Set("code", Napi::String::New(env, c.code));
-  return err;
-}
-
-// Runs `fn`, translating C++ exceptions into a Captured. Napi::Error passes through untouched.
-template <class F>
-Captured capture(const Backend& backend, F&& fn) {
-  Captured c;
-  try {
-    fn();
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const ot::ArgumentError& e) {
-    c.kind = e.kind() == ot::ArgumentError::Kind::Type ? Failure::Type : Failure::Range;
-    c.message = e.what();
-  } catch (const std::bad_alloc&) {
-    c.kind = Failure::Range;
-    c.message = "out of memory: the problem is too large for the available memory";
-  } catch (const std::exception& e) {
-    if (!(backend.classify && backend.classify(e, c))) {
-      c.kind = Failure::Other;
-      c.message = std::string(backend.otherPrefix) + e.what();
-    }
-    if (c.kind == Failure::None) c.kind = Failure::Other;
-  }
-  return c;
-}
-
 class JobWorker : public Napi::AsyncWorker {
  public:
   JobWorker(Napi::Env env, const Backend& backend, std::unique_ptr<Job> job)
@@ -117,6 +82,17 @@ Napi::Value run_async(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+Napi::Error to_js_error(Napi::Env env, const Captured& c) {
+  Napi::Error err;
+  switch (c.kind) {
+    case Failure::Type: err = Napi::TypeError::New(env, c.message); break;
+    case Failure::Range: err = Napi::RangeError::New(env, c.message); break;
+    default: err = Napi::Error::New(env, c.message); break;
+  }
+  if (!c.code.empty()) err.Set("code", Napi::String::New(env, c.code));
+  return err;
+}
 
 void export_jobs(Napi::Env env, Napi::Object exports, const Backend& backend) {
   struct Operation {

@@ -13,6 +13,7 @@
 #include <napi.h>
 
 #include <exception>
+#include <new>
 #include <string>
 
 #include "jobs.h"
@@ -39,6 +40,36 @@ struct Backend {
 // Registers sinkhornSync/sinkhorn, costMatricesSync/costMatrices and otLossSync/otLoss on
 // `exports`, running on `backend` (which must outlive the addon: a static).
 void export_jobs(Napi::Env env, Napi::Object exports, const Backend& backend);
+
+// Runs `fn`, translating C++ exceptions into a Captured (a Napi::Error passes through untouched).
+// `what` (optional) names the work in the out-of-memory and unexpected-error messages, e.g.
+// "running the step": "out of memory running the step", "<otherPrefix>running the step: <what()>".
+template <class F>
+Captured capture(const Backend& backend, F&& fn, const char* what = nullptr) {
+  Captured c;
+  try {
+    fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const ot::ArgumentError& e) {
+    c.kind = e.kind() == ot::ArgumentError::Kind::Type ? Failure::Type : Failure::Range;
+    c.message = e.what();
+  } catch (const std::bad_alloc&) {
+    c.kind = Failure::Range;
+    c.message = what ? std::string("out of memory ") + what
+                     : "out of memory: the problem is too large for the available memory";
+  } catch (const std::exception& e) {
+    if (!(backend.classify && backend.classify(e, c))) {
+      c.kind = Failure::Other;
+      c.message = std::string(backend.otherPrefix) + (what ? std::string(what) + ": " : std::string()) + e.what();
+    }
+    if (c.kind == Failure::None) c.kind = Failure::Other;
+  }
+  return c;
+}
+
+// The JS error of a failure: TypeError / RangeError / Error with error.code when there is one.
+Napi::Error to_js_error(Napi::Env env, const Captured& c);
 
 }  // namespace optical
 

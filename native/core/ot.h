@@ -138,6 +138,9 @@ void validate_balanced_mass(const RaggedLayout& L, const float* a, const float* 
 // eps ≥ kMinRelativeEps · max|C| for every problem (RangeError naming options.eps and the problem).
 // sinkhorn() checks this in its first pass; backends that do not (CUDA) call it.
 void validate_eps_resolution(const RaggedLayout& L, const float* cost, double eps);
+// The same check from each problem's max |C| measured elsewhere (the CUDA otLoss builds its costs
+// on the device and brings back only these maxima).
+void validate_eps_resolution(const float* maxAbsCost, int64_t batch, double eps);
 // Embeddings: length = Σ rows·dim (onRows) or Σ cols·dim; entries finite.
 void validate_embeddings(const RaggedLayout& L, int64_t dim, const float* x, int64_t length, bool onRows,
                          const char* name);

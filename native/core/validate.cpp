@@ -203,6 +203,11 @@ void validate_eps_resolution(const RaggedLayout& L, const float* cost, double ep
   }
 }
 
+void validate_eps_resolution(const float* maxAbsCost, int64_t batch, double eps) {
+  for (int64_t k = 0; k < batch; ++k)
+    if (eps < kMinRelativeEps * maxAbsCost[k]) throw_eps_below_resolution(eps, k, maxAbsCost[k]);
+}
+
 void validate_marginal(const RaggedLayout& L, const float* w, int64_t length, bool onRows, const char* name) {
   const auto& off = onRows ? L.rowOffset : L.colOffset;
   if (length != off.back())

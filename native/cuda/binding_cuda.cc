@@ -1,5 +1,6 @@
 // The CUDA addon (build-cuda/Release/optical_cuda.node): exports the NativeAddon object of
-// src/ot/native-addon.ts with backend 'cuda', plus probe().
+// src/ot/native-addon.ts with backend 'cuda', plus probe() and the encoder engine's NnModel (the
+// CPU addon's class over a GPU runtime: native/cuda/nn).
 //
 // Arguments are read and checked by the CPU binding's code (native/binding/js_args.h) and the
 // core's validators (ot::validate_*), so both addons accept and reject exactly the same inputs with
@@ -25,6 +26,7 @@
 #include "core/ot.h"
 #include "cuda/cuda_errors.h"
 #include "cuda/cuda_ot.h"
+#include "cuda/nn_runtime_cuda.h"
 #include "cuda/probe.h"
 
 namespace optical::cuda {
@@ -118,6 +120,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, Threads, "threads"));
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   export_jobs(env, exports, kCuda);
+  init_nn(env, exports, kCuda, make_cuda_runtime);  // the encoder engine on the GPU
   return exports;
 }
 

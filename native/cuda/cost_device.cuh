@@ -48,6 +48,18 @@ __global__ void __launch_bounds__(256) clamped_norms_kernel(const float* v, int6
   if (lane == 0) out[row] = fmaxf(sqrtf(s), kNormFloor);
 }
 
+/** max |C| of each problem's block (one block of 256 threads per problem): the float32 resolution
+ *  check of eps (ot::validate_eps_resolution) for costs built on the device. */
+__global__ void __launch_bounds__(256) max_abs_cost_kernel(const int64_t* blockOffset, const float* cost, float* out) {
+  __shared__ float red[256 / kWarp];
+  const int k = blockIdx.x;
+  const int64_t b0 = blockOffset[k], b1 = blockOffset[k + 1];
+  float mx = 0.f;
+  for (int64_t x = b0 + threadIdx.x; x < b1; x += blockDim.x) mx = fmaxf(mx, fabsf(cost[x]));
+  mx = block_max(mx, red);
+  if (threadIdx.x == 0) out[k] = mx;
+}
+
 template <int kKind>
 __global__ void __launch_bounds__(kTileThreads) cost_kernel(const CostTile* tiles, const int32_t* rows,
                                                             const int32_t* cols, const int64_t* rowOffset,

@@ -61,6 +61,21 @@ void launch_cost(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& 
   job.checkLaunch("cost_kernel");
 }
 
+void check_eps_resolution(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, ot::CostKind kind,
+                          const float* cost, double eps) {
+  // 1 − cos ∈ [0, 2] (2.001: float rounding of the clamped cosine).
+  if (kind == ot::CostKind::Cosine && eps >= ot::kMinRelativeEps * 2.001) return;
+  if (L.batch == 0) return;
+  float* maxima = job.alloc<float>(static_cast<std::size_t>(L.batch));
+  max_abs_cost_kernel<<<grid_of(static_cast<std::size_t>(L.batch), "eps resolution check"), 256, 0, job.stream()>>>(
+      dL.blockOffset, cost, maxima);
+  job.checkLaunch("max_abs_cost_kernel");
+  std::vector<float> host(static_cast<std::size_t>(L.batch));
+  job.download(host.data(), maxima, host.size());
+  job.synchronize("eps resolution check");
+  ot::validate_eps_resolution(host.data(), L.batch, eps);
+}
+
 void launch_loss_grad(DeviceJob& job, const ot::RaggedLayout& L, const DeviceLayout& dL, int64_t dim,
                       const float* teacher, const float* student, ot::CostKind kind, const float* tNorms,
                       const float* sNorms, const float* cost, const float* plan, float* grad) {

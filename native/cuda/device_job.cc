@@ -9,12 +9,36 @@ std::mutex& device_mutex() {
   return m;
 }
 
-DeviceJob::DeviceJob() {
+namespace {
+std::mutex& reset_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<int>& reset_counts() {
+  static std::vector<int> counts;
+  return counts;
+}
+}  // namespace
+
+int device_resets(int device) {
+  std::lock_guard<std::mutex> lock(reset_mutex());
+  return device >= 0 && static_cast<std::size_t>(device) < reset_counts().size() ? reset_counts()[device] : 0;
+}
+
+void count_device_reset(int device) {
+  std::lock_guard<std::mutex> lock(reset_mutex());
+  if (device < 0) return;
+  if (reset_counts().size() <= static_cast<std::size_t>(device)) reset_counts().resize(static_cast<std::size_t>(device) + 1, 0);
+  ++reset_counts()[device];
+}
+
+DeviceJob::DeviceJob(int device) {
   const ProbeResult& p = probe();
   if (!p.available) throw DeviceUnavailable("no usable CUDA device: " + p.reason);
+  const int d = device < 0 ? p.device : device;
   // The device is per host thread: AsyncWorker jobs run on libuv pool threads, so select it here.
-  check(cudaSetDevice(p.device), "cudaSetDevice");
-  check(cudaGetDeviceProperties(&props_, p.device), "cudaGetDeviceProperties");
+  check(cudaSetDevice(d), "cudaSetDevice");
+  check(cudaGetDeviceProperties(&props_, d), "cudaGetDeviceProperties");
   check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
 }
 

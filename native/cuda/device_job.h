@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "cuda/cuda_errors.h"
@@ -17,8 +18,9 @@ namespace optical::cuda {
 
 class DeviceJob {
  public:
-  /** Throws DeviceUnavailable (probe().reason) when there is no usable device. */
-  DeviceJob();
+  /** Throws DeviceUnavailable (probe().reason) when there is no usable device. device < 0: the
+   *  probed one (the first supported device); else that index (checked by the caller). */
+  explicit DeviceJob(int device = -1);
   ~DeviceJob();
   DeviceJob(const DeviceJob&) = delete;
   DeviceJob& operator=(const DeviceJob&) = delete;
@@ -70,19 +72,32 @@ class DeviceJob {
  *  rethrown either way. */
 std::mutex& device_mutex();
 
+/** How many times device `device` was reset after a sticky error (memory that outlives a job —
+ *  the CUDA engine's model — is gone after a reset; its owner compares this count). */
+int device_resets(int device);
+void count_device_reset(int device);
+
 template <class Body>
-void run_on_device(Body&& body) {
+void run_on_device(int device, Body&& body) {
   std::lock_guard<std::mutex> lock(device_mutex());
   try {
-    DeviceJob job;
+    DeviceJob job(device);
     body(job);
   } catch (const CudaError& err) {
     if (err.sticky()) {
+      int current = 0;
+      cudaGetDevice(&current);
       cudaDeviceReset();
       cudaGetLastError();
+      count_device_reset(current);
     }
     throw;
   }
+}
+
+template <class Body>
+void run_on_device(Body&& body) {
+  run_on_device(-1, std::forward<Body>(body));
 }
 
 }  // namespace optical::cuda

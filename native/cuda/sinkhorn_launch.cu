@@ -55,10 +55,13 @@ void launch_wide(DeviceJob& job, const ot::RaggedLayout& L, const std::vector<in
   w.lb = job.alloc<float>(colsTotal);
   w.colVal = job.alloc<float>(colsTotal);
   w.colMass = job.alloc<double>(colsTotal);
+  w.rowMaxC = job.alloc<float>(rowsTotal);
   w.active = job.alloc<int32_t>(problems.size());
   w.lastIter = job.alloc<int32_t>(problems.size());
   w.convergedFlag = job.alloc<uint8_t>(problems.size());
   w.err = job.alloc<float>(problems.size());
+  w.bestErr = job.alloc<float>(problems.size());
+  w.sinceBest = job.alloc<int32_t>(problems.size());
   std::vector<int32_t> active(problems.size());
   auto launch = [&](auto kernel, std::size_t grid, int block, const SinkhornParams& params, const WideState& state) {
     if (grid == 0) return;

@@ -53,10 +53,13 @@ struct WideState {
   double* rowMass;  // final pass: Σ_j P_ij, Σ_j P_ij C_ij, Σ_i P_ij
   double* rowCost;
   double* colMass;
+  float* rowMaxC;   // max_j |C_ij| (batch layout, from the first row pass): the float32 floor's max |C|
   int32_t* active;  // per slot
   int32_t* lastIter;
   uint8_t* convergedFlag;
   float* err;
+  float* bestErr;     // per slot: smallest error of a check at the target eps so far
+  int32_t* sinceBest; // per slot: checks since it (native/core's float32 floor rule)
   // This launch's iteration.
   double ed;
   float e, s, phi;
@@ -73,6 +76,8 @@ __device__ inline double eps_of(const SinkhornParams& p, int t) {
 }
 
 constexpr double kLog2eD = 1.4426950408889634;
+constexpr int kFloorChecks = 3;                           // as native/core and sinkhorn_device.cuh
+constexpr double kUnitRoundoff = 5.9604644775390625e-08;  // 2^-24
 
 /** P_ij from its exponent formed in double (f + g − C cancels; see sinkhorn_device.cuh). */
 __device__ __forceinline__ float plan_entry(float la, float lb, float f, float g, float c, double sd) {
@@ -98,6 +103,8 @@ __global__ void __launch_bounds__(kWideThreads) wide_init(SinkhornParams p, Wide
     w.lastIter[slot] = 0;
     w.convergedFlag[slot] = 0;
     w.err[slot] = INFINITY;
+    w.bestErr[slot] = INFINITY;
+    w.sinceBest[slot] = 0;
   }
 }
 
@@ -128,6 +135,12 @@ __global__ void __launch_bounds__(kWideThreads) wide_rows(SinkhornParams p, Wide
       const float v = -w.phi * w.e * kLn2 * s.value();
       w.rowVal[ro + i] = fabsf(v - w.f[ro + i]);
       w.fn[ro + i] = v;
+    }
+    if (w.iteration == 0) {  // once: the row's largest |C| (the float32 floor needs max |C|)
+      float mx = 0.f;
+      for (int j = lane; j < m; j += kWarp) mx = fmaxf(mx, fabsf(C[j]));
+      mx = warp_max(mx);
+      if (lane == 0) w.rowMaxC[ro + i] = mx;
     }
   } else if constexpr (kPass == WidePass::Check) {
     if (!active) return;
@@ -229,15 +242,22 @@ __global__ void __launch_bounds__(kWideThreads) wide_cols_combine(SinkhornParams
   }
 }
 
-/** After a check: the problem's error and whether it stops (one block per slot). */
+/** After a check: the problem's error and whether it stops (one block per slot): within tol, or at
+ *  the float32 floor (native/core's rule: no new smallest error for kFloorChecks checks in a row,
+ *  and within twice the floor 2^-24·(Σ a|f| + Σ b|g| + Σa·max|C|)/eps, unbalanced 2·2^-24·(max|f| +
+ *  max|g| + max|C|)). Every decision is block-uniform: it depends on block reductions and on the
+ *  slot's state read before the first barrier. */
 __global__ void __launch_bounds__(kWideThreads) wide_finalize_check(SinkhornParams p, WideState w) {
   __shared__ float red[kWideThreads / kWarp];
+  __shared__ double redD[kWideThreads / kWarp];
   const int slot = blockIdx.x;
   if (!w.active[slot]) return;  // block-uniform, before any barrier
   const int k = w.problems[slot];
   const int n = p.rows[k], m = p.cols[k];
   const int64_t ro = p.rowOffset[k], co = p.colOffset[k];
   const bool balanced = isinf(p.rho);
+  const float best = w.bestErr[slot];
+  const int since = w.sinceBest[slot];
   float r = 0.f, c = 0.f;  // sums (balanced) or maxima (unbalanced) of the per-row/column terms
   for (int i = threadIdx.x; i < n; i += blockDim.x) r = balanced ? r + w.rowVal[ro + i] : fmaxf(r, w.rowVal[ro + i]);
   for (int j = threadIdx.x; j < m; j += blockDim.x) c = balanced ? c + w.colVal[co + j] : fmaxf(c, w.colVal[co + j]);
@@ -249,10 +269,47 @@ __global__ void __launch_bounds__(kWideThreads) wide_finalize_check(SinkhornPara
   } else {
     err = block_max(r, red) + block_max(c, red);  // max |Δf| + max |Δg| of this iteration
   }
+  bool stop = false, floorStop = false;
+  int sinceNext = since;
+  float bestNext = best;
+  if (p.tol > 0 && w.atTarget) {
+    if (err <= p.tol) {
+      stop = true;
+    } else if (err < best) {
+      bestNext = err;
+      sinceNext = 0;
+    } else if (++sinceNext >= wide_detail::kFloorChecks) {
+      float mc = 0.f;
+      for (int i = threadIdx.x; i < n; i += blockDim.x) mc = fmaxf(mc, w.rowMaxC[ro + i]);
+      mc = block_max(mc, red);
+      double bound;
+      if (balanced) {
+        double s = 0, mass = 0;
+        for (int i = threadIdx.x; i < n; i += blockDim.x) {
+          s += static_cast<double>(p.a[ro + i]) * fabs(static_cast<double>(w.f[ro + i]));
+          mass += p.a[ro + i];
+        }
+        for (int j = threadIdx.x; j < m; j += blockDim.x) s += static_cast<double>(p.b[co + j]) * fabs(static_cast<double>(w.g[co + j]));
+        s = block_sum(s, redD);
+        mass = block_sum(mass, redD);
+        bound = wide_detail::kUnitRoundoff * (s + mass * mc) / p.eps;
+      } else {
+        float mf = 0.f, mg = 0.f;
+        for (int i = threadIdx.x; i < n; i += blockDim.x) mf = fmaxf(mf, fabsf(w.f[ro + i]));
+        for (int j = threadIdx.x; j < m; j += blockDim.x) mg = fmaxf(mg, fabsf(w.g[co + j]));
+        mf = block_max(mf, red);
+        mg = block_max(mg, red);
+        bound = 2 * wide_detail::kUnitRoundoff * (static_cast<double>(mf) + mg + mc);
+      }
+      floorStop = err <= 2 * bound;
+    }
+  }
   if (threadIdx.x == 0) {
     w.err[slot] = err;
     w.lastIter[slot] = w.iteration + 1;
-    if (p.tol > 0 && w.atTarget && err <= p.tol) {
+    w.bestErr[slot] = bestNext;
+    w.sinceBest[slot] = sinceNext;
+    if (stop || floorStop) {
       w.active[slot] = 0;
       w.convergedFlag[slot] = 1;
     }

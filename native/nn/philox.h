@@ -29,13 +29,21 @@
 
 #include "../core/fast_math.h"  // OT_INLINE: inlined into the per-ISA loops of kernels.inl
 
+// The generator is also compiled as device code by the CUDA engine (native/cuda/nn), so that a GPU
+// draws the very same mask bits.
+#if defined(__CUDACC__)
+#define NN_PHILOX_DEVICE __host__ __device__
+#else
+#define NN_PHILOX_DEVICE
+#endif
+
 namespace nn {
 
 struct Philox4 {
   uint32_t v[4];
 };
 
-OT_INLINE Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
+OT_INLINE NN_PHILOX_DEVICE Philox4 philox4x32_10(uint32_t c0, uint32_t c1, uint32_t c2, uint32_t c3, uint32_t k0, uint32_t k1) {
   for (int r = 0; r < 10; ++r) {
     if (r > 0) {
       k0 += 0x9E3779B9u;

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command as benchCommand } from '../../src/cli/commands/bench.js';
 import { UsageError } from '../../src/cli/command.js';
+import { nativeEngineClass } from '../../src/models/engine/index.js';
 import { evaluateTargets, FAMILIES, GEOMETRIES, parseTrainBenchArgs, stepFlops, type TrainBenchReport, type TrainBenchRow } from '../../bench/nn/step.js';
 
 const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
@@ -18,7 +19,8 @@ const hasTorch = torch.status === 0;
 
 describe('optical bench train', () => {
   it('checks its options before any work (usage errors naming the option)', () => {
-    expect(parseTrainBenchArgs([])).toMatchObject({ geometries: ['tiny', 'small', 'base'], threads: [1, 2], engines: ['native', 'tfjs', 'torch'], vocab: 30522 });
+    expect(parseTrainBenchArgs([])).toMatchObject({ geometries: ['tiny', 'small', 'base'], threads: [1, 2], engines: ['native', 'tfjs', 'torch', 'cuda'], vocab: 30522, precision: 'fp32' });
+    expect(() => parseTrainBenchArgs(['--precision', 'fp16'])).toThrow(/--precision must be fp32, tf32 or bf16, got 'fp16'/);
     expect(() => parseTrainBenchArgs(['--geometries', 'huge'])).toThrow(/--geometries: unknown geometry 'huge' \(known: tiny, small, base\)/);
     expect(() => parseTrainBenchArgs(['--engines', 'jax'])).toThrow(/--engines: unknown engine 'jax'/);
     expect(() => parseTrainBenchArgs(['--threads', '0'])).toThrow(UsageError);
@@ -53,9 +55,20 @@ describe('optical bench train', () => {
     }
     const report = JSON.parse(readFileSync(json, 'utf8')) as TrainBenchReport;
     expect(report.machine.logicalCores).toBeGreaterThan(0);
-    expect(report.rows.map((r) => `${r.engine}/${r.threads}`).sort()).toEqual(['native/1', 'native/2', 'tfjs/1', 'tfjs/2', 'torch/1', 'torch/2']);
+    expect(report.rows.map((r) => `${r.engine}/${r.threads}`).sort()).toEqual(['cuda/0', 'native/1', 'native/2', 'tfjs/1', 'tfjs/2', 'torch/1', 'torch/2']);
+    // One roofline line for the geometry, naming the device model; with a GPU row, its share of it.
+    expect(report.rooflines).toHaveLength(1);
+    expect(report.rooflines[0]).toMatch(/^tiny: roofline [\d.e+-]+ ms\/step on H100 SXM \(model\), fp32 GEMMs/);
+    expect(lines.join('\n')).toContain(report.rooflines[0]);
+    const gpuRow = report.rows.find((r) => r.engine === 'cuda')!;
+    const gpu = nativeEngineClass('cuda');
+    if (!gpu.NnModel) {
+      expect(gpuRow.error).toBe(`no GPU row: ${gpu.reason}`);
+      expect(report.rooflines[0]).toMatch(/no GPU row$/);
+    } else expect(report.rooflines[0]).toMatch(/GPU row .* ms = \d+% of the roofline$/);
     for (const r of report.rows) {
       expect(r).toMatchObject({ geometry: 'tiny', batch: 2, tokens: 8 });
+      if (r.engine === 'cuda' && !gpu.NnModel) continue;
       if (r.engine === 'tfjs' && r.threads === 2) {
         expect(r.error).toMatch(/one thread/);
         continue;

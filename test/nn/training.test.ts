@@ -142,7 +142,8 @@ describe.skipIf(!native.ok)('native determinism', () => {
   test('1 and 2 threads give bit-identical weights after 3 training steps (dropout, OT, MLM, InfoNCE, BCE)', async () => {
     if (resolveEngine('native') !== 'native') throw new Error('native engine expected');
     const weights = async (threads: number) => {
-      const e = await randomEngine(MEDIUM, { engine: 'native', threads, seed: 5, heads: { pooler: true, classifier: true, mlm: true } });
+      // (on the CPU: the thread pool is what is compared)
+      const e = await randomEngine(MEDIUM, { engine: 'native', backend: 'cpu', threads, seed: 5, heads: { pooler: true, classifier: true, mlm: true } });
       for (let s = 0; s < 3; s++) {
         await e.step(mediumSpec(s));
         await e.optimizerStep({ lr: 1e-3, clipNorm: 1 });
@@ -153,8 +154,8 @@ describe.skipIf(!native.ok)('native determinism', () => {
     };
     const one = await weights(1);
     const two = await weights(2);
-    const { NnModel } = await import('../../src/models/engine/choose.js').then((m) => m.nativeEngineClass());
-    const pool = NnModel ? new NnModel(MEDIUM, Object.fromEntries(randomBertTensors(MEDIUM, 0, false))).info().poolThreads : 0;
+    const { NnModel } = await import('../../src/models/engine/choose.js').then((m) => m.nativeEngineClass('cpu'));
+    const pool = NnModel ? new NnModel(MEDIUM, Object.fromEntries(randomBertTensors(MEDIUM, 0, false))).info().poolThreads ?? 0 : 0;
     if (pool < 2) {
       const why = `the thread pool has ${pool} thread(s); the 1-vs-2-thread comparison needs 2`;
       if (process.env.CI) throw new Error(why);

@@ -21,7 +21,7 @@ const SUITES: Record<string, { summary: string; usage: string; run: (argv: strin
     run: async (argv) => (await import('../../../bench/nn/gemm-cli.js')).runGemmBenchCli(argv),
   },
   train: {
-    summary: 'one distillation training step (fwd + bwd + OT loss + AdamW): native engine, tfjs-wasm and PyTorch',
+    summary: 'one distillation training step (fwd + bwd + OT loss + AdamW): native engine (CPU; GPU where usable), tfjs-wasm and PyTorch',
     usage: TRAIN_BENCH_USAGE,
     run: async (argv) => (await import('../../../bench/nn/step.js')).runTrainBench(argv),
   },

@@ -1,6 +1,6 @@
 /**
- * The native engine: a thin wrapper over the CPU addon's NnModel (native/binding/nn_model.cpp,
- * native/nn). Arguments are checked and copied by the addon; the work runs on a libuv worker, so
+ * The native engine: a thin wrapper over an addon's NnModel (native/binding/nn_model.cpp): the CPU
+ * addon's runs native/nn, the CUDA addon's the same model on a GPU (native/cuda/nn). Arguments are checked and copied by the addon; the work runs on a libuv worker, so
  * the event loop stays free. Calls are queued here, one at a time per model (the addon itself
  * refuses overlapping calls).
  */
@@ -25,12 +25,38 @@ export interface NativeNnModel {
   zeroGradients(): void;
   getOptimizerState(): { step: number; m: JsTensors; v: JsTensors };
   setOptimizerState(state: { step: number; m: JsTensors; v: JsTensors }): void;
-  info(): { parameters: number; heads: Heads; gemm: string; isa: string; poolThreads: number; optimizerStep: number };
+  info(): NativeInfo;
   threads: number;
   dispose(): void;
 }
 
-export type NnModelClass = new (config: BertConfig, tensors: JsTensors, options?: { threads?: number }) => NativeNnModel;
+export type NativeDevice = 'cpu' | 'cuda';
+export type CudaPrecision = 'fp32' | 'tf32' | 'bf16';
+
+/** NnModel.info(): the model's facts and its runtime's (CPU: isa, poolThreads; CUDA: the device,
+ *  its memory in bytes — free when the model was created — and the GEMMs' precision). */
+export interface NativeInfo {
+  parameters: number;
+  heads: Heads;
+  engine: NativeDevice;
+  gemm: string;
+  optimizerStep: number;
+  isa?: string;
+  poolThreads?: number;
+  device?: number;
+  deviceName?: string;
+  computeCapability?: string;
+  totalMemory?: number;
+  freeMemory?: number;
+  gemmNote?: string;
+  precision?: CudaPrecision;
+}
+
+export type NnModelClass = new (
+  config: BertConfig,
+  tensors: JsTensors,
+  options?: { threads?: number; device?: number; precision?: CudaPrecision },
+) => NativeNnModel;
 
 function toJs(t: TensorMap): JsTensors {
   const out: JsTensors = {};
@@ -55,13 +81,17 @@ export class NativeEngine implements Engine {
   readonly config: BertConfig;
   readonly heads: Heads;
   private readonly model: NativeNnModel;
-  private readonly about: ReturnType<NativeNnModel['info']>;
+  private readonly about: NativeInfo;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
 
-  constructor(NnModel: NnModelClass, config: BertConfig, tensors: TensorMap, threads = 0) {
+  /** `cuda`: the options of the CUDA addon's NnModel (device index, GEMM precision). */
+  constructor(NnModel: NnModelClass, config: BertConfig, tensors: TensorMap, threads = 0, cuda?: { cudaDevice?: number; precision?: CudaPrecision }) {
     this.config = config;
-    this.model = new NnModel(config, toJs(tensors), { threads });
+    const options: { threads: number; device?: number; precision?: CudaPrecision } = { threads };
+    if (cuda?.cudaDevice !== undefined) options.device = cuda.cudaDevice;
+    if (cuda?.precision !== undefined) options.precision = cuda.precision;
+    this.model = new NnModel(config, toJs(tensors), options);
     this.about = this.model.info();
     this.heads = this.about.heads;
   }
@@ -82,8 +112,8 @@ export class NativeEngine implements Engine {
     this.model.threads = n;
   }
 
-  /** Parameter count, heads, GEMM kernel, ISA and pool size (as at construction). */
-  info(): ReturnType<NativeNnModel['info']> {
+  /** Parameter count, heads, where it runs, GEMM kernel; ISA and pool size or the GPU and its memory (as at construction). */
+  info(): NativeInfo {
     return this.about;
   }
 
