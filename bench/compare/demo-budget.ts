@@ -261,7 +261,8 @@ export async function runBudgetStudy(config: CompareConfig, options: StudyOption
     log(`${label}: teacher ${candidate.teacherSteps} steps, ${candidate.size}`);
     let cpu = process.cpuUsage();
     let t0 = performance.now();
-    const teacherRoot = join(root, 'teacher');
+    // Candidates that differ only in the methods' budget share one teacher (its weights do not depend on it).
+    const teacherRoot = join(options.outDir, 'teachers', `${candidate.size}-t${candidate.teacherSteps}-L${candidate.maxLength}`);
     const cpuFile = join(teacherRoot, 'teacher.cpu-seconds');
     const reused = existsSync(cpuFile);
     const teacher = await ensureTeacher(cfg, split.data, teacherRoot, progress, options.engine);

@@ -110,10 +110,17 @@ describe('demo budget study (development split)', () => {
     roots.push(root);
     const config = miniConfig();
     const { results } = await runBudgetStudy(config, {
-      candidates: [{ size: 'tiny', teacherSteps: 2, steps: 2, batchSize: 4, maxLength: 24 }, { size: 'tiny', teacherSteps: 4, steps: 3, batchSize: 4, maxLength: 24 }],
+      candidates: [
+        { size: 'tiny', teacherSteps: 2, steps: 2, batchSize: 4, maxLength: 24 },
+        { size: 'tiny', teacherSteps: 4, steps: 3, batchSize: 4, maxLength: 24 },
+        // Same teacher settings as the first: its teacher is reused, with the CPU time it cost then.
+        { size: 'tiny', teacherSteps: 2, steps: 3, batchSize: 4, maxLength: 24 },
+      ],
       methods: ['bl-cs', 'optical-real'], seeds: [1], devPairs: 30, devEnglish: 20, outDir: root, engine: resolveEngine(undefined), englishPairs: smallEnglish,
     });
-    expect(results.map((r) => r.label)).toEqual(['tiny-t2-m2-b4-L24', 'tiny-t4-m3-b4-L24']);
+    expect(results.map((r) => r.label)).toEqual(['tiny-t2-m2-b4-L24', 'tiny-t4-m3-b4-L24', 'tiny-t2-m3-b4-L24']);
+    expect(results[2].teacherCpuSeconds).toBe(results[0].teacherCpuSeconds);
+    expect(results[2].models[0]).toEqual(results[0].models[0]);
     for (const r of results) {
       expect(r.models.map((m) => m.model)).toEqual(['zero-shot', 'bl-cs', 'optical-real']);
       for (const m of r.models) {
