@@ -334,7 +334,7 @@ export function studyTable(results: CandidateResult[], methods: string[]): strin
 
 const USAGE = `npm run bench:demo-budget -- [--config demo-sw] [--candidates size:teacherSteps:steps[:batch[:maxLength]],...]
                           [--methods bl-cs,hybrid,optical-real] [--seeds 1] [--dev-pairs 300] [--dev-english 300]
-                          [--target 480] [--out runs/demo-budget] [--json FILE]
+                          [--target 540] [--out runs/demo-budget] [--json FILE]
 
   Chooses a compare config's budgets on a development split held out of its training side (training
   bitext pairs and English inverse-cloze pairs beyond the trained ones); never touches test queries.
@@ -357,12 +357,12 @@ export interface BudgetArgs {
 export function parseBudgetArgs(argv: string[]): BudgetArgs {
   const { values } = parseCommandArgs(argv, {
     config: { type: 'string', default: 'demo-sw' },
-    candidates: { type: 'string', default: 'tiny:300:50,tiny:1200:200,small:300:50,small:600:120' },
+    candidates: { type: 'string', default: 'tiny:300:50,tiny:1000:200,small:300:60,tiny:2000:400,tiny:1000:800,small:300:150,tiny:2000:800' },
     methods: { type: 'string', default: 'bl-cs,hybrid,optical-real' },
     seeds: { type: 'string', default: '1' },
     'dev-pairs': { type: 'string', default: '300' },
     'dev-english': { type: 'string', default: '300' },
-    target: { type: 'string', default: '480' },
+    target: { type: 'string', default: '540' },
     out: { type: 'string', default: join('runs', 'demo-budget') },
     json: { type: 'string' },
   });
@@ -382,7 +382,7 @@ export function parseBudgetArgs(argv: string[]): BudgetArgs {
     config, candidates, methods, seeds,
     devPairs: rangeOption('dev-pairs', values['dev-pairs'], 300, { min: 10, int: true }),
     devEnglish: rangeOption('dev-english', values['dev-english'], 300, { min: 10, int: true }),
-    target: rangeOption('target', values.target, 480, { gt: 0 }),
+    target: rangeOption('target', values.target, 540, { gt: 0 }),
     out: values.out!,
     json: values.json,
   };

@@ -54,7 +54,7 @@ describe('demo budget study (development split)', () => {
     expect(() => parseBudgetArgs(['--config', 'no-such-config'])).toThrow(/--config: config 'no-such-config' not found/);
     expect(() => parseBudgetArgs(['--target', '-1'])).toThrow(/--target/);
     const args = parseBudgetArgs(['--candidates', 'tiny:5:2', '--methods', 'bl-cs']);
-    expect(args).toMatchObject({ candidates: [{ size: 'tiny', teacherSteps: 5, steps: 2 }], methods: ['bl-cs'], seeds: [1], devPairs: 300, target: 480 });
+    expect(args).toMatchObject({ candidates: [{ size: 'tiny', teacherSteps: 5, steps: 2 }], methods: ['bl-cs'], seeds: [1], devPairs: 300, target: 540 });
   });
 
   it('applies a candidate to every trained method (per-method overrides do not bypass it)', () => {
