@@ -26,6 +26,7 @@ function miniConfig(name = 'mini', only?: string[]): CompareConfig {
     { name: 'zero-shot', kind: 'zero-shot' },
     { name: 'bl-cs', kind: 'cs-finetune', p: 0.5 },
     { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20 },
+    { name: 'reimers', kind: 'sentence-distill', bitext: 'real' },
   ].filter((m) => !only || only.includes(m.name));
   return validateCompareConfig({
     name,
@@ -118,6 +119,11 @@ describe('optical compare (miniature, end to end)', () => {
     // Rank distance between two parallel versions is at least 1 (they cannot share a rank).
     for (const b of bias) expect(b.rankDistance).toBeGreaterThanOrEqual(1);
     expect(report).toMatch(/\| zero-shot \(baseline\) \|/);
+    // Every table says what its number of queries can resolve; the distillation units say what they trained.
+    expect(report).toMatch(/Power: with \d+ queries, the smallest AP difference from zero-shot this table detects with power 0\.8 .* is \d\.\d{3}/);
+    expect(report).toMatch(/\| reimers \| [+-]\d\.\d{3} \(p [^)]*, MDE \d\.\d{3}\)/);
+    expect(report).toMatch(/optical-real.*queryEncoder=teacher.*truncatedTargets=/);
+    expect(report).toMatch(/reimers.*no OT.*queryEncoder=student/);
     const manifest = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
     expect(manifest.complete).toBe(true);
     expect(manifest.seeds).toEqual([1, 2]);

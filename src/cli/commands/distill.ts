@@ -53,6 +53,7 @@ ${engineUsage('  --engine E          ', '                      ')}
                       with --ot-weight 0 --sentence-loss mse this is their method)
   --query-encoder M   teacher | student: which model encodes English queries afterwards (default
                       ${D.queryEncoder}); 'teacher' also writes the frozen teacher to OUT/query-encoder
+                      (bi-encoder teachers; a cross-encoder student scores query and document together)
   --term-grad-norm-every N  log each term's own gradient norm at step 1 and every N steps
                       (default ${D.termGradNormEvery}; 0 = never)
   --seed N            (default ${D.seed})
@@ -184,14 +185,17 @@ export const command: Command = {
         return 130;
       }
       await student.save(out);
-      // The frozen teacher encodes the English queries: kept beside the student so the folder is complete.
-      if (result.queryEncoder === 'teacher') await teacher.save(join(out, 'query-encoder'));
+      // The frozen teacher encodes the English queries: kept beside the student so the folder is
+      // complete. A cross-encoder scores query and document together: the student does it all.
+      const separateQueries = result.queryEncoder === 'teacher' && teacher.kind === 'bi-encoder';
+      if (separateQueries) await teacher.save(join(out, 'query-encoder'));
       const last = result.log.slice(-10);
       const summary = {
         pairs: bitext.length, steps, engine, otBackend: tfBackend ? ot.active : 'native (in the engine)', tfBackend,
         firstLoss: result.log[0].loss, finalLoss: last.reduce((s, r) => s + r.loss, 0) / last.length,
         teacherCache: result.teacherCache, truncation: result.truncation,
-        queryEncoder: result.queryEncoder === 'teacher' ? { model: 'teacher', dir: 'query-encoder' } : { model: 'student', dir: '.' },
+        queryEncoder: separateQueries ? { model: 'teacher', dir: 'query-encoder' }
+          : { model: 'student', dir: '.', ...(teacher.kind !== 'bi-encoder' ? { note: `a ${teacher.kind} scores query and document together` } : {}) },
       };
       await writeFile(join(out, 'distill-summary.json'), JSON.stringify(summary, null, 2) + '\n');
       console.log(`student written to ${out}: loss ${summary.firstLoss.toFixed(4)} → ${summary.finalLoss.toFixed(4)} (mean of the last ${last.length} steps); log ${join(out, DISTILL_LOG)}`);
