@@ -44,7 +44,7 @@ export async function developmentFold(config: CompareConfig, fold: FoldData, opt
   const sets = buildEvalSets(units, [lang], ['clir']);
   const devTexts = [...dev].flatMap((n) => [...en.articles.get(n)!, ...x.articles.get(n)!]);
   const candidates = fold.bitext.filter((p) => !(typeof p.article === 'number' && dev.has(p.article)));
-  const { kept, dropped } = dropLeakage(candidates, { topics: [], collection: [], qrels: [] }, devTexts);
+  const { kept } = dropLeakage(candidates, { topics: [], collection: [], qrels: [] }, devTexts);
   if (kept.length === 0) throw new RangeError(`developmentFold: fold ${fold.fold} has no training bitext left outside its development articles`);
   return { fold: fold.fold, testUnits: [...dev].sort((a, b) => a - b).map(String), bitext: kept, leakageDropped: fold.bitext.length - kept.length, sets };
 }
