@@ -61,6 +61,7 @@ const opticalMethod = obj({
   eps: num({ min: 1e-4, max: 10 }).default(0.1).describe('Sinkhorn entropic regularisation'),
   maxIter: num({ min: 1, max: 10000, int: true }).default(50).describe('Sinkhorn iterations per step'),
   layer: num({ min: -64, max: 64, int: true }).default(-1).describe('teacher hidden state to align (-1 = last)'),
+  rho: num({ min: 1e-4, max: 1e4 }).optional().describe('unbalanced OT: KL marginal weight (default balanced)'),
   englishWeight: num({ min: 0, max: 100 }).default(0).describe('weight of the English ranking loss that keeps English behaviour (0 = off; chosen on the development split, see README)'),
   otWeight: num({ min: 0, max: 100 }).default(1).describe('weight of the token-level OT term (0 = off: the sentence term alone, an ablation)'),
   sentenceLoss: oneOf(['none', 'infonce', 'mse']).default('infonce')

@@ -287,10 +287,10 @@ function distillBitext(ctx: MethodContext, m: MethodOf<'optical' | 'sentence-dis
 }
 
 /** The distillation settings of a method kind (OPTICAL with its terms, or Reimers & Gurevych's sentence MSE without OT). */
-function distillSettings(m: MethodOf<'optical' | 'sentence-distill'>): Pick<DistillOptions, 'eps' | 'maxIter' | 'layer' | 'englishWeight' | 'otWeight' | 'sentenceLoss' | 'sentenceWeight' | 'sentenceTemperature' | 'sentenceEnglish'> {
+function distillSettings(m: MethodOf<'optical' | 'sentence-distill'>): Pick<DistillOptions, 'eps' | 'maxIter' | 'layer' | 'rho' | 'englishWeight' | 'otWeight' | 'sentenceLoss' | 'sentenceWeight' | 'sentenceTemperature' | 'sentenceEnglish'> {
   if (m.kind === 'sentence-distill') return { otWeight: 0, sentenceLoss: 'mse', sentenceWeight: 1, sentenceEnglish: true, englishWeight: 0 };
   return {
-    eps: m.eps, maxIter: m.maxIter, layer: m.layer, englishWeight: m.englishWeight, otWeight: m.otWeight,
+    eps: m.eps, maxIter: m.maxIter, layer: m.layer, ...(m.rho !== undefined ? { rho: m.rho } : {}), englishWeight: m.englishWeight, otWeight: m.otWeight,
     sentenceLoss: m.sentenceLoss, sentenceWeight: m.sentenceWeight, sentenceTemperature: m.sentenceTemperature,
   };
 }
@@ -300,7 +300,7 @@ async function trainDistilled(ctx: MethodContext, m: MethodOf<'optical' | 'sente
   const teacher = await loadTeacher(ctx);
   const settings = distillSettings(m);
   const info: Record<string, string | number> = m.kind === 'optical'
-    ? { bitext: m.bitext, eps: m.eps, layer: m.layer, englishWeight: m.englishWeight, otWeight: m.otWeight, sentenceLoss: m.sentenceLoss, queryEncoder: m.queryEncoder }
+    ? { bitext: m.bitext, eps: m.eps, ...(m.rho !== undefined ? { rho: m.rho } : {}), layer: m.layer, englishWeight: m.englishWeight, otWeight: m.otWeight, sentenceLoss: m.sentenceLoss, queryEncoder: m.queryEncoder }
     : { bitext: m.bitext, loss: 'MSE(teacher(en), student(x)) + MSE(teacher(en), student(en)), no OT', queryEncoder: m.queryEncoder };
   if (m.kind === 'optical' && m.sentenceLoss !== 'none') Object.assign(info, { sentenceWeight: m.sentenceWeight, sentenceTemperature: m.sentenceTemperature });
   const bitext = distillBitext(ctx, m, seed, info);
