@@ -376,9 +376,9 @@ export function tableHeading(config: CompareConfig, data: ExperimentData, t: Sce
   return `${label}, ${n} queries`;
 }
 
-/** What the table's number of queries can resolve: the range of minimum detectable differences of the first metric. */
+/** What the table's number of queries can resolve: the range of minimum detectable differences of nDCG@10 (else the first metric). */
 export function powerLine(t: ScenarioTable): string {
-  const m = t.metrics[0];
+  const m = t.metrics.includes('nDCG@10') ? 'nDCG@10' : t.metrics[0];
   const mdes = t.rows.map((r) => r.metrics[m].mde).filter((v): v is number => v !== undefined);
   if (mdes.length === 0) return '';
   const lo = Math.min(...mdes);

@@ -120,7 +120,7 @@ describe('optical compare (miniature, end to end)', () => {
     for (const b of bias) expect(b.rankDistance).toBeGreaterThanOrEqual(1);
     expect(report).toMatch(/\| zero-shot \(baseline\) \|/);
     // Every table says what its number of queries can resolve; the distillation units say what they trained.
-    expect(report).toMatch(/Power: with \d+ queries, the smallest AP difference from zero-shot this table detects with power 0\.8 .* is \d\.\d{3}/);
+    expect(report).toMatch(/Power: with \d+ queries, the smallest nDCG@10 difference from zero-shot this table detects with power 0\.8 .* is \d\.\d{3}/);
     expect(report).toMatch(/\| reimers \| [+-]\d\.\d{3} \(p [^)]*, MDE \d\.\d{3}\)/);
     expect(report).toMatch(/optical-real.*queryEncoder=teacher.*truncatedTargets=/);
     expect(report).toMatch(/reimers.*no OT.*queryEncoder=student/);
