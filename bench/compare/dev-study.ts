@@ -8,9 +8,10 @@
  * objective: ablation and defaults"); the test-split numbers come from `optical compare` on the
  * same config.
  *
- * Each (method, seed, fold) result is kept in DIR/<config name>/units/ as JSON, so a rerun skips
- * what is done; the teacher is the compare's own (same key, same folder layout under DIR).
+ * Each (method settings, seed, fold) result is kept in DIR/<config name>/units/ as JSON, so a rerun
+ * skips what is done (a method whose resolved settings — defaults included — changed is recomputed); the teacher is the compare's own (same key, same folder layout under DIR).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -75,8 +76,12 @@ async function main(argv: string[]): Promise<number> {
     const trained = !['bm25', 'zero-shot', 'translate-test'].includes(method.kind);
     for (const seed of trained ? config.seeds : [config.seeds[0]]) {
       for (const fold of devFolds) {
-        const file = join(unitsDir, `${method.name}-s${seed}-f${fold.fold}.json`);
-        if (existsSync(file)) { records.push(JSON.parse(readFileSync(file, 'utf8')) as UnitRecord); continue; }
+        // Keyed by what decides the result (the method's settings without its name, the data, model,
+        // teacher and budget), so a renamed method reuses its units and a changed default does not.
+        const { name: _name, ...settings } = method;
+        const key = createHash('sha256').update(JSON.stringify({ settings, data: config.data, model: config.model, teacher: config.teacher, budget: config.budget, languages: config.languages, share })).digest('hex').slice(0, 16);
+        const file = join(unitsDir, `${key}-s${seed}-f${fold.fold}.json`);
+        if (existsSync(file)) { records.push({ ...(JSON.parse(readFileSync(file, 'utf8')) as UnitRecord), method: method.name }); continue; }
         const t = performance.now();
         progress.log(`${method.name} seed ${seed} fold ${fold.fold}`);
         const workDir = join(ctx.dir, 'work', method.name, `seed-${seed}`, `fold-${fold.fold}`);

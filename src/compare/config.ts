@@ -68,7 +68,7 @@ const opticalMethod = obj({
     .describe("sentence term: teacher's pooled English side vs the student's pooled target side ('infonce' = in-batch negatives)"),
   sentenceWeight: num({ min: 1e-6, max: 100 }).default(1).describe('weight of the sentence term'),
   sentenceTemperature: num({ min: 1e-4, max: 10 }).default(0.05).describe("temperature of the 'infonce' sentence term"),
-  queryEncoder: oneOf(['teacher', 'student']).default('teacher').describe('which model encodes the English queries (documents: the student)'),
+  queryEncoder: oneOf(['teacher', 'student']).default('student').describe('which model encodes the English queries (documents: the student)'),
   p: num({ min: 0, max: 1 }).default(0.5).describe("code-switching probability for bitext 'cs' / 'both'"),
   ...budgetOverrides,
 }).superRefine((m, ctx) => {

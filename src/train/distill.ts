@@ -65,7 +65,7 @@ export const DISTILL_DEFAULTS = {
   sentenceWeight: 1,
   sentenceTemperature: 0.05,
   sentenceEnglish: false,
-  queryEncoder: 'teacher',
+  queryEncoder: 'student',
   termGradNormEvery: 10,
   checkpointEvery: 100,
 } as const;

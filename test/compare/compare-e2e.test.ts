@@ -25,7 +25,7 @@ function miniConfig(name = 'mini', only?: string[]): CompareConfig {
     { name: 'bm25-lex', kind: 'bm25', translate: 'lexicon' },
     { name: 'zero-shot', kind: 'zero-shot' },
     { name: 'bl-cs', kind: 'cs-finetune', p: 0.5 },
-    { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20 },
+    { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20, queryEncoder: 'teacher' },
     { name: 'reimers', kind: 'sentence-distill', bitext: 'real' },
   ].filter((m) => !only || only.includes(m.name));
   return validateCompareConfig({

@@ -75,7 +75,7 @@ describe('compare config validation', () => {
   it('optical objective options and the Reimers & Gurevych baseline kind (sentence-distill) are checked by name', () => {
     const c = validateCompareConfig({ ...minimal(), methods: [{ name: 'o', kind: 'optical' }, { name: 'rg', kind: 'sentence-distill' }, { name: 's', kind: 'optical', otWeight: 0, sentenceLoss: 'mse' }] });
     const [o, rg, s] = c.methods;
-    expect(o.kind === 'optical' && [o.englishWeight, o.otWeight, o.sentenceLoss, o.sentenceWeight, o.sentenceTemperature, o.queryEncoder]).toEqual([0, 1, 'infonce', 1, 0.05, 'teacher']);
+    expect(o.kind === 'optical' && [o.englishWeight, o.otWeight, o.sentenceLoss, o.sentenceWeight, o.sentenceTemperature, o.queryEncoder]).toEqual([0, 1, 'infonce', 1, 0.05, 'student']);
     expect(rg.kind === 'sentence-distill' && [rg.bitext, rg.queryEncoder]).toEqual(['real', 'student']);
     expect(s.kind === 'optical' && s.otWeight).toBe(0);
     expect(isTrained(rg)).toBe(true);
