@@ -63,7 +63,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(first.computed).toBe(3);
     expect(second.interrupted).toBe(false);
     expect(second.skipped).toBe(3);
-    expect(second.computed).toBe(4 * 2 - 3);
+    expect(second.computed).toBe(5 * 2 - 3);
     // A finished unit is not rewritten on resume.
     expect(statSync(join(second.dir, 'results', 'bm25-lex', 'seed-1', 'fold-0', 'result.json')).mtimeMs).toBe(firstMtime);
   });
@@ -93,9 +93,9 @@ describe('optical compare (miniature, end to end)', () => {
     const r = visit.result;
     expect(r.title).toBe('optical compare: mini');
     expect(r.sections).toEqual(['results', 'language-bias', 'training-curves', 'methods', 'data', 'manifest']);
-    expect(r.tables).toEqual(['clir', 'mlir', 'moir'].map((scenario) => ({ scenario, rows: 4 })));
+    expect(r.tables).toEqual(['clir', 'mlir', 'moir'].map((scenario) => ({ scenario, rows: 5 })));
     expect(r.sigMarks).toBe(significant);
-    expect(r.ciCells).toBe(3 * 4 * 4);
+    expect(r.ciCells).toBe(3 * 5 * 4);
     const plots = r.figures.map((f) => f.plot);
     for (const p of ['plots/clir-nDCG_10.svg', 'plots/mlir-language-bias.svg', 'plots/training-curves.svg', 'plots/teacher-curve.svg']) expect(plots).toContain(p);
     for (const f of r.figures) expect(f.width, f.plot).toBeGreaterThan(100);
@@ -115,7 +115,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(report).toMatch(/## CLIR \(EN queries → sw documents\)/);
     expect(report).toMatch(/## MLIR language bias/);
     const bias = JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).languageBias;
-    expect(bias).toHaveLength(4);
+    expect(bias).toHaveLength(5);
     // Rank distance between two parallel versions is at least 1 (they cannot share a rank).
     for (const b of bias) expect(b.rankDistance).toBeGreaterThanOrEqual(1);
     expect(report).toMatch(/\| zero-shot \(baseline\) \|/);
