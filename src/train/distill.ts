@@ -15,7 +15,7 @@
  * holds each term's value and, every `termGradNormEvery` steps, each term's own gradient norm —
  * under the one global-norm clip a term with a large gradient decides the update.
  *
- * How the defaults were chosen (sentence term on, English term off, teacher query encoder) is in
+ * How the defaults were chosen (sentence term on, English term off, queries by the student) is in
  * README.md, "OPTICAL objective: ablation and defaults": on a development split of the training
  * folds' articles, never on test queries.
  */
