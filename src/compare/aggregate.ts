@@ -6,7 +6,9 @@
  *  - a bootstrap CI over queries of the seed-averaged per-query scores (query sampling variation,
  *    which dominates with ~30 queries);
  *  - a paired t-test over queries (seed-averaged) against the baseline method, with Bonferroni
- *    (or Holm) adjustment over all methods compared in that table.
+ *    (or Holm) adjustment over all methods compared in that table, and its minimum detectable
+ *    difference (power 0.8 at the corrected level; src/ir/stats/power.ts), so a report says which
+ *    differences its number of queries can resolve at all.
  */
 import { evaluateRun } from '../ir/evaluate.js';
 import { parseMeasures } from '../ir/measure-names.js';
@@ -14,6 +16,7 @@ import type { Qrels, Run } from '../ir/types.js';
 import { bootstrapMeanCI } from '../ir/stats/bootstrap.js';
 import { pairedTTest } from '../ir/stats/paired-t-test.js';
 import { bonferroni, holm } from '../ir/stats/multiple-comparisons.js';
+import { pairedMinimumDetectableDifference } from '../ir/stats/power.js';
 import type { StatsConfig } from './config.js';
 
 export interface MethodScores {
@@ -35,6 +38,12 @@ export interface MetricSummary {
   pValue?: number;
   pAdjusted?: number;
   significant?: boolean;
+  /**
+   * Minimum detectable difference vs the baseline: the smallest mean difference the paired t-test
+   * over these queries detects with power 0.8 at α / m (m = methods tested in the table; the
+   * Bonferroni level, also the strictest Holm step), given the observed sd of per-query differences.
+   */
+  mde?: number;
 }
 
 export interface MethodRow {
@@ -83,6 +92,7 @@ function seedAveraged(s: MethodScores, metric: string, qids: string[]): number[]
 export function summarize(scenario: string, scores: MethodScores[], qids: string[], stats: StatsConfig): ScenarioTable {
   const metrics = parseMeasures(stats.metrics).map((m) => m.name);
   const base = scores.find((s) => s.method === stats.baseline);
+  const differenceSd = new Map<string, number>();
   const rows: MethodRow[] = scores.map((s) => {
     const row: MethodRow = { method: s.method, seeds: [...s.perSeed.keys()], queries: qids.length, metrics: {} };
     for (const metric of metrics) {
@@ -95,6 +105,7 @@ export function summarize(scenario: string, scores: MethodScores[], qids: string
         const t = pairedTTest(avg, b);
         summary.delta = t.meanDifference;
         summary.pValue = t.pValue;
+        differenceSd.set(`${s.method}\t${metric}`, sd(avg.map((v, i) => v - b[i])));
       }
       row.metrics[metric] = summary;
     }
@@ -108,6 +119,7 @@ export function summarize(scenario: string, scores: MethodScores[], qids: string
     tested.forEach((r, i) => {
       r.metrics[metric].pAdjusted = adjusted[i];
       r.metrics[metric].significant = adjusted[i] < stats.alpha;
+      r.metrics[metric].mde = pairedMinimumDetectableDifference(differenceSd.get(`${r.method}\t${metric}`)!, qids.length, { alpha: stats.alpha / tested.length });
     });
   }
   return { scenario, metrics, baseline: stats.baseline, correction: stats.correction, rows };

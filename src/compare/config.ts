@@ -61,20 +61,39 @@ const opticalMethod = obj({
   eps: num({ min: 1e-4, max: 10 }).default(0.1).describe('Sinkhorn entropic regularisation'),
   maxIter: num({ min: 1, max: 10000, int: true }).default(50).describe('Sinkhorn iterations per step'),
   layer: num({ min: -64, max: 64, int: true }).default(-1).describe('teacher hidden state to align (-1 = last)'),
-  englishWeight: num({ min: 0, max: 100 }).default(0.5).describe('weight of the English ranking loss that keeps English behaviour'),
+  rho: num({ min: 1e-4, max: 1e4 }).optional().describe('unbalanced OT: KL marginal weight (default balanced)'),
+  englishWeight: num({ min: 0, max: 100 }).default(0).describe('weight of the English ranking loss that keeps English behaviour (0 = off; chosen on the development split, see README)'),
+  otWeight: num({ min: 0, max: 100 }).default(1).describe('weight of the token-level OT term (0 = off: the sentence term alone, an ablation)'),
+  sentenceLoss: oneOf(['none', 'infonce', 'mse']).default('infonce')
+    .describe("sentence term: teacher's pooled English side vs the student's pooled target side ('infonce' = in-batch negatives)"),
+  sentenceWeight: num({ min: 1e-6, max: 100 }).default(1).describe('weight of the sentence term'),
+  sentenceTemperature: num({ min: 1e-4, max: 10 }).default(0.05).describe("temperature of the 'infonce' sentence term"),
+  queryEncoder: oneOf(['teacher', 'student']).default('student').describe('which model encodes the English queries (documents: the student)'),
+  p: num({ min: 0, max: 1 }).default(0.5).describe("code-switching probability for bitext 'cs' / 'both'"),
+  ...budgetOverrides,
+}).superRefine((m, ctx) => {
+  if (m.otWeight === 0 && m.sentenceLoss === 'none' && m.englishWeight === 0) ctx.addIssue({ code: 'custom', path: ['otWeight'], message: "= 0 with sentenceLoss 'none' and englishWeight 0 leaves nothing to train" });
+});
+
+/** Reimers & Gurevych (2020): MSE of the student's pooled translation and English sides onto the teacher's pooled English side; no OT. */
+const sentenceDistillMethod = obj({
+  ...methodName,
+  kind: z.literal('sentence-distill'),
+  bitext: oneOf(['real', 'cs', 'both']).default('real').describe('which bitext is distilled on'),
+  queryEncoder: oneOf(['teacher', 'student']).default('student').describe('which model encodes the English queries (the paper: the student)'),
   p: num({ min: 0, max: 1 }).default(0.5).describe("code-switching probability for bitext 'cs' / 'both'"),
   ...budgetOverrides,
 });
 
 /** How a method runs: one object shape per kind; fields of another kind are rejected. */
-const methodSchema = z.discriminatedUnion('kind', [bm25Method, zeroShotMethod, translateTestMethod, csFinetuneMethod, hybridMethod, opticalMethod]);
+const methodSchema = z.discriminatedUnion('kind', [bm25Method, zeroShotMethod, translateTestMethod, csFinetuneMethod, hybridMethod, opticalMethod, sentenceDistillMethod]);
 
 export type MethodConfig = z.output<typeof methodSchema>;
 export type MethodKind = MethodConfig['kind'];
 /** The config of one method kind, e.g. `MethodOf<'optical'>`. */
 export type MethodOf<K extends MethodKind> = Extract<MethodConfig, { kind: K }>;
 /** Methods that train a model (and therefore depend on the seed and fold). */
-export type TrainedMethod = MethodOf<'cs-finetune' | 'hybrid' | 'optical'>;
+export type TrainedMethod = MethodOf<'cs-finetune' | 'hybrid' | 'optical' | 'sentence-distill'>;
 export const METHOD_KINDS: readonly MethodKind[] = methodSchema.options.map((o) => o.shape.kind.value);
 
 const dataSchema = obj({
@@ -233,5 +252,5 @@ export function methodBudget(config: CompareConfig, method: MethodConfig): Budge
 
 /** True for methods that train a model (and therefore depend on the seed and fold). */
 export function isTrained(m: MethodConfig): m is TrainedMethod {
-  return m.kind === 'cs-finetune' || m.kind === 'hybrid' || m.kind === 'optical';
+  return m.kind === 'cs-finetune' || m.kind === 'hybrid' || m.kind === 'optical' || m.kind === 'sentence-distill';
 }

@@ -17,7 +17,7 @@ import type { Progress } from '../data/progress.js';
 import type { EngineName } from '../models/engine/types.js';
 import { BiEncoder } from '../train/bi-encoder.js';
 import { Trainer } from '../train/trainer.js';
-import { distill } from '../train/distill.js';
+import { distill, type DistillOptions } from '../train/distill.js';
 import { codeSwitch } from '../codeswitch/codeswitch.js';
 import { switchStats } from '../codeswitch/measures.js';
 import { Rng } from '../random/rng.js';
@@ -112,17 +112,19 @@ function savedOnce(ctx: MethodContext, model: BiEncoder): SavedModel {
   })());
 }
 
-async function evaluateDense(ctx: MethodContext, model: BiEncoder, saved: SavedModel, options: DenseRetrievalOptions = {}): Promise<Partial<Record<Scenario, Run>>> {
+/** `englishQueries`: encodes the English queries (CLIR, MLIR, shift) instead of `model`; target-language queries (MoIR) stay with `model`. */
+async function evaluateDense(ctx: MethodContext, model: BiEncoder, saved: SavedModel, options: DenseRetrievalOptions = {}, englishQueries?: BiEncoder): Promise<Partial<Record<Scenario, Run>>> {
   const plan = ctx.encoding ?? {};
   return runAllScenarios(ctx, (scenario) => {
     const set = ctx.fold.sets.get(scenario)!;
+    const scenarioOptions = englishQueries && set.topics.every((t) => t.lang === 'en') ? { ...options, queryEncoder: englishQueries } : options;
     const persist = async (): Promise<ShardStorage> => {
       const { dir: modelDir, id: modelId } = await saved();
       const dir = join(ctx.workDir, 'encode', scenario);
       return { dir, modelId, distribute: plan.distribute ? (missing) => plan.distribute!({ scenario, modelDir, modelId, dir, missing }) : undefined };
     };
     // Encoding progress only for collections large enough to take noticeable time.
-    return denseRun(model, set, { ...options, shardSize: plan.shardSize, depth: plan.depth, persist, progress: set.collection.length >= 2000 ? ctx.progress : undefined });
+    return denseRun(model, set, { ...scenarioOptions, shardSize: plan.shardSize, depth: plan.depth, persist, progress: set.collection.length >= 2000 ? ctx.progress : undefined });
   });
 }
 
@@ -212,14 +214,17 @@ export interface TrainedModel {
   model: BiEncoder;
   curve: CurvePoint[];
   info: Record<string, string | number>;
+  /** Encodes the English queries instead of `model` (e.g. the frozen teacher after distillation); freed with the model. */
+  queryEncoder?: BiEncoder;
 }
 
 /** Scores a trained model on every scenario (saving it first when its collections are sharded), then frees it. */
-async function evaluateTrained(ctx: MethodContext, { model, curve, info }: TrainedModel): Promise<MethodOutput> {
+async function evaluateTrained(ctx: MethodContext, { model, curve, info, queryEncoder }: TrainedModel): Promise<MethodOutput> {
   try {
-    return { runs: await evaluateDense(ctx, model, savedOnce(ctx, model)), curve, info };
+    return { runs: await evaluateDense(ctx, model, savedOnce(ctx, model), {}, queryEncoder), curve, info };
   } finally {
     model.dispose();
+    queryEncoder?.dispose();
   }
 }
 
@@ -259,11 +264,9 @@ async function trainHybrid(ctx: MethodContext, m: MethodOf<'hybrid'>, seed: numb
   } };
 }
 
-async function trainOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: number): Promise<TrainedModel> {
-  const b = methodBudget(ctx.config, m);
-  const teacher = await loadTeacher(ctx);
+/** The distillation bitext of an OPTICAL / sentence-distillation method: the fold's real pairs and/or code-switched English sentences. */
+function distillBitext(ctx: MethodContext, m: MethodOf<'optical' | 'sentence-distill'>, seed: number, info: Record<string, string | number>): { src: string; tgt: string }[] {
   const bitext: { src: string; tgt: string }[] = [];
-  const info: Record<string, string | number> = { bitext: m.bitext, eps: m.eps, layer: m.layer, englishWeight: m.englishWeight };
   if (m.bitext === 'real' || m.bitext === 'both') {
     for (const p of ctx.fold.bitext) bitext.push({ src: p.src, tgt: p.tgt });
     info.realPairs = ctx.fold.bitext.length;
@@ -279,23 +282,48 @@ async function trainOptical(ctx: MethodContext, m: MethodOf<'optical'>, seed: nu
     info.codeSwitchedPairs = switched.length;
     info.csFrequency = switchStats(results).switchRate;
   }
-  const english = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
+  info.pairs = bitext.length;
+  return bitext;
+}
 
+/** The distillation settings of a method kind (OPTICAL with its terms, or Reimers & Gurevych's sentence MSE without OT). */
+function distillSettings(m: MethodOf<'optical' | 'sentence-distill'>): Pick<DistillOptions, 'eps' | 'maxIter' | 'layer' | 'rho' | 'englishWeight' | 'otWeight' | 'sentenceLoss' | 'sentenceWeight' | 'sentenceTemperature' | 'sentenceEnglish'> {
+  if (m.kind === 'sentence-distill') return { otWeight: 0, sentenceLoss: 'mse', sentenceWeight: 1, sentenceEnglish: true, englishWeight: 0 };
+  return {
+    eps: m.eps, maxIter: m.maxIter, layer: m.layer, ...(m.rho !== undefined ? { rho: m.rho } : {}), englishWeight: m.englishWeight, otWeight: m.otWeight,
+    sentenceLoss: m.sentenceLoss, sentenceWeight: m.sentenceWeight, sentenceTemperature: m.sentenceTemperature,
+  };
+}
+
+async function trainDistilled(ctx: MethodContext, m: MethodOf<'optical' | 'sentence-distill'>, seed: number): Promise<TrainedModel> {
+  const b = methodBudget(ctx.config, m);
+  const teacher = await loadTeacher(ctx);
+  const settings = distillSettings(m);
+  const info: Record<string, string | number> = m.kind === 'optical'
+    ? { bitext: m.bitext, eps: m.eps, ...(m.rho !== undefined ? { rho: m.rho } : {}), layer: m.layer, englishWeight: m.englishWeight, otWeight: m.otWeight, sentenceLoss: m.sentenceLoss, queryEncoder: m.queryEncoder }
+    : { bitext: m.bitext, loss: 'MSE(teacher(en), student(x)) + MSE(teacher(en), student(en)), no OT', queryEncoder: m.queryEncoder };
+  if (m.kind === 'optical' && m.sentenceLoss !== 'none') Object.assign(info, { sentenceWeight: m.sentenceWeight, sentenceTemperature: m.sentenceTemperature });
+  const bitext = distillBitext(ctx, m, seed, info);
+  const english = englishSlice(ctx).map((p) => ({ query: p.query, positive: p.doc, negatives: [] as string[] }));
+  let keepTeacher = false;
   try {
     const result = await distill({
-      teacher: teacher.engine, tokenizer: teacher.tokenizer, bitext, layer: m.layer, kind: 'cosine', eps: m.eps, maxIter: m.maxIter,
+      teacher: teacher.engine, tokenizer: teacher.tokenizer, bitext, kind: 'cosine', ...settings,
       steps: b.steps, batchSize: b.batchSize, lr: b.lr, seed, maxLength: b.maxLength, outputDir: ctx.workDir,
-      checkpointEvery: Math.max(10, Math.floor(b.steps / 4)),
-      englishWeight: m.englishWeight, english: m.englishWeight > 0 ? english : undefined,
-      onStep: (r) => ctx.progress.update(r.step, b.steps, `${m.name} OT loss ${r.otLoss.toFixed(4)}`),
+      checkpointEvery: Math.max(10, Math.floor(b.steps / 4)), queryEncoder: m.queryEncoder,
+      english: (settings.englishWeight ?? 0) > 0 ? english : undefined,
+      onStep: (r) => ctx.progress.update(r.step, b.steps, `${m.name} loss ${r.loss.toFixed(4)}`),
     });
     const student = new BiEncoder(result.student, teacher.tokenizer, { maxLength: b.maxLength });
-    info.pairs = bitext.length;
+    info.truncatedTargets = Number(result.truncation.target.toFixed(4));
+    const first = result.log.find((r) => r.termGradNorms);
+    if (first?.termGradNorms) for (const [k, v] of Object.entries(first.termGradNorms)) info[`gradNorm0.${k}`] = Number(v.toPrecision(4));
     // The curve from the run's log: a unit resumed from its checkpoint keeps the steps before it.
-    const curve: CurvePoint[] = result.log.map((r) => ({ step: r.step, loss: r.otLoss }));
-    return { model: student, curve, info };
+    const curve: CurvePoint[] = result.log.map((r) => ({ step: r.step, loss: r.loss }));
+    keepTeacher = m.queryEncoder === 'teacher';
+    return { model: student, curve, info, queryEncoder: keepTeacher ? teacher : undefined };
   } finally {
-    teacher.dispose();
+    if (!keepTeacher) teacher.dispose();
   }
 }
 
@@ -308,7 +336,8 @@ export async function trainMethod(ctx: MethodContext, m: TrainedMethod, seed: nu
   switch (m.kind) {
     case 'cs-finetune': return trainCodeSwitched(ctx, m, seed);
     case 'hybrid': return trainHybrid(ctx, m, seed);
-    case 'optical': return trainOptical(ctx, m, seed);
+    case 'optical':
+    case 'sentence-distill': return trainDistilled(ctx, m, seed);
   }
 }
 

@@ -344,10 +344,10 @@ export function dropTable(drops: readonly DropRow[]): string {
 }
 
 function metricsTsv(tables: ScenarioTable[]): string {
-  const lines = ['scenario\tmethod\tmetric\tmean\tsd_seeds\tci_lower\tci_upper\tdelta_vs_baseline\tp\tp_adjusted\tsignificant\tseeds\tqueries'];
+  const lines = ['scenario\tmethod\tmetric\tmean\tsd_seeds\tci_lower\tci_upper\tdelta_vs_baseline\tp\tp_adjusted\tsignificant\tmde\tseeds\tqueries'];
   for (const t of tables) for (const r of t.rows) for (const m of t.metrics) {
     const s = r.metrics[m];
-    lines.push([t.scenario, r.method, m, s.mean, s.sdSeeds, s.ciLower, s.ciUpper, s.delta ?? '', s.pValue ?? '', s.pAdjusted ?? '', s.significant ?? '', r.seeds.join(','), r.queries].join('\t'));
+    lines.push([t.scenario, r.method, m, s.mean, s.sdSeeds, s.ciLower, s.ciUpper, s.delta ?? '', s.pValue ?? '', s.pAdjusted ?? '', s.significant ?? '', s.mde ?? '', r.seeds.join(','), r.queries].join('\t'));
   }
   return lines.join('\n') + '\n';
 }
@@ -374,6 +374,16 @@ export function tableHeading(config: CompareConfig, data: ExperimentData, t: Sce
     : t.scenario === 'moir' ? `MoIR (${config.languages[0]} queries → ${config.languages[0]} documents)` : `Domain shift: CLIR on ${config.data.shiftTest} (models trained for ${config.data.test}; per-query scores averaged over folds)`;
   const n = t.scenario === 'shift' ? data.folds[0].sets.get('shift')!.topics.length : data.folds.reduce((a, f) => a + (f.sets.get(t.scenario as Scenario)?.topics.length ?? 0), 0);
   return `${label}, ${n} queries`;
+}
+
+/** What the table's number of queries can resolve: the range of minimum detectable differences of nDCG@10 (else the first metric). */
+export function powerLine(t: ScenarioTable): string {
+  const m = t.metrics.includes('nDCG@10') ? 'nDCG@10' : t.metrics[0];
+  const mdes = t.rows.map((r) => r.metrics[m].mde).filter((v): v is number => v !== undefined);
+  if (mdes.length === 0) return '';
+  const lo = Math.min(...mdes);
+  const hi = Math.max(...mdes);
+  return `Power: with ${t.rows[0].queries} queries, the smallest ${m} difference from ${t.baseline} this table detects with power 0.8 (paired t-test at α/${mdes.length}, the observed sd of per-query differences) is ${f3(lo)}${hi > lo ? `–${f3(hi)}` : ''}; a smaller Δ is not resolved by this design, whatever its p-value.`;
 }
 
 /** One line per method: kind, units finished, time, and the facts its runner reported. */
@@ -408,9 +418,10 @@ function renderMarkdown(config: CompareConfig, data: ExperimentData, r: CompareR
     out.push(`## ${tableHeading(config, data, t)}`, '', renderTable(t, config.stats.confidence), '');
     const sigRows = t.rows.filter((row) => t.metrics.some((m) => row.metrics[m].pValue !== undefined));
     if (sigRows.length > 0) {
-      out.push(`<details><summary>Paired t-tests vs ${t.baseline} (Δ, p, adjusted p)</summary>`, '', `| method | ${t.metrics.join(' | ')} |`, `|---|${t.metrics.map(() => '---').join('|')}|`);
-      for (const row of sigRows) out.push(`| ${row.method} | ${t.metrics.map((m) => { const s = row.metrics[m]; return `${s.delta! >= 0 ? '+' : ''}${f3(s.delta)} (p ${pFmt(s.pValue)}, adj. ${pFmt(s.pAdjusted)})`; }).join(' | ')} |`);
+      out.push(`<details><summary>Paired t-tests vs ${t.baseline} (Δ, p, adjusted p, minimum detectable difference)</summary>`, '', `| method | ${t.metrics.join(' | ')} |`, `|---|${t.metrics.map(() => '---').join('|')}|`);
+      for (const row of sigRows) out.push(`| ${row.method} | ${t.metrics.map((m) => { const s = row.metrics[m]; return `${s.delta! >= 0 ? '+' : ''}${f3(s.delta)} (p ${pFmt(s.pValue)}, adj. ${pFmt(s.pAdjusted)}, MDE ${f3(s.mde)})`; }).join(' | ')} |`);
       out.push('', '</details>', '');
+      out.push(powerLine(t), '');
     }
   }
   if (r.drops.length > 0) {

@@ -7,8 +7,17 @@
  * needs no word alignment or parallel tokenisation: OT finds which student tokens carry the meaning
  * of which teacher tokens. Bitext can be real parallel text or code-switched English.
  *
- * An optional English term keeps the student's English behaviour close to the teacher's
- * (`englishWeight` × InfoNCE on English retrieval pairs through the student).
+ * Terms beside the token OT term (objectives/optical.ts): a sentence term between the frozen
+ * teacher's pooled English side and the student's pooled target side (`sentenceLoss` 'infonce' with
+ * in-batch negatives, or 'mse'), optionally on the student's English side too (`sentenceEnglish`:
+ * with `otWeight` 0 and 'mse' this is Reimers & Gurevych 2020), and an English term that keeps the
+ * student's English behaviour (`englishWeight` × InfoNCE on English retrieval pairs). The step log
+ * holds each term's value and, every `termGradNormEvery` steps, each term's own gradient norm —
+ * under the one global-norm clip a term with a large gradient decides the update.
+ *
+ * How the defaults were chosen (sentence term on, English term off, queries by the student) is in
+ * README.md, "OPTICAL objective: ablation and defaults": on a development split of the training
+ * folds' articles, never on test queries.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +60,13 @@ export const DISTILL_DEFAULTS = {
   seed: 0,
   englishWeight: 0,
   englishTemperature: 0.05,
+  otWeight: 1,
+  sentenceLoss: 'infonce',
+  sentenceWeight: 1,
+  sentenceTemperature: 0.05,
+  sentenceEnglish: false,
+  queryEncoder: 'student',
+  termGradNormEvery: 10,
   checkpointEvery: 100,
 } as const;
 
@@ -77,6 +93,17 @@ export const distillSettingsSchema = obj({
   seed: num({ int: true, what: 'an integer' }).default(D.seed),
   englishWeight: num({ min: 0 }).default(D.englishWeight).describe('weight of the English InfoNCE term (0 = off; needs English pairs)'),
   englishTemperature: num({ gt: 0 }).default(D.englishTemperature).describe('InfoNCE temperature of the English term'),
+  otWeight: num({ min: 0, max: 1e6 }).default(D.otWeight).describe('weight of the token-level OT term (0 = off: sentence-level distillation only)'),
+  sentenceLoss: oneOf(['none', 'infonce', 'mse']).default(D.sentenceLoss)
+    .describe("sentence term between the teacher's pooled English side and the student's pooled target side: 'infonce' (in-batch negatives; 0 for a batch of one pair), 'mse', or 'none'"),
+  sentenceWeight: num({ gt: 0, max: 1e6 }).default(D.sentenceWeight).describe('weight of the sentence term'),
+  sentenceTemperature: num({ gt: 0, max: 100 }).default(D.sentenceTemperature).describe("temperature of the 'infonce' sentence term"),
+  sentenceEnglish: z.boolean({ error: (iss) => `must be true or false, got ${JSON.stringify(iss.input)}` }).default(D.sentenceEnglish)
+    .describe("also pull the student's pooled English side onto the teacher's (the second term of Reimers & Gurevych 2020)"),
+  queryEncoder: oneOf(['teacher', 'student']).default(D.queryEncoder)
+    .describe('which model encodes English queries at retrieval time (documents: the student); recorded with the student'),
+  termGradNormEvery: num({ min: 0, max: 1e9, int: true }).default(D.termGradNormEvery)
+    .describe('log every term\'s own gradient norm at step 1 and every N steps (0 = never; one extra forward + backward per term)'),
   checkpointEvery: num({ min: 1, max: 1e9, int: true }).default(D.checkpointEvery).describe('steps between checkpoints (and at the end); a rerun resumes from the last one'),
   backend: oneOf(['auto', 'cuda', 'cpu', 'js']).optional().describe('OT backend of the tfjs engine (default: $OPTICAL_BACKEND, else auto; the native engine runs the OT step itself)'),
 });
@@ -122,11 +149,17 @@ export type DistillOptions = z.input<typeof distillSettingsSchema> & {
 
 export interface DistillStepRecord {
   step: number;
-  /** The loss optimised: OT + englishWeight × English. */
+  /** The loss optimised: otWeight × OT + sentenceWeight × sentence (+ its English side) + englishWeight × English. */
   loss: number;
-  /** Mean <P, C> over the batch's pairs. */
+  /** Mean <P, C> over the batch's pairs (NaN when otWeight is 0: no OT term). */
   otLoss: number;
   englishLoss?: number;
+  /** The sentence term's value (and its InfoNCE accuracy: share of rows whose own teacher vector ranks first). */
+  sentenceLoss?: number;
+  sentenceAccuracy?: number;
+  sentenceEnglishLoss?: number;
+  /** Each term's own gradient norm (weight included) at the steps termGradNormEvery picks: ot, sentence, sentenceEnglish, english. */
+  termGradNorms?: Record<string, number>;
   lr: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
@@ -143,8 +176,20 @@ export interface DistillStepRecord {
   stepMs: number;
 }
 
+/** Share of sentences cut at maxLength (whose tokens, specials included, did not fit). */
+export interface Truncation {
+  maxLength: number;
+  /** Target sides (student input). */
+  target: number;
+  /** English sides (teacher input). */
+  english: number;
+}
+
 export interface DistillResult extends TrainResult {
   student: Engine;
+  /** The model that should encode English queries at retrieval time (settings.queryEncoder). */
+  queryEncoder: 'teacher' | 'student';
+  truncation: Truncation;
   /** Every step of the run (resumed runs included), from its log. */
   log: DistillStepRecord[];
   teacherCache: { entries: number; hits: number; misses: number };
@@ -183,6 +228,8 @@ export function checkDistillOptions(o: DistillOptions): DistillSettings & { laye
     throw new RangeError(`distill: options.layer must be an integer in 0..${layers} (or -${layers + 1}..-1 counting from the end, -1 = last; the teacher has ${layers} layers), got ${s.layer}`);
   }
   if (s.warmupSteps !== undefined && s.warmupSteps > s.steps) throw new RangeError(`distill: options.warmupSteps must be in [0, steps=${s.steps}], got ${s.warmupSteps}`);
+  if (s.otWeight === 0 && s.sentenceLoss === 'none' && s.englishWeight === 0) throw new RangeError("distill: every term is off (otWeight 0, sentenceLoss 'none', englishWeight 0): nothing to train");
+  if (s.sentenceEnglish && s.sentenceLoss === 'none') throw new RangeError("distill: options.sentenceEnglish needs a sentence term (sentenceLoss 'infonce' or 'mse'), got sentenceLoss 'none'");
   if (s.englishWeight > 0 && !(Array.isArray(o.english) && o.english.length >= 2)) throw new TypeError('distill: englishWeight > 0 needs english: at least 2 English {query, positive, negatives} pairs');
   if (o.tokenizer.vocabSize > o.teacher.config.vocabSize) throw new RangeError(`distill: the tokenizer has ${o.tokenizer.vocabSize} tokens but the teacher's vocab_size is ${o.teacher.config.vocabSize}`);
   return { ...s, layer: s.layer === undefined ? layers : s.layer < 0 ? layers + 1 + s.layer : s.layer, warmupSteps: s.warmupSteps ?? Math.floor(s.steps * D.warmupFraction) };
@@ -190,11 +237,13 @@ export function checkDistillOptions(o: DistillOptions): DistillSettings & { laye
 
 function stepRecord(r: LogRecord): DistillStepRecord {
   const n = (k: string) => r[k] as number;
+  const ot = typeof r.otLoss === 'number';
   const record: DistillStepRecord = {
-    step: r.step, loss: r.loss!, otLoss: n('otLoss'), lr: r.lr!, gradNorm: r.gradNorm!, iterations: n('iterations'), converged: n('converged'),
-    planEntropy: n('planEntropy'), tokensPerSecond: (n('studentTokens') / r.stepMs!) * 1000, teacherMs: n('teacherMs'), stepMs: r.stepMs!,
+    step: r.step, loss: r.loss!, otLoss: ot ? n('otLoss') : NaN, lr: r.lr!, gradNorm: r.gradNorm!, iterations: ot ? n('iterations') : 0, converged: ot ? n('converged') : 1,
+    planEntropy: ot ? n('planEntropy') : NaN, tokensPerSecond: (n('studentTokens') / r.stepMs!) * 1000, teacherMs: n('teacherMs'), stepMs: r.stepMs!,
   };
-  if (typeof r.englishLoss === 'number') record.englishLoss = r.englishLoss;
+  for (const k of ['englishLoss', 'sentenceLoss', 'sentenceAccuracy', 'sentenceEnglishLoss'] as const) if (typeof r[k] === 'number') record[k] = r[k] as number;
+  if (r.termGradNorms && typeof r.termGradNorms === 'object') record.termGradNorms = r.termGradNorms as Record<string, number>;
   return record;
 }
 
@@ -214,24 +263,43 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     sinkhorn: { eps: s.eps, maxIter: s.maxIter, tol: s.tol, method: s.method, rho: s.rho, backend: s.backend },
     maskPunctuation: s.maskPunctuation,
     english: s.englishWeight > 0 ? { pairs: o.english!, weight: s.englishWeight, temperature: s.englishTemperature, batchSize: s.batchSize, seed: s.seed + 1 } : undefined,
+    otWeight: s.otWeight,
+    sentence: s.sentenceLoss === 'none' ? undefined : { loss: s.sentenceLoss, weight: s.sentenceWeight, temperature: s.sentenceTemperature, english: s.sentenceEnglish },
   });
+  const truncation = measureTruncation(o.tokenizer, o.bitext, s.maxLength);
   const model: Trainable<DistillPair> = { engine: student, objective, save: (dir) => saveEngine(student, dir) };
   const outputDir = o.outputDir ?? await mkdtemp(join(tmpdir(), 'optical-distill-'));
   try {
     const trainer = new Trainer({
       model, examples: o.bitext, outputDir, steps: s.steps, batchSize: s.batchSize, lr: s.lr, warmupSteps: s.warmupSteps, weightDecay: s.weightDecay,
-      clipNorm: s.clipNorm, seed: s.seed, checkpointEvery: s.checkpointEvery, logEvery: 1, logFile: DISTILL_LOG, saveModels: false,
+      clipNorm: s.clipNorm, seed: s.seed, checkpointEvery: s.checkpointEvery, logEvery: 1, logFile: DISTILL_LOG, saveModels: false, termGradNormEvery: s.termGradNormEvery,
       signal: o.signal, maxStepsThisRun: o.maxStepsThisRun,
       onLog: o.onStep ? (r) => { if (r.type === 'step') o.onStep!(stepRecord(r)); } : undefined,
     });
     const result = await trainer.run();
     const log = await readDistillLog(outputDir);
     const c = objective.cache;
-    return { ...result, student, log, teacherCache: { entries: c.size, hits: c.hits, misses: c.misses } };
+    return { ...result, student, queryEncoder: s.queryEncoder, truncation, log, teacherCache: { entries: c.size, hits: c.hits, misses: c.misses } };
   } catch (err) {
     if (!o.student) student.dispose();
     throw err;
   } finally {
     if (o.outputDir === undefined) await rm(outputDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Share of bitext sides longer than maxLength tokens (specials included): the cut part of a target
+ * side carries none of the meaning its English side still has (balanced OT then forces the whole
+ * English mass onto the part that is left).
+ */
+export function measureTruncation(tokenizer: TextTokenizer, bitext: readonly DistillPair[], maxLength: number): Truncation {
+  const cut = (texts: string[]) => {
+    let n = 0;
+    for (let i = 0; i < texts.length; i += 256) {
+      for (const e of tokenizer.encodeBatch(texts.slice(i, i + 256), null, { maxLength: maxLength + 1 }).encodings) if (e.attentionMask.reduce((a, v) => a + v, 0) > maxLength) n++;
+    }
+    return texts.length === 0 ? 0 : n / texts.length;
+  };
+  return { maxLength, target: cut(bitext.map((p) => p.tgt)), english: cut(bitext.map((p) => p.src)) };
 }

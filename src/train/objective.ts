@@ -25,6 +25,8 @@ export interface StepContext {
 export interface BatchSpec {
   inputs: EncodeInput[];
   terms: LossTerm[];
+  /** A name per term (e.g. 'ot', 'english'): the loop logs each term's gradient norm under it (TrainerOptions.termGradNormEvery). Default: the term kinds. */
+  termNames?: string[];
 }
 
 export interface Objective<E> {

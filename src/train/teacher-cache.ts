@@ -6,6 +6,7 @@
  * first — a resumed run gets the bits an uninterrupted one had.
  */
 import type { Engine } from '../models/engine/types.js';
+import { toEncodeInput } from '../models/engine/input.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 import { tokenWeights, type TokenWeightOptions } from './token-weights.js';
 import { ENCODE_BATCH, layerTokens, specialMask } from './layer-tokens.js';
@@ -50,6 +51,40 @@ export class TeacherTokenCache {
         if (this.cache.has(start + r)) return;
         this.cache.set(start + r, { vectors, weights: tokenWeights(e.tokens, specialMask(e), 0, count, this.weightOptions), tokens: e.tokens.slice(0, count), count });
       });
+    }
+    return keys.map((k) => this.cache.get(k)!);
+  }
+}
+
+/**
+ * The teacher's sentence vectors (mean over the real tokens of the last hidden state, not
+ * normalised: the vectors the teacher retrieves with before normalisation) of texts, computed once
+ * per text in the same fixed blocks as TeacherTokenCache, so a resumed run gets the same bits.
+ */
+export class TeacherPooledCache {
+  private readonly cache = new Map<number, Float32Array>();
+
+  constructor(
+    private readonly teacher: Engine,
+    private readonly tokenizer: TextTokenizer,
+    private readonly texts: readonly string[],
+    private readonly maxLength: number,
+  ) {}
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** texts[k]'s pooled vector (hidden) for each key k. */
+  async get(keys: readonly number[]): Promise<Float32Array[]> {
+    const H = this.teacher.config.hiddenSize;
+    for (const k of keys) {
+      if (this.cache.has(k)) continue;
+      const start = k - (k % ENCODE_BATCH);
+      const block = this.texts.slice(start, start + ENCODE_BATCH);
+      const input = toEncodeInput(this.tokenizer.encodeBatch(block as string[], null, { maxLength: this.maxLength, padding: 'longest' }));
+      const { pooled } = await this.teacher.encode(input, { pooling: 'mean' });
+      block.forEach((_, r) => { if (!this.cache.has(start + r)) this.cache.set(start + r, pooled!.slice(r * H, (r + 1) * H)); });
     }
     return keys.map((k) => this.cache.get(k)!);
   }

@@ -68,6 +68,13 @@ export interface TrainerOptions<E, M extends Trainable<E> = Trainable<E>> {
   onLog?: (record: LogRecord) => void;
   /** Write best/ and final/ model folders (default true). */
   saveModels?: boolean;
+  /**
+   * Every N steps (and at the first step) log the gradient norm of each loss term on its own
+   * (weight included, frozen heads excluded) as `termGradNorms: {name: norm}` — which term drives
+   * the update under the one global-norm clip. Costs one extra forward + backward per term at
+   * those steps (same dropout masks as the real step). Default 0 = never.
+   */
+  termGradNormEvery?: number;
 }
 
 /** What the loop logs: a record of train-log.jsonl without its `totalSteps` and `time`. */
@@ -154,6 +161,16 @@ async function exists(path: string): Promise<boolean> {
 
 type Settings<E, M extends Trainable<E>> = Required<Omit<TrainerOptions<E, M>, 'evaluate' | 'patience' | 'maxStepsThisRun' | 'signal' | 'onLog'>> & TrainerOptions<E, M>;
 
+/** The L2 norm over every gradient tensor but the listed ones. */
+async function gradientNorm(engine: Engine, exclude: ReadonlySet<string>): Promise<number> {
+  let sum = 0;
+  for (const [name, g] of await engine.getGradients()) {
+    if (exclude.has(name)) continue;
+    for (let i = 0; i < g.data.length; i++) sum += g.data[i] * g.data[i];
+  }
+  return Math.sqrt(sum);
+}
+
 export class Trainer<E, M extends Trainable<E> = Trainable<E>> {
   readonly options: Settings<E, M>;
   private readonly sampler: BatchSampler;
@@ -171,7 +188,7 @@ export class Trainer<E, M extends Trainable<E> = Trainable<E>> {
     const evalEvery = o.evalEvery ?? 100;
     this.options = {
       batchSize: 16, lr: 5e-5, warmupSteps: Math.floor(o.steps / 10), weightDecay: 0.01, clipNorm: 1, seed: 0,
-      evalEvery, checkpointEvery: o.evaluate ? evalEvery : 100, resume: true, logEvery: 10, logFile: 'train-log.jsonl', saveModels: true,
+      evalEvery, checkpointEvery: o.evaluate ? evalEvery : 100, resume: true, logEvery: 10, logFile: 'train-log.jsonl', saveModels: true, termGradNormEvery: 0,
       ...o,
     } as Settings<E, M>;
     const t = this.options;
@@ -180,6 +197,7 @@ export class Trainer<E, M extends Trainable<E> = Trainable<E>> {
     positiveInt('checkpointEvery', t.checkpointEvery);
     positiveInt('logEvery', t.logEvery);
     if (t.patience !== undefined) positiveInt('patience', t.patience);
+    if (!Number.isInteger(t.termGradNormEvery) || t.termGradNormEvery < 0) throw new RangeError(`termGradNormEvery must be an integer >= 0, got ${t.termGradNormEvery}`);
     if (t.maxStepsThisRun !== undefined) positiveInt('maxStepsThisRun', t.maxStepsThisRun);
     if (!(t.clipNorm > 0)) throw new RangeError(`clipNorm must be > 0, got ${t.clipNorm}`);
     if (!(t.weightDecay >= 0) || !Number.isFinite(t.weightDecay)) throw new RangeError(`weightDecay must be a finite number >= 0, got ${t.weightDecay}`);
@@ -371,7 +389,21 @@ export class Trainer<E, M extends Trainable<E> = Trainable<E>> {
       const batch = this.sampler.next().map((i) => t.examples[i]);
       const lr = this.schedule(step);
       const seed = stepSeed(t.seed, step);
-      const spec = await objective.spec(batch, { step, seed });
+      const { termNames, ...spec } = await objective.spec(batch, { step, seed });
+      let termGradNorms: Record<string, number> | undefined;
+      const logged = (step + 1) % t.logEvery === 0 || step + 1 === t.steps;
+      if (t.termGradNormEvery > 0 && logged && spec.terms.length > 1 && (step === 0 || (step + 1) % t.termGradNormEvery === 0)) {
+        // Each term alone (the others weighted 0) through the same forward and dropout masks: the
+        // parts of the step's gradient, before clipping.
+        termGradNorms = {};
+        const exclude = new Set(frozen);
+        for (const [i, term] of spec.terms.entries()) {
+          await this.engine.zeroGradients();
+          await this.engine.step({ inputs: spec.inputs, terms: spec.terms.map((u) => (u === term ? u : { ...u, weight: 0 })), training: true, seed });
+          termGradNorms[termNames?.[i] ?? `${i}:${term.kind}`] = await gradientNorm(this.engine, exclude);
+        }
+        await this.engine.zeroGradients();
+      }
       const result = await this.engine.step({ ...spec, training: true, seed });
       lastLoss = result.loss;
       if (!Number.isFinite(result.loss)) {
@@ -389,7 +421,10 @@ export class Trainer<E, M extends Trainable<E> = Trainable<E>> {
         const seconds = (performance.now() - windowStart) / 1000;
         await this.record({
           type: 'step', step: done, loss: result.loss, lr, gradNorm: update.gradNorm, examplesPerSecond: windowExamples / Math.max(seconds, 1e-9),
-          stepMs: performance.now() - t0, ...objective.summarize?.(result),
+          stepMs: performance.now() - t0, ...objective.summarize?.(result), ...(termGradNorms ? { termGradNorms } : {}),
+          // One term: its gradient is the step's.
+          ...(!termGradNorms && t.termGradNormEvery > 0 && spec.terms.length === 1 && (step === 0 || done % t.termGradNormEvery === 0)
+            ? { termGradNorms: { [termNames?.[0] ?? `0:${spec.terms[0].kind}`]: update.gradNorm } } : {}),
         });
         windowStart = performance.now();
         windowExamples = 0;

@@ -31,6 +31,14 @@ describe('optical distill', () => {
     // The loop's log: one record per step, plus the start and checkpoint events.
     const log = readFileSync(join(dir, 'student', 'distill-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'step');
     expect(log.map((r) => r.step)).toEqual([1, 2, 3]);
+    // Defaults: the sentence term beside OT, each term's gradient norm logged at the first step.
+    expect(Object.keys(log[0].termGradNorms)).toEqual(['ot', 'sentence']);
+    expect(typeof log[0].sentenceLoss).toBe('number');
+    const summary = JSON.parse(readFileSync(join(dir, 'student', 'distill-summary.json'), 'utf8'));
+    expect(summary.truncation).toEqual({ maxLength: 64, target: 0, english: 0 });
+    // A cross-encoder scores query and document together: no separate query encoder is written.
+    expect(summary.queryEncoder.model).toBe('student');
+    expect(existsSync(join(dir, 'student', 'query-encoder'))).toBe(false);
     expect(existsSync(join(dir, 'student', 'model.safetensors'))).toBe(true);
     const student = await loadRankingModel(join(dir, 'student'), { engine });
     expect(student.kind).toBe('cross-encoder');
@@ -67,6 +75,12 @@ describe('optical distill', () => {
       [['--ot-backend', 'gpu'], /--ot-backend must be one of auto, cuda, cpu, js/],
       [['--engine', 'gpu'], /--engine must be one of auto, native, tfjs, got 'gpu'/],
       [['--checkpoint-every', '0'], /--checkpoint-every must be in \[1, 1000000000\], got 0/],
+      [['--sentence-loss', 'cosine'], /--sentence-loss must be one of none, infonce, mse, got 'cosine'/],
+      [['--sentence-weight', '0'], /--sentence-weight must be in \(0, 1000000\], got 0/],
+      [['--sentence-temperature', '0'], /--sentence-temperature must be in \(0, 100\], got 0/],
+      [['--ot-weight=-1'], /--ot-weight must be in \[0, 1000000\], got -1/],
+      [['--query-encoder', 'both'], /--query-encoder must be one of teacher, student, got 'both'/],
+      [['--term-grad-norm-every', '1.5'], /--term-grad-norm-every must be an integer, got 1.5/],
     ];
     for (const [args, message] of cases) {
       const run = command.run([...base, ...args]);

