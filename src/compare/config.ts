@@ -152,7 +152,7 @@ const statsSchema = obj({
   confidence: num({ min: 0.5, max: 0.999 }).default(0.95).describe('confidence level of intervals'),
 });
 
-const languageCode = str()
+export const languageCode = str()
   .regex(/^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)*$/, { error: (iss) => `'${String(iss.input)}' is not a language code (e.g. sw, swh, om, gax)` })
   .refine((l) => !/^en(g)?$/i.test(l), { error: ': English is the query language; list target languages only' });
 

@@ -69,7 +69,7 @@ export interface DataHooks {
 }
 
 /** EN → lang lexicon from the configured sources, merged; an absent optional source becomes a note. */
-export async function buildMergedLexicon(lang: string, config: CompareConfig, notes: string[], sources: SourceRecord[], progress: Progress): Promise<Lexicon> {
+export async function buildMergedLexicon(lang: string, config: { data: Pick<CompareConfig['data'], 'lexicon'> }, notes: string[], sources: SourceRecord[], progress: Progress): Promise<Lexicon> {
   const parts: { lexicon: Lexicon; weight?: number }[] = [];
   for (const src of config.data.lexicon) {
     if (src === 'cldr') {
@@ -94,9 +94,8 @@ export async function buildMergedLexicon(lang: string, config: CompareConfig, no
   return merged;
 }
 
-/** Builds the data of a compare. */
 /** One test recipe, split into folds: per fold its evaluation sets and its training bitext. */
-interface TestSource {
+export interface TestSource {
   foldTests(k: number): { testUnits: string[]; sets: Map<Scenario, EvalSet>; train: BitextPair[] };
   /** Every unit as one CLIR set (used as the out-of-domain test). */
   allClir(): EvalSet;
@@ -162,7 +161,7 @@ async function libreOfficeSource(config: CompareConfig, sources: SourceRecord[],
   const lang = config.languages[0];
   const folds = config.data.test === 'libreoffice' ? config.data.folds : 1;
   progress.log(`libreoffice-help ${lang}: ${folds >= 2 ? `${folds} folds by page title` : 'all pages held out'}`);
-  const lo = await buildLibreOfficeHelp({ lang, folds: folds >= 2 ? folds : 0, seed: DATA_SEED, progress });
+  const lo = await buildLibreOfficeHelp({ lang, folds: folds >= 2 ? folds : 1, seed: DATA_SEED, progress });
   sources.push(...lo.manifest.sources);
   const tag = (pairs: BitextPair[]) => pairs.map((p) => ({ ...p, tgtLang: lang }));
   const relang = (docs: Doc[]) => docs.map((d) => ({ ...d, lang }));
@@ -183,6 +182,14 @@ async function libreOfficeSource(config: CompareConfig, sources: SourceRecord[],
   };
 }
 
+/**
+ * A test recipe of a config split as the compare splits it (same folds, same DATA_SEED): also used
+ * by the pre-training corpus (src/train/pretrain/corpus.ts) to keep the same held-out units out.
+ */
+export function testSource(name: 'udhr' | 'libreoffice', config: CompareConfig, sources: SourceRecord[], progress: Progress): Promise<TestSource> {
+  return name === 'udhr' ? udhrSource(config, sources, progress) : libreOfficeSource(config, sources, progress);
+}
+
 /** Builds the data of a compare. */
 export async function prepareExperimentData(config: CompareConfig, hooks: DataHooks): Promise<ExperimentData> {
   const progress = hooks.progress ?? silentProgress;
@@ -199,7 +206,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
     counts[`lexicon.${lang}.headwords`] = lex.headwords;
   }
 
-  const makeSource = (name: 'udhr' | 'libreoffice') => (name === 'udhr' ? udhrSource(config, sources, progress) : libreOfficeSource(config, sources, progress));
+  const makeSource = (name: 'udhr' | 'libreoffice') => testSource(name, config, sources, progress);
   const test = await makeSource(config.data.test);
   let shift: EvalSet | undefined;
   let shiftSource: TestSource | undefined;

@@ -12,6 +12,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   align: async () => (await import('./align.js')).command,
   distill: async () => (await import('./distill.js')).command,
   'train-teacher': async () => (await import('./train-teacher.js')).command,
+  pretrain: async () => (await import('./pretrain.js')).command,
   eval: async () => (await import('./eval.js')).command,
   'compare-runs': async () => (await import('./compare-runs.js')).command,
   bm25: async () => (await import('./bm25.js')).command,
