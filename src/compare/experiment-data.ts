@@ -157,11 +157,26 @@ async function udhrSource(config: CompareConfig, sources: SourceRecord[], progre
   };
 }
 
+/** Help sets already built in this process (parsing 2,561 pages per language takes seconds; sweeps build the same set once per compare). */
+const libreOfficeBuilds = new Map<string, Promise<Awaited<ReturnType<typeof buildLibreOfficeHelp>>>>();
+
+function cachedLibreOfficeHelp(lang: string, folds: number, progress: Progress): ReturnType<typeof buildLibreOfficeHelp> {
+  const key = `${lang}\u0000${folds}`;
+  let build = libreOfficeBuilds.get(key);
+  if (!build) {
+    build = buildLibreOfficeHelp({ lang, folds, seed: DATA_SEED, progress });
+    // A failed build (e.g. a missing package) is not kept: the next call tries again.
+    build.catch(() => libreOfficeBuilds.delete(key));
+    libreOfficeBuilds.set(key, build);
+  }
+  return build;
+}
+
 async function libreOfficeSource(config: CompareConfig, sources: SourceRecord[], progress: Progress): Promise<TestSource> {
   const lang = config.languages[0];
   const folds = config.data.test === 'libreoffice' ? config.data.folds : 1;
   progress.log(`libreoffice-help ${lang}: ${folds >= 2 ? `${folds} folds by page title` : 'all pages held out'}`);
-  const lo = await buildLibreOfficeHelp({ lang, folds: folds >= 2 ? folds : 1, seed: DATA_SEED, progress });
+  const lo = await cachedLibreOfficeHelp(lang, folds >= 2 ? folds : 1, progress);
   sources.push(...lo.manifest.sources);
   const tag = (pairs: BitextPair[]) => pairs.map((p) => ({ ...p, tgtLang: lang }));
   const relang = (docs: Doc[]) => docs.map((d) => ({ ...d, lang }));

@@ -20,6 +20,7 @@ export const commands: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).command,
   'domain-shift': async () => (await import('./domain-shift.js')).command,
   'cs-sweep': async () => (await import('./cs-sweep.js')).command,
+  'cs-pretrain-sweep': async () => (await import('./cs-pretrain-sweep.js')).command,
   'mix-sweep': async () => (await import('./mix-sweep.js')).command,
   config: async () => (await import('./config.js')).command,
   worker: async () => (await import('./worker.js')).command,
