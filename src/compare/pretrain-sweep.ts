@@ -167,7 +167,7 @@ export async function runPretrainSweep(pretrainBase: PretrainConfig, compareBase
 
 /** Writes cs-pretrain-sweep.{md,json} and the scatter plot into `dir`. */
 export async function writePretrainSweepReport(dir: string, base: CompareConfig, r: { method: string; metric: string; models: PretrainSweepModel[]; points: PretrainSweepPoint[]; confidence: number }): Promise<PretrainSweepResult> {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'plots'), { recursive: true });
   const files: string[] = [];
   const safe = (f: () => CorrelationResult) => { try { return f(); } catch { return undefined; } };
   const x = r.points.map((p) => p.csFrequency);
