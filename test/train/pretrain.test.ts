@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validatePretrainConfig, type PretrainConfig } from '../../src/train/pretrain/config.js';
+import { loadPretrainConfig, shippedPretrainConfigNames, validatePretrainConfig, type PretrainConfig } from '../../src/train/pretrain/config.js';
+import { loadCompareConfig, shippedConfigNames } from '../../src/compare/config-file.js';
 import { buildPretrainCorpus, heldOutConfig, type PretrainCorpus } from '../../src/train/pretrain/corpus.js';
 import { pretrain } from '../../src/train/pretrain/pretrain.js';
 import { testSource } from '../../src/compare/experiment-data.js';
@@ -85,6 +86,20 @@ describe('pre-training corpus', () => {
     expect(switched.codeSwitch.replacementRate).toBeGreaterThan(0.7);
     expect(switched.codeSwitch.csFrequency).toBeCloseTo(switched.codeSwitch.switchedTokens / switched.codeSwitch.englishTokens, 12);
   }, 60_000);
+
+  it('loads every shipped pre-training config, and each matches the compare configs that use it', () => {
+    const names = shippedPretrainConfigNames();
+    expect(names).toEqual(expect.arrayContaining(['pretrain-om-small', 'pretrain-sw-small', 'pretrain-sw-mini', 'pretrain-om-sweep']));
+    for (const n of names) expect(loadPretrainConfig(n).name).toBe(n);
+    for (const cn of shippedConfigNames()) {
+      const c = loadCompareConfig(cn);
+      if (!c.model.pretrained) continue;
+      const p = loadPretrainConfig(c.model.pretrained.split('/').at(-1)!);
+      const d = c.data;
+      expect(p.languages, cn).toEqual(c.languages);
+      expect(p.heldOut, cn).toEqual({ test: d.test, folds: d.folds, evalFolds: d.evalFolds, ...(d.shiftTest ? { shiftTest: d.shiftTest } : {}) });
+    }
+  });
 
   it('refuses bad configs naming the field', () => {
     expect(() => config({ codeSwitch: { p: 1.5 } })).toThrow(/codeSwitch\.p must be in \[0, 1\], got 1.5/);
