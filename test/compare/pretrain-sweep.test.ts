@@ -1,6 +1,6 @@
 /**
- * `optical cs-pretrain-sweep` on a tiny config (EN→om: UDHR test fold 0, LibreOffice help as the
- * shift test): two encoders × two seeds differing only in codeSwitch.p, each fine-tuned by the same compare;
+ * `optical cs-pretrain-sweep` on a tiny config (EN→om: LibreOffice help fold 0 in domain, UDHR om
+ * as the shift test): two encoders × two seeds differing only in codeSwitch.p, each fine-tuned by the same compare;
  * the report's numbers are the compares' own, the CS frequencies are the measured ones and grow with
  * p, and a second call reuses everything (resume by units). Needs the Debian help packages.
  */
@@ -19,10 +19,10 @@ const available = libreOfficeHelpAvailable('om');
 
 const compare = validateCompareConfig({
   name: 'pts', languages: ['om'],
-  data: { test: 'udhr', shiftTest: 'libreoffice', folds: 3, evalFolds: [0], bitext: ['test-train', 'cldr'], lexicon: ['cldr'], maxBitext: 40, englishPairs: 40 },
+  data: { test: 'libreoffice', shiftTest: 'udhr', folds: 5, evalFolds: [0], bitext: ['test-train', 'cldr'], lexicon: ['cldr'], maxBitext: 40, englishPairs: 40 },
   teacher: { steps: 4, batchSize: 4, pairs: 12 },
   budget: { steps: 2, batchSize: 4, maxLength: 24 },
-  // One dense method: the shift test encodes ~2,000 help pages per unit, the cost of this test.
+  // One dense method: every unit encodes fold 0's help pages (the cost of this test).
   methods: [{ name: 'bl-cs', kind: 'cs-finetune', p: 0.5 }],
   seeds: [1, 2], scenarios: ['clir'], stats: { bootstrap: 200 },
 });
@@ -37,7 +37,7 @@ describe('cs-pretrain-sweep: configs', () => {
     const cs = sweepPretrainConfigs(pre, compare, [0, 0.5, 1]);
     expect(cs.map((c) => c.name)).toEqual(['pts-enc-cs0', 'pts-enc-cs0.5', 'pts-enc-cs1']);
     for (const c of cs) {
-      expect(c.heldOut).toEqual({ test: 'udhr', folds: 3, evalFolds: [0], shiftTest: 'libreoffice' });
+      expect(c.heldOut).toEqual({ test: 'libreoffice', folds: 5, evalFolds: [0], shiftTest: 'udhr' });
       expect({ ...c, name: '', codeSwitch: { ...c.codeSwitch, p: 0 } }).toEqual({ ...cs[0], name: '', codeSwitch: { ...cs[0].codeSwitch, p: 0 } });
     }
     expect(() => sweepPretrainConfigs(pre, compare, [0.5])).toThrow(/at least two/);
