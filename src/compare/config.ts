@@ -117,10 +117,15 @@ const modelSchema = obj({
   size: oneOf(['tiny', 'small']).optional().describe("model preset trained from scratch (default 'tiny')"),
   path: str().optional().describe('local Hugging Face BERT folder (config.json, model.safetensors, tokenizer.json) instead of a preset'),
   vocabSize: num({ min: 200, max: 200000, int: true }).optional().describe('tokenizer vocabulary size when a tokenizer is trained (size presets only; default 8000)'),
+  pretrained: str().optional().describe("folder of an 'optical pretrain' run (runs/pretrain/<name>): the teacher is fine-tuned from its encoder and vocabulary, after a check that none of this compare's test text was in its corpus"),
 }).superRefine((m, ctx) => {
-  if (m.size !== undefined && m.path !== undefined) ctx.addIssue({ code: 'custom', message: ": give either 'size' or 'path', not both" });
-  if (m.path !== undefined && m.vocabSize !== undefined) ctx.addIssue({ code: 'custom', path: ['vocabSize'], message: 'applies only to trained tokenizers (model.size), not to model.path' });
-}).transform((m): { size?: 'tiny' | 'small'; path?: string; vocabSize?: number } => (m.path !== undefined ? { path: m.path } : { size: m.size ?? 'tiny', vocabSize: m.vocabSize ?? 8000 }));
+  const given = (['size', 'path', 'pretrained'] as const).filter((k) => m[k] !== undefined);
+  if (given.length > 1) ctx.addIssue({ code: 'custom', message: `: give one of 'size', 'path' and 'pretrained', not ${given.map((k) => `'${k}'`).join(' and ')}` });
+  if ((m.path !== undefined || m.pretrained !== undefined) && m.vocabSize !== undefined) ctx.addIssue({ code: 'custom', path: ['vocabSize'], message: `applies only to trained tokenizers (model.size), not to model.${m.path !== undefined ? 'path' : 'pretrained'}` });
+}).transform((m): { size?: 'tiny' | 'small'; path?: string; vocabSize?: number; pretrained?: string } => {
+  if (m.pretrained !== undefined) return { pretrained: m.pretrained };
+  return m.path !== undefined ? { path: m.path } : { size: m.size ?? 'tiny', vocabSize: m.vocabSize ?? 8000 };
+});
 
 const teacherSchema = obj({
   steps: num({ min: 0, max: 1e7, int: true }).default(300).describe('English pre-training steps (inverse-cloze pairs from State of the Union paragraphs)'),
@@ -152,7 +157,7 @@ const statsSchema = obj({
   confidence: num({ min: 0.5, max: 0.999 }).default(0.95).describe('confidence level of intervals'),
 });
 
-const languageCode = str()
+export const languageCode = str()
   .regex(/^[A-Za-z]{2,3}([_-][A-Za-z0-9]+)*$/, { error: (iss) => `'${String(iss.input)}' is not a language code (e.g. sw, swh, om, gax)` })
   .refine((l) => !/^en(g)?$/i.test(l), { error: ': English is the query language; list target languages only' });
 

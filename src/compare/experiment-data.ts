@@ -69,7 +69,7 @@ export interface DataHooks {
 }
 
 /** EN → lang lexicon from the configured sources, merged; an absent optional source becomes a note. */
-export async function buildMergedLexicon(lang: string, config: CompareConfig, notes: string[], sources: SourceRecord[], progress: Progress): Promise<Lexicon> {
+export async function buildMergedLexicon(lang: string, config: { data: Pick<CompareConfig['data'], 'lexicon'> }, notes: string[], sources: SourceRecord[], progress: Progress): Promise<Lexicon> {
   const parts: { lexicon: Lexicon; weight?: number }[] = [];
   for (const src of config.data.lexicon) {
     if (src === 'cldr') {
@@ -94,9 +94,8 @@ export async function buildMergedLexicon(lang: string, config: CompareConfig, no
   return merged;
 }
 
-/** Builds the data of a compare. */
 /** One test recipe, split into folds: per fold its evaluation sets and its training bitext. */
-interface TestSource {
+export interface TestSource {
   foldTests(k: number): { testUnits: string[]; sets: Map<Scenario, EvalSet>; train: BitextPair[] };
   /** Every unit as one CLIR set (used as the out-of-domain test). */
   allClir(): EvalSet;
@@ -158,11 +157,26 @@ async function udhrSource(config: CompareConfig, sources: SourceRecord[], progre
   };
 }
 
+/** Help sets already built in this process (parsing 2,561 pages per language takes seconds; sweeps build the same set once per compare). */
+const libreOfficeBuilds = new Map<string, Promise<Awaited<ReturnType<typeof buildLibreOfficeHelp>>>>();
+
+function cachedLibreOfficeHelp(lang: string, folds: number, progress: Progress): ReturnType<typeof buildLibreOfficeHelp> {
+  const key = `${lang}\u0000${folds}`;
+  let build = libreOfficeBuilds.get(key);
+  if (!build) {
+    build = buildLibreOfficeHelp({ lang, folds, seed: DATA_SEED, progress });
+    // A failed build (e.g. a missing package) is not kept: the next call tries again.
+    build.catch(() => libreOfficeBuilds.delete(key));
+    libreOfficeBuilds.set(key, build);
+  }
+  return build;
+}
+
 async function libreOfficeSource(config: CompareConfig, sources: SourceRecord[], progress: Progress): Promise<TestSource> {
   const lang = config.languages[0];
   const folds = config.data.test === 'libreoffice' ? config.data.folds : 1;
   progress.log(`libreoffice-help ${lang}: ${folds >= 2 ? `${folds} folds by page title` : 'all pages held out'}`);
-  const lo = await buildLibreOfficeHelp({ lang, folds: folds >= 2 ? folds : 0, seed: DATA_SEED, progress });
+  const lo = await cachedLibreOfficeHelp(lang, folds >= 2 ? folds : 1, progress);
   sources.push(...lo.manifest.sources);
   const tag = (pairs: BitextPair[]) => pairs.map((p) => ({ ...p, tgtLang: lang }));
   const relang = (docs: Doc[]) => docs.map((d) => ({ ...d, lang }));
@@ -183,6 +197,14 @@ async function libreOfficeSource(config: CompareConfig, sources: SourceRecord[],
   };
 }
 
+/**
+ * A test recipe of a config split as the compare splits it (same folds, same DATA_SEED): also used
+ * by the pre-training corpus (src/train/pretrain/corpus.ts) to keep the same held-out units out.
+ */
+export function testSource(name: 'udhr' | 'libreoffice', config: CompareConfig, sources: SourceRecord[], progress: Progress): Promise<TestSource> {
+  return name === 'udhr' ? udhrSource(config, sources, progress) : libreOfficeSource(config, sources, progress);
+}
+
 /** Builds the data of a compare. */
 export async function prepareExperimentData(config: CompareConfig, hooks: DataHooks): Promise<ExperimentData> {
   const progress = hooks.progress ?? silentProgress;
@@ -199,7 +221,7 @@ export async function prepareExperimentData(config: CompareConfig, hooks: DataHo
     counts[`lexicon.${lang}.headwords`] = lex.headwords;
   }
 
-  const makeSource = (name: 'udhr' | 'libreoffice') => (name === 'udhr' ? udhrSource(config, sources, progress) : libreOfficeSource(config, sources, progress));
+  const makeSource = (name: 'udhr' | 'libreoffice') => testSource(name, config, sources, progress);
   const test = await makeSource(config.data.test);
   let shift: EvalSet | undefined;
   let shiftSource: TestSource | undefined;

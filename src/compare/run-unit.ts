@@ -13,6 +13,7 @@ import type { Progress } from '../data/progress.js';
 import type { CompareConfig } from './config.js';
 import { prepareExperimentData, type DataHooks, type ExperimentData } from './experiment-data.js';
 import { ResultStore } from './result-store.js';
+import { checkPretrainedEncoder } from './pretrained.js';
 import { ensureTeacher, finishedTeacher, teacherKey, type TeacherResult } from './teacher.js';
 import { runMethod, unitWorkDir, type EncodingPlan } from './method-runners.js';
 import { FileLock, describeHolder } from './file-lock.js';
@@ -40,6 +41,8 @@ export interface RunContext {
 
 export async function prepareRunContext(config: CompareConfig, options: { outRoot: string; englishPairs: DataHooks['englishPairs']; progress: Progress; engine: EngineName }): Promise<RunContext> {
   const data = await prepareExperimentData(config, { englishPairs: options.englishPairs, progress: options.progress });
+  // Before any training: a pre-trained encoder must not have seen this compare's test text.
+  if (config.model.pretrained) await checkPretrainedEncoder(config, data);
   const key = teacherKey(config, data);
   const dir = runDir(options.outRoot, config.name);
   return {

@@ -100,7 +100,7 @@ export function sweepPoints(config: CompareConfig, report: CompareReport, kind: 
   return points;
 }
 
-function corrText(name: string, c: CorrelationResult | undefined): string {
+export function corrText(name: string, c: CorrelationResult | undefined): string {
   return c ? `${name} r = ${c.r.toFixed(3)} [${c.lower.toFixed(3)}, ${c.upper.toFixed(3)}] (${Math.round(c.level * 100)}% CI), p = ${c.pValue < 0.001 ? '<0.001' : c.pValue.toFixed(3)}, n = ${c.n}` : `${name}: not computable (need ≥ 3 models with varying values)`;
 }
 

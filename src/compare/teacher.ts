@@ -3,7 +3,9 @@
  * (it never sees target-language or test text). With `model.size` a WordPiece vocabulary is trained
  * on the experiment's vocabulary texts (English training text + fold-independent target text such
  * as CLDR phrases and lexicon entries) and a BERT of that size is trained from scratch; with
- * `model.path` a local Hugging Face folder is loaded and, when teacher.steps > 0, fine-tuned.
+ * `model.path` a local Hugging Face folder is loaded and, when teacher.steps > 0, fine-tuned; with
+ * `model.pretrained` the encoder of an `optical pretrain` run is fine-tuned the same way (after
+ * src/compare/pretrained.ts has checked that its corpus holds none of the compare's test text).
  * The trainer checkpoints into the teacher folder, so an interrupted compare resumes mid-teacher.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import type { CompareConfig } from './config.js';
 import type { ExperimentData } from './experiment-data.js';
 import type { CurvePoint } from './result-store.js';
 import { sha256 } from '../data/formats.js';
+import { pretrainedManifest } from './pretrained.js';
 
 export const MODEL_PRESETS: Record<'tiny' | 'small', Omit<BertConfig, 'vocabSize'>> = {
   // Sized so the demo trains on two CPU cores in minutes.
@@ -42,6 +45,8 @@ export function teacherKey(config: CompareConfig, data: ExperimentData): string 
     // tfjs dropout and its own loop); the engine itself (native or tfjs) changes only float rounding.
     trainer: 'engine-loop-1',
     model: config.model, teacher: config.teacher, maxLength: config.budget.maxLength,
+    // A pre-trained encoder is identified by its weights, not by its folder name.
+    ...(config.model.pretrained ? { pretrained: pretrainedManifest(config.model.pretrained).model.sha256 } : {}),
     vocabulary: sha256(data.vocabularyTexts.join('\u0000')),
     english: sha256(english.map((p) => `${p.query}\t${p.doc}`).join('\n')),
   })).slice(0, 16);
@@ -97,8 +102,11 @@ export async function ensureTeacher(config: CompareConfig, data: ExperimentData,
   }
   const t0 = performance.now();
   let model: BiEncoder;
-  if (config.model.path) {
-    model = await BiEncoder.fromPretrained(config.model.path, { maxLength: config.budget.maxLength, engine });
+  const loadFrom = config.model.pretrained ? join(config.model.pretrained, 'final') : config.model.path;
+  if (loadFrom) {
+    // A local HF folder, or the MLM-pre-trained encoder of model.pretrained (its vocabulary included; its MLM head is not loaded).
+    if (config.model.pretrained) progress.log(`teacher: fine-tuning the pre-trained encoder ${config.model.pretrained}`);
+    model = await BiEncoder.fromPretrained(loadFrom, { maxLength: config.budget.maxLength, engine });
     if (config.teacher.steps === 0) {
       await model.save(finalDir);
       model.dispose();

@@ -11,6 +11,7 @@
  *   bce.ts       cross-encoder: binary cross-entropy on positives and negatives
  *   hybrid.ts    hybrid batches: monolingual or cross-lingual batches around another objective
  *   optical.ts   OPTICAL distillation: OT between student and cached teacher token states (+ English InfoNCE)
+ *   mlm.ts       masked-language-model pre-training (BERT 15 %, 80/10/10, optional whole-word masking)
  */
 import type { Engine, EncodeInput, LossTerm, StepResult } from '../models/engine/types.js';
 

@@ -39,7 +39,7 @@ describe('compare config validation', () => {
     ['baseline not a method', (c) => { c.stats = { baseline: 'nope' }; }, /stats\.baseline must be one of zs/],
     ['eval fold out of range', (c) => { c.data = { folds: 3, evalFolds: [3] }; }, /data\.evalFolds\[0\] must be in \[0, 2\]/],
     ['folds 1 with test-train bitext', (c) => { c.data = { folds: 1, bitext: ['test-train'] }; }, /data\.folds = 1/],
-    ['size and path', (c) => { c.model = { size: 'tiny', path: '/m' }; }, /either 'size' or 'path'/],
+    ['size and path', (c) => { c.model = { size: 'tiny', path: '/m' }; }, /give one of 'size', 'path' and 'pretrained', not 'size' and 'path'/],
     ['bad run name', (c) => { c.name = '../x'; }, /name '\.\.\/x' may only contain/],
     ['monolingualRatio 1', (c) => { c.methods = [{ name: 'a', kind: 'cs-finetune', monolingualRatio: 1 }]; }, /leaves no code-switched data/],
   ];

@@ -15,6 +15,7 @@ export const CONFIG_KINDS: Record<string, { file: string; load: () => Promise<Co
   compare: { file: 'optical compare --config FILE', load: async () => (await import('../../compare/config.js')).COMPARE_CONFIG },
   teacher: { file: 'optical train-teacher --config FILE', load: async () => (await import('../../train/teacher-config.js')).TEACHER_CONFIG },
   distill: { file: 'optical distill --config FILE', load: async () => (await import('../../train/distill.js')).DISTILL_CONFIG },
+  pretrain: { file: 'optical pretrain --config FILE', load: async () => (await import('../../train/pretrain/config.js')).PRETRAIN_CONFIG },
 };
 
 const usage = `usage: optical config schema [--kind ${Object.keys(CONFIG_KINDS).join('|')}] [--out FILE]
