@@ -18,6 +18,8 @@ namespace {
   throw ot::ArgumentError(ot::ArgumentError::Kind::Range, msg);
 }
 
+}  // namespace
+
 const char* typed_array_name(napi_typedarray_type t) {
   switch (t) {
     case napi_int8_array: return "Int8Array";
@@ -53,8 +55,6 @@ std::string num(double v) {
   s << v;
   return s.str();
 }
-
-}  // namespace
 
 Napi::Object require_object(const Napi::Value& v, const char* name) {
   if (!v.IsObject() || v.IsArray() || v.IsTypedArray() || v.IsFunction())

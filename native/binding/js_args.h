@@ -15,6 +15,12 @@
 
 namespace optical {
 
+// How an argument is named in error messages: the JS type of a value ("Float32Array", "number", ...),
+// a typed array kind, and a number with all 17 significant digits.
+const char* typed_array_name(napi_typedarray_type t);
+std::string describe(const Napi::Value& v);
+std::string num(double v);
+
 // A float32 view of a Float32Array/Float64Array argument. `data` points either into the JS buffer
 // (sync calls with Float32 input: JS cannot run meanwhile) or into `owned` (Float64 input is
 // converted; async calls always copy, so JS cannot mutate the data while a worker reads it).

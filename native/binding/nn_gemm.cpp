@@ -13,6 +13,7 @@
 // the argument: wrong types, non-integers, leading dimensions too small, arrays too short for the
 // shapes, c overlapping a or b, batch entries of c overlapping each other.
 #include "nn_gemm.h"
+#include "js_args.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,25 +32,6 @@ namespace {
 
 [[noreturn]] void type_error(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 [[noreturn]] void range_error(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
-
-std::string describe(const Napi::Value& v) {
-  if (v.IsUndefined()) return "undefined";
-  if (v.IsNull()) return "null";
-  if (v.IsTypedArray()) return v.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array ? "Float64Array" : "a typed array of another type";
-  if (v.IsArray()) return "Array";
-  if (v.IsNumber()) return "number";
-  if (v.IsString()) return "string";
-  if (v.IsBoolean()) return "boolean";
-  if (v.IsFunction()) return "function";
-  return "object";
-}
-
-std::string num(double v) {
-  std::ostringstream s;
-  s.precision(17);
-  s << v;
-  return s.str();
-}
 
 // Largest dimension / stride accepted: beyond any typed array (2^53 keeps products exact in double).
 constexpr double kMaxIndex = 9007199254740991.0;
