@@ -164,7 +164,7 @@ function writeManifest(ctx: RunContext, report: CompareReport, options: FinishOp
     name: config.name,
     createdAt: new Date().toISOString(),
     complete: !options.interrupted && report.units.length === expected,
-    repeat: `optical compare --config ${join(dir, 'config.json')} --out <new folder> --engine ${ctx.engine}  (same config, seeds, engine and data versions give the same runs on one machine; the native engine's results do not depend on the thread count)`,
+    repeat: `optical compare --config ${join(dir, 'config.json')} --out <new folder> ${ctx.engine ? ` --engine ${ctx.engine}` : ''}  (same config, seeds, engine and data versions give the same runs on one machine; the native engine's results do not depend on the thread count)`,
     config,
     seeds: config.seeds,
     versions: {
@@ -172,7 +172,7 @@ function writeManifest(ctx: RunContext, report: CompareReport, options: FinishOp
       optical: opticalVersion(),
       node: process.version,
       tfjs: packageVersion('@tensorflow/tfjs'),
-      engine: ctx.engine,
+      engine: ctx.engine ?? null,
       unitEngines: engines,
       tfjsBackend: ctx.engine === 'tfjs' ? activeBackend() : null,
       otBackend: backendInfo().active,

@@ -33,13 +33,14 @@ export interface RunContext {
   teacherKey: string;
   /** The teacher's folder (`final/` inside it holds the model once it is trained). */
   teacherRoot: string;
-  /** The engine that trains and encodes in this process (resolved once). */
-  engine: EngineName;
+  /** The engine that trains and encodes in this process (resolved once); absent in a process that only
+   * enqueues and follows a run (it computes nothing). */
+  engine?: EngineName;
   /** Set once the shared teacher is ready in this process. */
   teacher?: TeacherResult;
 }
 
-export async function prepareRunContext(config: CompareConfig, options: { outRoot: string; englishPairs: DataHooks['englishPairs']; progress: Progress; engine: EngineName }): Promise<RunContext> {
+export async function prepareRunContext(config: CompareConfig, options: { outRoot: string; englishPairs: DataHooks['englishPairs']; progress: Progress; engine?: EngineName }): Promise<RunContext> {
   const data = await prepareExperimentData(config, { englishPairs: options.englishPairs, progress: options.progress });
   // Before any training: a pre-trained encoder must not have seen this compare's test text.
   if (config.model.pretrained) await checkPretrainedEncoder(config, data);
@@ -49,6 +50,12 @@ export async function prepareRunContext(config: CompareConfig, options: { outRoo
     config, configHash: configHash(config), data, dataHash: dataFingerprint(data), outRoot: options.outRoot, dir,
     store: new ResultStore(dir), teacherKey: key, teacherRoot: join(teachersRoot(options.outRoot), key), engine: options.engine,
   };
+}
+
+/** The engine of a process that computes (a context made without one cannot train or encode). */
+export function computingEngine(ctx: RunContext): EngineName {
+  if (ctx.engine === undefined) throw new Error(`run context of ${ctx.config.name} was prepared without an engine: this process cannot compute units`);
+  return ctx.engine;
 }
 
 /** Who is working, for lock files and result records: `host:pid`. */
@@ -66,7 +73,7 @@ export async function sharedTeacher(ctx: RunContext, progress: Progress, purpose
     what: `teacher ${ctx.teacherRoot}`,
     wait: true,
     onWait: (h) => progress.log(`teacher ${ctx.teacherKey} is being trained by ${describeHolder(h)}; waiting to reuse it`),
-  }, () => ensureTeacher(ctx.config, ctx.data, ctx.teacherRoot, progress, ctx.engine));
+  }, () => ensureTeacher(ctx.config, ctx.data, ctx.teacherRoot, progress, computingEngine(ctx)));
   return ctx.teacher;
 }
 
@@ -102,7 +109,7 @@ export async function runUnit(ctx: RunContext, unit: MethodUnit, options: UnitRu
     const fold = ctx.data.folds.find((f) => f.fold === unit.fold);
     if (!fold) throw new RangeError(`${label}: fold ${unit.fold} is not an evaluated fold of ${ctx.config.name}`);
     const teacherDir = needsTeacher(unit.method) ? (await sharedTeacher(ctx, options.progress, options.purpose)).dir : join(ctx.teacherRoot, 'final');
-    const engine = ctx.engine;
+    const engine = computingEngine(ctx);
     const workDir = unitWorkDir(ctx.dir, unit.method.name, unit.seed, unit.fold);
     const t0 = performance.now();
     const encoding = { ...options.encoding, depth: ctx.config.retrieval?.depth };

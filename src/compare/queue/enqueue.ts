@@ -19,7 +19,6 @@ import { DEFAULT_SHARD_SIZE } from '../dense-shards.js';
 import { compareUnits, needsTeacher, unitKey } from '../units.js';
 import type { UnitKey } from '../result-store.js';
 import { checkQueueName, connectRedis, DEFAULT_QUEUE_NAME, queueNames, quietErrors, redactUrl } from './connection.js';
-import { resolveEngine } from '../../models/engine/choose.js';
 import { childJobOptions, jobIds, jobLabel, type QueueJob, type ReportJob, type RunRef, type TeacherJob, type UnitJob } from './jobs.js';
 
 export interface QueueCompareOptions {
@@ -81,7 +80,7 @@ export async function enqueueCompare(config: CompareConfig, options: QueueCompar
     }, async () => {
       if (openRunFolder(config, outRoot).resumed) progress.log(`resuming ${dir}`);
       if (config.data.test === 'udhr' || config.data.shiftTest === 'udhr') await checkLanguages(config.languages);
-      const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress, engine: resolveEngine(undefined) });
+      const ctx = await prepareRunContext(config, { outRoot, englishPairs: options.englishPairs ?? sotuEnglishPairs, progress });
       const ref: RunRef = { run: config.name, configHash: ctx.configHash, dataHash: ctx.dataHash, software: softwareVersions(), shardSize };
       const units = compareUnits(config);
       const pending = units.filter((u) => !ctx.store.has(unitKey(u)));

@@ -25,7 +25,7 @@ import { methodBudget, type MethodConfig } from '../config.js';
 import { sotuEnglishPairs } from '../english-pairs.js';
 import { FileLock, describeHolder } from '../file-lock.js';
 import { readRunConfig, runLockPath, RunViewError } from '../run-folder.js';
-import { prepareRunContext, runUnit, sharedTeacher, type RunContext } from '../run-unit.js';
+import { computingEngine, prepareRunContext, runUnit, sharedTeacher, type RunContext } from '../run-unit.js';
 import { finishRun, softwareVersions, type FailedUnit } from '../run-compare.js';
 import { retrievalRewrites, type ShardRequest } from '../method-runners.js';
 import { documentTexts, encodeShard } from '../dense-retrieval.js';
@@ -168,7 +168,7 @@ async function shardJob(data: ShardJob, progress: Progress): Promise<unknown> {
   const modelDir = join(outRoot, data.modelDir);
   if (!existsSync(join(modelDir, 'model.safetensors'))) throw new RunViewError(`${modelDir} does not exist here, but its unit saved the model there on the shared folder: this worker's --out is not that folder`);
   if (modelFolderId(modelDir) !== data.modelId) throw new Error(`${modelDir} holds another model than the one its unit asked to encode with (it was replaced meanwhile)`);
-  const model = await BiEncoder.fromPretrained(modelDir, { maxLength: methodBudget(ctx.config, m).maxLength, engine: ctx.engine });
+  const model = await BiEncoder.fromPretrained(modelDir, { maxLength: methodBudget(ctx.config, m).maxLength, engine: computingEngine(ctx) });
   try {
     await encodeShard(model, set, texts, range, { dir: join(outRoot, data.shardDir), modelId: data.modelId }, { progress });
   } finally {
